@@ -1,0 +1,46 @@
+# geohunt: every target sets up what it needs (a fresh machine needs only python3.11 and make).
+# PostgreSQL and Redis need no set-up: without DATABASE_URL / REDIS_URL the code uses the
+# machine's own (127.0.0.1:5432 / :6379) or starts embedded ones (see server/embedded.py).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup venv demo test lint bench serve migrate
+
+# Everything a run needs. A step added later goes here, next to venv, e.g. the Solidity toolchain:
+#   setup: venv node_modules/.installed
+#   node_modules/.installed: package.json package-lock.json ; npm ci && touch $@
+setup: venv
+
+venv: $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+
+# Re-install only when pyproject.toml is newer than the stamp of the last install.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/geohunt demo
+
+test: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m server.bench
+
+# serve and migrate read the environment (see API.md, "Running it"); for a local try without
+# GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.
+serve: setup
+	$(BIN)/geohunt serve
+
+migrate: setup
+	$(BIN)/geohunt migrate

@@ -1,0 +1,35 @@
+"""Distances on the WGS84 ellipsoid, in metres.
+
+These are exact (Karney's algorithm, nanometre accuracy) and cost ~30 µs each;
+`geo.azimuthal.AzimuthalFrame` is the fast path for the many distances measured
+from one fixed point, such as a fence's centre.
+"""
+
+from __future__ import annotations
+
+from geographiclib.geodesic import Geodesic
+
+from geo.coords import LatLon
+
+# geopy's `geodesic` is a wrapper around this very solver (same WGS84 constants);
+# calling it directly skips geopy's Point parsing and halves the cost.
+_WGS84 = Geodesic.WGS84
+_DISTANCE = Geodesic.DISTANCE
+_DISTANCE_AZIMUTH = Geodesic.DISTANCE | Geodesic.AZIMUTH
+
+
+def geodesic_m(a: LatLon, b: LatLon) -> float:
+    """Shortest distance along the ellipsoid between two points, in metres."""
+    return float(_WGS84.Inverse(a.lat, a.lon, b.lat, b.lon, _DISTANCE)["s12"])
+
+
+def geodesic_with_azimuth(a: LatLon, b: LatLon) -> tuple[float, float]:
+    """(metres from a to b, azimuth at a in degrees clockwise from north)."""
+    line = _WGS84.Inverse(a.lat, a.lon, b.lat, b.lon, _DISTANCE_AZIMUTH)
+    return float(line["s12"]), float(line["azi1"])
+
+
+def destination(origin: LatLon, azimuth_deg: float, distance_m: float) -> LatLon:
+    """The point `distance_m` metres from `origin` along the geodesic at `azimuth_deg`."""
+    end = _WGS84.Direct(origin.lat, origin.lon, azimuth_deg, distance_m)
+    return LatLon(float(end["lat2"]), float(end["lon2"]))

@@ -1,0 +1,31 @@
+"""Per-hunt tunables (`rules` in the API) with the contract's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class HuntRules:
+    max_accuracy_m: float = 100.0
+    fence_tolerance_m: float = 30.0
+    max_speed_kmh: float = 900.0
+    travel_floor_m: float = 2000.0
+    rotate_s: int = 30
+    max_clock_skew_s: int = 300
+    scans_per_minute: int = 30
+    hint_radius_m: float = 1500.0
+    reveal_radius_m: float = 150.0
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any] | None) -> HuntRules:
+        """Build from stored JSON, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (raw or {}).items() if k in known})
+
+    def merged(self, changes: dict[str, Any]) -> HuntRules:
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

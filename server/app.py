@@ -1,0 +1,36 @@
+"""The application factory: `create_app(settings)` wires routes, middlewares and services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server import routes
+from server.app_keys import SERVICES
+from server.metrics import timing_middleware
+from server.problems import problem_middleware
+from server.routing import ROUTES, install
+from server.services import opened
+from server.settings import Settings
+
+
+def create_app(
+    settings: Settings, *, extra_routes: list[web.RouteDef] | None = None
+) -> web.Application:
+    routes.load_all()
+    app = web.Application(
+        middlewares=[timing_middleware, problem_middleware],
+        client_max_size=settings.import_max_bytes,
+    )
+
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with opened(settings) as services:
+            app[SERVICES] = services
+            yield
+
+    app.cleanup_ctx.append(services_ctx)
+    install(app, ROUTES)
+    if extra_routes:
+        app.add_routes(extra_routes)
+    return app

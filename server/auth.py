@@ -1,0 +1,102 @@
+"""Bearer JWTs: HS256 pinned on decode, four roles, checked on every route."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jwt
+from aiohttp import web
+
+from hunt_engine.errors import Forbidden, Unauthorized
+
+ALGORITHM = "HS256"
+ISSUER = "geohunt"
+MAX_TTL_S = 30 * 24 * 3600
+
+
+class Role(StrEnum):
+    ORGANISER = "organiser"
+    FIELD = "field"
+    HUNTER = "hunter"
+    SCREEN = "screen"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    sub: str
+    hunt: str | None = None
+
+    @property
+    def hunter_id(self) -> int:
+        if self.role is not Role.HUNTER:
+            raise Forbidden("only hunters have a hunter id")
+        return int(self.sub)
+
+    def check_hunt(self, slug: str) -> None:
+        """Tokens minted for one hunt (a venue screen, a field crew) reach no other."""
+        if self.hunt is not None and self.hunt != slug:
+            raise Forbidden(f"this token is limited to hunt {self.hunt!r}")
+
+
+class TokenIssuer:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def issue(self, role: Role, sub: str, ttl_s: int, hunt: str | None = None) -> tuple[str, int]:
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "iss": ISSUER,
+            "sub": sub,
+            "role": role.value,
+            "iat": now,
+            "exp": now + ttl_s,
+        }
+        if hunt is not None:
+            claims["hunt"] = hunt
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM), now + ttl_s
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+            role = Role(claims["role"])
+            sub = claims["sub"]
+            hunt = claims.get("hunt")
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except (jwt.InvalidTokenError, KeyError, ValueError):
+            raise Unauthorized("invalid token") from None
+        if not isinstance(sub, str) or (hunt is not None and not isinstance(hunt, str)):
+            raise Unauthorized("invalid token")
+        if role is Role.HUNTER and not sub.isdigit():
+            raise Unauthorized("invalid token")
+        return Principal(role=role, sub=sub, hunt=hunt)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("expected 'Authorization: Bearer <token>'")
+        return token.strip()
+    # Browsers' WebSocket and EventSource clients cannot set headers.
+    return request.query.get("token") or None
+
+
+def authenticate(request: web.Request, issuer: TokenIssuer, roles: frozenset[Role]) -> Principal:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("missing bearer token")
+    principal = issuer.verify(token)
+    if principal.role not in roles:
+        raise Forbidden(f"role {principal.role.value!r} may not do this")
+    return principal

@@ -1,0 +1,234 @@
+"""The hunts, collectibles and clues every scan needs, held in memory by each server process.
+
+Writers change rows in PostgreSQL; triggers bump a revision and NOTIFY on commit. Each process
+listens and reloads the named row, and polls revisions as the fallback for a lost notification
+(a dropped listener connection), so several processes agree within moments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from geo.coords import LatLon
+from geo.fences import parse_geofence
+from geo.index import FenceIndex
+
+from hunt_engine.models import Clue, ClueKind, Collectible, Hunt
+from hunt_engine.rules import HuntRules
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "geohunt_catalog"
+HUNT_SQL = "SELECT id, slug, starts_at, ends_at, rules, rev FROM hunts"
+COLLECTIBLE_SQL = "SELECT id, hunt_id, key, name, episode, rev FROM collectibles"
+CLUE_SQL = (
+    "SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,"
+    " active_until, rev FROM clues"
+)
+
+
+def hunt_from_row(row: asyncpg.Record) -> Hunt:
+    rules = row["rules"]
+    if isinstance(rules, str):
+        rules = json.loads(rules)
+    return Hunt(
+        id=row["id"],
+        slug=row["slug"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        rules=HuntRules.from_mapping(rules),
+    )
+
+
+def clue_from_row(row: asyncpg.Record) -> Clue:
+    location = None if row["lat"] is None else LatLon(row["lat"], row["lon"])
+    kind = ClueKind(row["kind"])
+    fence = None
+    if kind.located and location is not None:
+        raw = row["geofence"]
+        fence = parse_geofence(json.loads(raw) if isinstance(raw, str) else raw, location)
+    return Clue(
+        id=row["id"],
+        hunt_id=row["hunt_id"],
+        collectible_id=row["collectible_id"],
+        kind=kind,
+        location=location,
+        fence=fence,
+        active=row["active"],
+        active_from=row["active_from"],
+        active_until=row["active_until"],
+    )
+
+
+class Catalog:
+    def __init__(self) -> None:
+        self.hunts: dict[int, Hunt] = {}
+        self.hunt_ids: dict[str, int] = {}
+        self.collectibles: dict[int, Collectible] = {}
+        self.clues: dict[int, Clue] = {}
+        self.fences: dict[int, FenceIndex] = {}
+        self._max_rev = 0
+        self._poll_floor = 0
+
+    # --- lookups used by the scan path ---------------------------------------------------
+
+    def hunt_by_slug(self, slug: str) -> Hunt | None:
+        hunt_id = self.hunt_ids.get(slug)
+        return None if hunt_id is None else self.hunts.get(hunt_id)
+
+    def fences_of(self, hunt_id: int) -> FenceIndex:
+        index = self.fences.get(hunt_id)
+        if index is None:
+            index = self.fences[hunt_id] = FenceIndex()
+        return index
+
+    # --- applying rows -------------------------------------------------------------------
+
+    def _seen(self, rev: int) -> None:
+        self._max_rev = max(self._max_rev, rev)
+
+    def put_hunt(self, row: asyncpg.Record) -> None:
+        hunt = hunt_from_row(row)
+        old = self.hunts.get(hunt.id)
+        if old is not None and old.slug != hunt.slug:
+            self.hunt_ids.pop(old.slug, None)
+        self.hunts[hunt.id] = hunt
+        self.hunt_ids[hunt.slug] = hunt.id
+        self._seen(row["rev"])
+
+    def put_collectible(self, row: asyncpg.Record) -> None:
+        self.collectibles[row["id"]] = Collectible(
+            id=row["id"],
+            hunt_id=row["hunt_id"],
+            key=row["key"],
+            name=row["name"],
+            episode=row["episode"],
+        )
+        self._seen(row["rev"])
+
+    def put_clue(self, row: asyncpg.Record) -> None:
+        try:
+            clue = clue_from_row(row)
+        except ValueError:
+            # Rows are validated on the way in; a bad one must not stop the others loading.
+            log.exception("clue %s has an unusable geofence; skipped", row["id"])
+            return
+        self.clues[clue.id] = clue
+        index = self.fences_of(clue.hunt_id)
+        if clue.fence is not None and clue.active:
+            index.upsert(clue.id, clue.fence)
+        elif clue.id in index:
+            index.remove(clue.id)
+        self._seen(row["rev"])
+
+    # --- loading -------------------------------------------------------------------------
+
+    async def load_all(self, conn: asyncpg.Connection) -> None:
+        for row in await conn.fetch(HUNT_SQL):
+            self.put_hunt(row)
+        for row in await conn.fetch(COLLECTIBLE_SQL):
+            self.put_collectible(row)
+        by_hunt: dict[int, list[tuple[int, Any]]] = {}
+        for row in await conn.fetch(CLUE_SQL):
+            try:
+                clue = clue_from_row(row)
+            except ValueError:
+                log.exception("clue %s has an unusable geofence; skipped", row["id"])
+                continue
+            self.clues[clue.id] = clue
+            if clue.fence is not None and clue.active:
+                by_hunt.setdefault(clue.hunt_id, []).append((clue.id, clue.fence))
+            self._seen(row["rev"])
+        for hunt_id, items in by_hunt.items():
+            self.fences[hunt_id] = FenceIndex.from_items(items)
+        self._poll_floor = self._max_rev
+
+    async def reload(self, conn: asyncpg.Connection, table: str, row_id: int) -> None:
+        if table == "hunts":
+            row = await conn.fetchrow(HUNT_SQL + " WHERE id = $1", row_id)
+            if row is not None:
+                self.put_hunt(row)
+        elif table == "collectibles":
+            row = await conn.fetchrow(COLLECTIBLE_SQL + " WHERE id = $1", row_id)
+            if row is not None:
+                self.put_collectible(row)
+        elif table == "clues":
+            row = await conn.fetchrow(CLUE_SQL + " WHERE id = $1", row_id)
+            if row is not None:
+                self.put_clue(row)
+
+    async def clue(self, pool: asyncpg.Pool, clue_id: int) -> Clue | None:
+        """The clue, loading it if this process has not heard of it yet (a fresh insert)."""
+        clue = self.clues.get(clue_id)
+        if clue is None:
+            async with pool.acquire() as conn:
+                await self.reload(conn, "clues", clue_id)
+                clue = self.clues.get(clue_id)
+                if clue is not None and clue.hunt_id not in self.hunts:
+                    await self.reload(conn, "hunts", clue.hunt_id)
+                if clue is not None and clue.collectible_id not in self.collectibles:
+                    await self.reload(conn, "collectibles", clue.collectible_id)
+        return clue
+
+    async def poll(self, conn: asyncpg.Connection) -> None:
+        """Reload rows whose revision is newer than two polls ago.
+
+        Revisions are taken before commit, so a row can commit after a newer one was seen;
+        re-reading from the older floor catches any commit delayed by less than a poll period.
+        """
+        floor, self._poll_floor = self._poll_floor, self._max_rev
+        for row in await conn.fetch(HUNT_SQL + " WHERE rev > $1", floor):
+            self.put_hunt(row)
+        for row in await conn.fetch(COLLECTIBLE_SQL + " WHERE rev > $1", floor):
+            self.put_collectible(row)
+        for row in await conn.fetch(CLUE_SQL + " WHERE rev > $1 ORDER BY rev", floor):
+            self.put_clue(row)
+
+
+@contextlib.asynccontextmanager
+async def kept_current(
+    catalog: Catalog, pool: asyncpg.Pool, poll_s: float = 5.0
+) -> AsyncIterator[Catalog]:
+    """Load the catalog, then follow NOTIFYs and poll until the context exits."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    listener = await pool.acquire()
+
+    def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        queue.put_nowait(payload)
+
+    await listener.add_listener(CHANNEL, on_notify)
+    async with pool.acquire() as conn:
+        await catalog.load_all(conn)
+
+    async def follow() -> None:
+        while True:
+            try:
+                payload = await asyncio.wait_for(queue.get(), timeout=poll_s)
+            except TimeoutError:
+                payload = None
+            try:
+                async with pool.acquire() as conn:
+                    if payload is None:
+                        await catalog.poll(conn)
+                    else:
+                        table, _, row_id = payload.partition(":")
+                        await catalog.reload(conn, table, int(row_id))
+            except (OSError, asyncpg.PostgresError):
+                log.warning("catalog refresh failed; retrying at the next poll", exc_info=True)
+
+    task = asyncio.create_task(follow(), name="catalog-follow")
+    try:
+        yield catalog
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception):
+            await listener.remove_listener(CHANNEL, on_notify)
+        await pool.release(listener)

@@ -1,0 +1,112 @@
+"""The `geohunt` command: serve, migrate, token, import-clues, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from server.settings import Settings, SettingsError
+
+log = logging.getLogger("geohunt")
+
+
+def load_settings() -> Settings:
+    from server.embedded import resolve_service_urls
+
+    try:
+        return resolve_service_urls(Settings.from_env())
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+def main(verbose: bool) -> None:
+    """geohunt: geolocated QR scavenger hunts whose finds become NFTs."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the current schema."""
+    from server.migrate import migrate as run
+
+    settings = load_settings()
+    assert settings.database_url
+    applied = asyncio.run(run(settings.database_url))
+    click.echo(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Run the HTTP server."""
+    from aiohttp import web
+
+    from server.app import create_app
+
+    settings = load_settings()
+    web.run_app(create_app(settings), host=host, port=port, access_log=None)
+
+
+@main.command()
+@click.option(
+    "--role", required=True, type=click.Choice(["organiser", "field", "hunter", "screen"])
+)
+@click.option("--sub", required=True, help="Who the token is for (a hunter's id for hunters).")
+@click.option("--ttl", "ttl_s", default=24 * 3600, show_default=True, type=click.IntRange(60))
+@click.option("--hunt", default=None, help="Limit the token to one hunt.")
+def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
+    """Print a token signed with this environment's secret."""
+    from server.auth import MAX_TTL_S, Role, TokenIssuer
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+    if settings.dev and not settings.secret:
+        raise click.ClickException("set GEOHUNT_SECRET: a generated secret dies with this command")
+    issued, _ = TokenIssuer(settings.jwt_key).issue(Role(role), sub, min(ttl_s, MAX_TTL_S), hunt)
+    click.echo(issued)
+
+
+@main.command("import-clues")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--hunt", "slug", required=True, help="The hunt's slug.")
+@click.option("--as", "sub", default="cli", show_default=True, help="Recorded as the author.")
+def import_clues(path: Path, slug: str, sub: str) -> None:
+    """Register clues from a GeoJSON FeatureCollection, with a per-feature error report."""
+    from server.clue_import import run_import
+
+    settings = load_settings()
+    try:
+        collection = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise click.ClickException(f"{path} is not JSON: {err}") from None
+    result = asyncio.run(run_import(settings, slug, sub, collection))
+    click.echo(f"created {result['created']} clues, {len(result['failed'])} failed")
+    for failure in result["failed"]:
+        click.echo(f"  feature {failure['index']}: {failure['code']}: {failure['detail']}")
+    if result["failed"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--out", default="demo-qr", show_default=True, type=click.Path(path_type=Path))
+@click.option("--no-serve", is_flag=True, help="Seed and print, then exit.")
+def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
+    """Seed the Love, Death + Robots season 3 hunt, write its QR codes and serve."""
+    from server.demo import run_demo
+
+    run_demo(host, port, out, serve=not no_serve)

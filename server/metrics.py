@@ -1,0 +1,40 @@
+"""Prometheus metrics: defined once per process, exported at /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import Counter, Histogram
+
+SCANS = Counter("geohunt_scans_total", "Scan attempts by verdict", ["verdict"])
+REQUEST_SECONDS = Histogram(
+    "geohunt_request_seconds",
+    "HTTP request latency",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+ALERTS = Counter("geohunt_alerts_total", "Alerts raised", ["kind"])
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def timing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        # The route template, not the path, keeps the label set bounded.
+        info = request.match_info.route.resource
+        route = info.canonical if info is not None else "unmatched"
+        REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
+            time.perf_counter() - started
+        )

@@ -1,0 +1,103 @@
+"""OpenAPI 3.1 built from the route table, so the description is exactly what is served."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from server.routing import Route
+from server.schemas import Problem
+
+_PARAM = re.compile(r"{(\w+)}")
+_REFS = "#/components/schemas/"
+
+
+def _schema(source: type[BaseModel] | dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(source, dict):
+        schema = dict(source)
+    else:
+        schema = source.model_json_schema(ref_template=_REFS + "{model}")
+    defs.update(schema.pop("$defs", {}))
+    if isinstance(source, type) and schema.get("title") == source.__name__:
+        defs[source.__name__] = schema
+        return {"$ref": _REFS + source.__name__}
+    return schema
+
+
+def _parameters(spec: Route, defs: dict[str, Any]) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for name in _PARAM.findall(spec.path):
+        declared = spec.params.get(name)
+        schema = (declared or {}).get(
+            "schema", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"}
+        )
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    for name, declared in spec.params.items():
+        if declared["in"] != "path":
+            params.append({"name": name, **declared})
+    if spec.query is not None:
+        query = spec.query.model_json_schema()
+        for name, prop in query.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": False, "schema": prop})
+    return params
+
+
+def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "operationId": spec.handler.__name__,
+        "tags": [spec.tag],
+        "parameters": _parameters(spec, defs),
+        "responses": {},
+    }
+    if spec.roles:
+        op["security"] = [{"bearer": []}]
+        op["description"] = "Roles: " + ", ".join(sorted(r.value for r in spec.roles))
+    elif spec.optional_auth:
+        op["security"] = [{"bearer": []}, {}]
+    body = spec.raw_body if spec.raw_body is not None else spec.body
+    if body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(body, defs)}},
+        }
+    ok: dict[str, Any] = {"description": "Success"}
+    if spec.ok_schema is not None:
+        ok["content"] = {spec.ok_media: {"schema": _schema(spec.ok_schema, defs)}}
+    elif spec.ok_media != "application/json":
+        ok["content"] = {spec.ok_media: {"schema": {"type": "string", "format": "binary"}}}
+    op["responses"][str(spec.ok_status)] = ok
+    if spec.ok_status == 201 and spec.path == "/v1/scans":
+        op["responses"]["200"] = {"description": "Replay of an earlier answer (Idempotency-Key)"}
+    for status in spec.errors:
+        op["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
+    return op
+
+
+def build(routes: list[Route], version: str = "1.0.0") -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in routes:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, defs)
+    defs["Problem"] = Problem.model_json_schema()
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "geohunt", "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": defs,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+            "responses": {
+                "Problem": {
+                    "description": "An RFC 9457 problem with a stable `code`",
+                    "content": {
+                        "application/problem+json": {"schema": {"$ref": _REFS + "Problem"}}
+                    },
+                }
+            },
+        },
+    }

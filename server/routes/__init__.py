@@ -1,0 +1,12 @@
+"""Route modules register themselves in `server.routing.ROUTES` when imported."""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = ("ops", "identity", "hunts", "clues", "scans")
+
+
+def load_all() -> None:
+    for name in MODULES:
+        importlib.import_module(f"server.routes.{name}")

@@ -1,0 +1,143 @@
+"""Tokens, walletless hunters, Sign-In with Ethereum and /v1/me."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from hunt_engine.errors import Conflict, HandleTaken, Unauthorized, WalletTaken
+from server import siwe_login
+from server.auth import Role
+from server.responses import ok
+from server.routing import Call, route
+from server.schemas import HunterIn, HunterOut, MeOut, NonceOut, SiweIn, SiweOut, TokenIn, TokenOut
+
+HUNTER_TTL_S = 30 * 24 * 3600
+
+
+def _hunter_token(call: Call, hunter_id: int) -> str:
+    token, _ = call.services.tokens.issue(Role.HUNTER, str(hunter_id), HUNTER_TTL_S)
+    return token
+
+
+@route(
+    "POST",
+    "/v1/auth/tokens",
+    "Mint a token for any role",
+    roles={Role.ORGANISER},
+    body=TokenIn,
+    ok_status=201,
+    ok_schema=TokenOut,
+    errors=(400, 401, 403),
+)
+async def create_token(call: Call) -> web.Response:
+    body: TokenIn = call.body
+    token, expires = call.services.tokens.issue(Role(body.role), body.sub, body.ttl_s, body.hunt)
+    return ok({"token": token, "expires_at": datetime.fromtimestamp(expires, UTC)}, status=201)
+
+
+@route(
+    "POST",
+    "/v1/auth/hunters",
+    "Join as a hunter without a wallet",
+    body=HunterIn,
+    ok_status=201,
+    ok_schema=HunterOut,
+    errors=(400, 409),
+)
+async def create_hunter(call: Call) -> web.Response:
+    body: HunterIn = call.body
+    try:
+        hunter_id = await call.services.pool.fetchval(
+            "INSERT INTO hunters (handle) VALUES ($1) RETURNING id", body.handle
+        )
+    except asyncpg.UniqueViolationError:
+        raise HandleTaken(f"handle {body.handle!r} is taken") from None
+    return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id)}, status=201)
+
+
+@route("GET", "/v1/auth/siwe/nonce", "A single-use sign-in nonce", ok_schema=NonceOut)
+async def siwe_nonce(call: Call) -> web.Response:
+    services = call.services
+    return ok(
+        {"nonce": await siwe_login.issue_nonce(services.redis, services.settings.redis_prefix)}
+    )
+
+
+@route(
+    "POST",
+    "/v1/auth/siwe",
+    "Sign in with Ethereum, or link a wallet to a walletless hunter",
+    body=SiweIn,
+    ok_schema=SiweOut,
+    optional_auth=True,
+    errors=(400, 401, 409, 422),
+)
+async def siwe_sign_in(call: Call) -> web.Response:
+    body: SiweIn = call.body
+    services = call.services
+    wallet = await siwe_login.verify(
+        services.redis,
+        services.settings.redis_prefix,
+        body.message,
+        body.signature,
+        services.settings.public_host,
+    )
+    linking = call.principal is not None and call.principal.role is Role.HUNTER
+    async with services.pool.acquire() as conn, conn.transaction():
+        owner = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
+        if linking:
+            assert call.principal is not None
+            hunter_id = call.principal.hunter_id
+            if owner is not None and owner != hunter_id:
+                raise WalletTaken()
+            current = await conn.fetchval(
+                "SELECT wallet FROM hunters WHERE id = $1 FOR UPDATE", hunter_id
+            )
+            if current is None and owner is None:
+                await conn.execute(
+                    "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, wallet
+                )
+                await release_waiting_finds(conn, hunter_id)
+            elif current != wallet:
+                raise Conflict("this hunter already has another wallet")
+        elif owner is not None:
+            hunter_id = owner
+        else:
+            hunter_id = await conn.fetchval(
+                "INSERT INTO hunters (wallet) VALUES ($1) RETURNING id", wallet
+            )
+    return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id), "wallet": wallet})
+
+
+async def release_waiting_finds(conn: asyncpg.Connection, hunter_id: int) -> None:
+    """A wallet arrived: finds that waited for one join the mint queue."""
+    await conn.execute(
+        "UPDATE finds SET mint_status = 'queued' WHERE hunter_id = $1"
+        " AND mint_status = 'awaiting_wallet'",
+        hunter_id,
+    )
+
+
+@route(
+    "GET", "/v1/me", "The calling hunter", roles={Role.HUNTER}, ok_schema=MeOut, errors=(401, 403)
+)
+async def me(call: Call) -> web.Response:
+    row = await call.services.pool.fetchrow(
+        "SELECT id, handle, wallet, score,"
+        " (SELECT count(*) FROM finds WHERE hunter_id = $1) AS finds FROM hunters WHERE id = $1",
+        call.who.hunter_id,
+    )
+    if row is None:
+        raise Unauthorized("this hunter no longer exists")
+    return ok(
+        {
+            "hunter_id": row["id"],
+            "handle": row["handle"],
+            "wallet": row["wallet"],
+            "score": row["score"],
+            "finds": row["finds"],
+        }
+    )

@@ -1,0 +1,136 @@
+"""Scans, the hunter's finds and the finds' token metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import Field
+
+from hunt_engine.errors import InvalidRequest, NotFound
+from server.auth import Role
+from server.responses import ok
+from server.routing import Call, route
+from server.schemas import FindOut, ScanIn, ScanOut
+from server.validation import parse_model, read_body
+
+IDEMPOTENCY_KEY_MAX = 200
+
+FINDS_SQL = """
+SELECT f.id, f.clue_id, f.found_at, f.mint_status, f.mint_error,
+       c.key, c.name, c.episode
+FROM finds f JOIN collectibles c ON c.id = f.collectible_id
+WHERE f.hunter_id = $1 ORDER BY f.id
+"""
+
+
+def mint_json(row: Any) -> dict[str, Any]:
+    mint: dict[str, Any] = {"status": row["mint_status"]}
+    if row["mint_status"] == "failed":
+        mint["error"] = row["mint_error"]
+    return mint
+
+
+@route(
+    "POST",
+    "/v1/scans",
+    "Scan a code",
+    roles={Role.HUNTER},
+    ok_status=201,
+    ok_schema=ScanOut,
+    raw_body=ScanIn.model_json_schema(),
+    errors=(400, 401, 403, 409, 413, 422, 429),
+    params={
+        "Idempotency-Key": {
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+        }
+    },
+)
+async def scan(call: Call) -> web.Response:
+    services = call.services
+    raw = await read_body(call.request, services.settings.max_body_bytes)
+    body = parse_model(ScanIn, raw)
+    key = call.request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable()):
+        raise InvalidRequest(
+            f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} printable characters"
+        )
+    answer = await services.scans.scan(call.who.hunter_id, body, raw, key, call.request.remote)
+    return ok(answer.body, status=answer.status)
+
+
+@route(
+    "GET",
+    "/v1/me/finds",
+    "The calling hunter's finds",
+    roles={Role.HUNTER},
+    ok_schema={"type": "array", "items": FindOut.model_json_schema()},
+    errors=(401, 403),
+)
+async def my_finds(call: Call) -> web.Response:
+    rows = await call.services.pool.fetch(FINDS_SQL, call.who.hunter_id)
+    return ok(
+        [
+            {
+                "id": r["id"],
+                "clue_id": r["clue_id"],
+                "collectible": {"key": r["key"], "name": r["name"], "episode": r["episode"]},
+                "found_at": r["found_at"],
+                "mint": mint_json(r),
+            }
+            for r in rows
+        ]
+    )
+
+
+TokenId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+METADATA_SQL = """
+SELECT f.id, f.found_at, c.name, c.description, c.image_url, c.episode, cl.city, cl.kind,
+       h.name AS hunt_name
+FROM finds f
+JOIN collectibles c ON c.id = f.collectible_id
+JOIN clues cl ON cl.id = f.clue_id
+JOIN hunts h ON h.id = f.hunt_id
+WHERE f.id = $1
+"""
+
+
+@route(
+    "GET",
+    "/v1/tokens/{token_id}",
+    "ERC-721 metadata of a find's token",
+    errors=(400, 404),
+    ok_schema={"type": "object"},
+    params={
+        "token_id": {
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        }
+    },
+)
+async def token_metadata(call: Call) -> web.Response:
+    raw = call.request.match_info["token_id"]
+    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
+        raise InvalidRequest("token_id must be a positive integer")
+    row = await call.services.pool.fetchrow(METADATA_SQL, int(raw))
+    if row is None:
+        raise NotFound(f"no token {raw}")
+    attributes: list[dict[str, Any]] = [
+        {"trait_type": "Episode", "value": row["episode"] or row["name"]},
+        {"trait_type": "Clue kind", "value": row["kind"]},
+        {"display_type": "date", "trait_type": "Found", "value": int(row["found_at"].timestamp())},
+    ]
+    if row["city"]:
+        attributes.insert(1, {"trait_type": "City", "value": row["city"]})
+    return ok(
+        {
+            "name": f"{row['name']} #{row['id']}",
+            "description": row["description"] or f"Found in {row['hunt_name']}.",
+            "image": row["image_url"],
+            "attributes": attributes,
+        }
+    )

@@ -1,0 +1,322 @@
+"""The contract's request and answer shapes, typed and bounded; they also feed /openapi.json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,2000}$")]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class Lax(BaseModel):
+    """Query strings arrive as text: numbers are parsed, but still bounded and finite."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+class TokenIn(Strict):
+    role: Literal["organiser", "field", "hunter", "screen"]
+    sub: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")]
+    ttl_s: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 24 * 3600
+    hunt: Slug | None = None
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class HunterIn(Strict):
+    handle: Handle
+
+
+class HunterOut(BaseModel):
+    hunter_id: int
+    token: str
+
+
+class NonceOut(BaseModel):
+    nonce: str
+
+
+class SiweIn(Strict):
+    message: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    signature: Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{130}$")]
+
+
+class SiweOut(BaseModel):
+    hunter_id: int
+    token: str
+    wallet: str
+
+
+class MeOut(BaseModel):
+    hunter_id: int
+    handle: str | None
+    wallet: str | None
+    score: int
+    finds: int
+
+
+# --- hunts and collectibles -------------------------------------------------------------------
+
+
+class RulesIn(Strict):
+    max_accuracy_m: Annotated[float, Field(gt=0, le=10_000)] | None = None
+    fence_tolerance_m: Annotated[float, Field(ge=0, le=5_000)] | None = None
+    max_speed_kmh: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    travel_floor_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    rotate_s: Annotated[int, Field(ge=5, le=3600)] | None = None
+    max_clock_skew_s: Annotated[int, Field(ge=1, le=86_400)] | None = None
+    scans_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    hint_radius_m: Annotated[float, Field(gt=0, le=50_000)] | None = None
+    reveal_radius_m: Annotated[float, Field(gt=0, le=5_000)] | None = None
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class HuntIn(Strict):
+    slug: Slug
+    name: Name
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    description: Text = ""
+    rules: RulesIn | None = None
+
+
+class HuntPatch(Strict):
+    name: Name | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    description: Text | None = None
+    rules: RulesIn | None = None
+
+
+class CollectibleIn(Strict):
+    key: Key
+    name: Name
+    image_url: Url
+    episode: Name | None = None
+    description: Text = ""
+    supply: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+
+
+class CollectibleOut(BaseModel):
+    key: str
+    name: str
+    episode: str | None
+    image_url: str
+    description: str
+    supply: int | None
+    found: int
+
+
+class HuntOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    rules: dict[str, float | int]
+    collectibles: list[CollectibleOut] = []
+
+
+# --- clues ------------------------------------------------------------------------------------
+
+
+class Location(Strict):
+    lat: Lat
+    lon: Lon
+
+
+# Shapes are checked by `geo.parse_geofence`, so that any bad shape is `invalid_geofence`;
+# the schema here only documents the two accepted forms.
+GEOFENCE_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"radius_m": {"type": "number", "minimum": 5, "maximum": 5000}},
+            "required": ["radius_m"],
+        },
+        {
+            "type": "object",
+            "properties": {
+                "type": {"const": "Polygon"},
+                "coordinates": {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "number"}},
+                    },
+                },
+            },
+            "required": ["type", "coordinates"],
+        },
+    ]
+}
+Geofence = Annotated[dict[str, Any], Field(json_schema_extra=GEOFENCE_SCHEMA)]
+ClueKindName = Literal["billboard", "digital", "social", "ar"]
+
+
+class ArAnchor(Strict):
+    asset_url: Url
+    scale: Annotated[float, Field(gt=0, le=1000)] | None = None
+    altitude_m: Annotated[float, Field(ge=-500, le=10_000)] | None = None
+    heading_deg: Annotated[float, Field(ge=0, lt=360)] | None = None
+
+
+class ClueIn(Strict):
+    kind: ClueKindName
+    collectible: Key
+    label: Name
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    location: Location | None = None
+    geofence: Geofence | None = None
+    active_from: AwareDatetime | None = None
+    active_until: AwareDatetime | None = None
+    max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    ar: ArAnchor | None = None
+
+
+class CluePatch(Strict):
+    location: Location | None = None
+    geofence: Geofence | None = None
+    label: Name | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    active_from: AwareDatetime | None = None
+    active_until: AwareDatetime | None = None
+    active: bool | None = None
+    max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+
+
+class QrLinks(BaseModel):
+    png: str
+    svg: str
+
+
+class ClueOut(BaseModel):
+    id: int
+    hunt: str
+    kind: str
+    collectible: str
+    label: str
+    city: str | None
+    location: dict[str, float] | None
+    geofence: dict[str, Any] | None
+    active_from: datetime | None
+    active_until: datetime | None
+    max_finds: int | None
+    active: bool
+    finds: int
+    qr: QrLinks | None = None
+
+
+class NearQuery(Lax):
+    near: Annotated[str, StringConstraints(max_length=64)] | None = None
+    radius_m: Annotated[float, Field(gt=0, le=50_000)] = 1000.0
+    limit: Annotated[int, Field(ge=1, le=10_000)] = 1000
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
+class ImportFailure(BaseModel):
+    index: int
+    code: str
+    detail: str
+
+
+class ImportOut(BaseModel):
+    created: int
+    failed: list[ImportFailure]
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    by: str
+    role: str
+    action: str
+    changes: dict[str, Any]
+
+
+class QrQuery(Lax):
+    scale: Annotated[int, Field(ge=1, le=40)] = 10
+
+
+class DisplayOut(BaseModel):
+    url: str
+    code: str
+    step: int
+    expires_in_s: float
+
+
+# --- scans and finds --------------------------------------------------------------------------
+
+
+class ScanIn(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    lat: Lat | None = None
+    lon: Lon | None = None
+    accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    scanned_at: AwareDatetime | None = None
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+
+class MintOut(BaseModel):
+    status: str
+    token_id: int | None = None
+    tx_hash: str | None = None
+    contract: str | None = None
+    chain_id: int | None = None
+    error: str | None = None
+
+
+class CollectibleRef(BaseModel):
+    key: str
+    name: str
+    episode: str | None
+
+
+class FindOut(BaseModel):
+    id: int
+    clue_id: int
+    collectible: CollectibleRef
+    found_at: datetime
+    mint: MintOut
+
+
+class ScanOut(BaseModel):
+    find: FindOut
+    score: int
+    rank: int
+
+
+class AlertOut(BaseModel):
+    id: int
+    kind: str
+    clue_id: int | None
+    raised_at: datetime
+    detail: dict[str, Any]

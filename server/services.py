@@ -1,0 +1,68 @@
+"""What a running server holds, opened and closed in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+from redis.asyncio import Redis
+
+from hunt_engine.keys import Keyring
+from server.auth import TokenIssuer
+from server.catalog import Catalog, kept_current
+from server.hunter_state import HunterStateCache
+from server.scan_gate import ScanGate
+from server.scan_service import ScanService
+from server.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: Redis
+    catalog: Catalog
+    tokens: TokenIssuer
+    keyring: Keyring
+    scans: ScanService
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb as Python values both ways, so SQL never sees hand-built JSON text.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(settings: Settings) -> asyncpg.Pool:
+    assert settings.database_url, "resolve service URLs before opening a pool"
+    return await asyncpg.create_pool(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        init=_init_connection,
+    )
+
+
+@contextlib.asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Services]:
+    assert settings.redis_url, "resolve service URLs before connecting to Redis"
+    pool = await create_pool(settings)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        async with kept_current(Catalog(), pool) as catalog:
+            keyring = settings.qr_keyring
+            gate = ScanGate(redis, settings.redis_prefix)
+            yield Services(
+                settings=settings,
+                pool=pool,
+                redis=redis,
+                catalog=catalog,
+                tokens=TokenIssuer(settings.jwt_key),
+                keyring=keyring,
+                scans=ScanService(pool, catalog, gate, keyring, HunterStateCache()),
+            )
+    finally:
+        await redis.aclose()
+        await pool.close()

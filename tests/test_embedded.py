@@ -1,0 +1,126 @@
+"""The embedded PostgreSQL and Redis a newcomer gets when the machine has neither."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import psutil
+import pytest
+import redis.asyncio
+
+from server import embedded
+from server.embedded import (
+    LOCAL_DATABASE_URL,
+    LOCAL_REDIS_URL,
+    embedded_database_url,
+    embedded_redis_url,
+    resolve_service_urls,
+    stop_embedded_services,
+)
+from server.settings import Settings
+
+NO_LOCAL = {"GEOHUNT_USE_LOCAL_SERVICES": "0"}
+
+
+def make_settings(state_dir: Path, **urls: str | None) -> Settings:
+    return Settings(
+        database_url=urls.get("database_url"),
+        redis_url=urls.get("redis_url"),
+        public_base_url="http://127.0.0.1:8080",
+        secret=b"s" * 32,
+        state_dir=str(state_dir),
+    )
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("embedded") / "state"
+    yield state
+    stop_embedded_services()
+
+
+async def test_embedded_postgres_answers_asyncpg(state_dir: Path) -> None:
+    url = embedded_database_url(str(state_dir))
+    assert url.startswith("postgresql://")
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("select 1") == 1
+        assert (await conn.fetchval("show server_version")).startswith("16")
+    finally:
+        await conn.close()
+    assert (state_dir / "pgdata" / "PG_VERSION").exists()
+
+
+async def test_embedded_redis_answers_redis_py(state_dir: Path) -> None:
+    url = embedded_redis_url(str(state_dir))
+    assert url.startswith("unix://")
+    client = redis.asyncio.from_url(url)
+    try:
+        assert await client.ping() is True
+        await client.set("geohunt:test", "1")
+        assert await client.get("geohunt:test") == b"1"
+    finally:
+        await client.aclose()
+
+
+def test_a_second_call_reuses_the_running_servers(state_dir: Path) -> None:
+    first = embedded_database_url(str(state_dir)), embedded_redis_url(str(state_dir))
+    second = embedded_database_url(str(state_dir)), embedded_redis_url(str(state_dir))
+    assert first == second
+
+
+def test_configured_urls_win(tmp_path: Path) -> None:
+    configured = make_settings(
+        tmp_path, database_url="postgresql://db.example/x", redis_url="redis://cache.example/1"
+    )
+    resolved = resolve_service_urls(configured, env=NO_LOCAL)
+    assert resolved == configured
+    assert not (tmp_path / "pgdata").exists()
+
+
+def test_local_services_come_before_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "_listening", lambda host, port: port in (5432, 6379))
+    resolved = resolve_service_urls(make_settings(tmp_path), env={})
+    assert (resolved.database_url, resolved.redis_url) == (LOCAL_DATABASE_URL, LOCAL_REDIS_URL)
+    assert not (tmp_path / "pgdata").exists()
+
+
+def test_without_local_services_the_embedded_ones_are_used(state_dir: Path) -> None:
+    resolved = resolve_service_urls(make_settings(state_dir), env=NO_LOCAL)
+    assert resolved.database_url == embedded_database_url(str(state_dir))
+    assert resolved.redis_url == embedded_redis_url(str(state_dir))
+    assert resolved.secret == b"s" * 32
+
+
+def test_logs_name_the_choice_but_no_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="server.embedded")
+    settings = make_settings(
+        tmp_path,
+        database_url="postgresql://u:hunter2-password@db.example/x",
+        redis_url="redis://:hunter3-password@cache.example/0",
+    )
+    resolve_service_urls(settings, env=NO_LOCAL)
+    assert "configured DATABASE_URL" in caplog.text
+    assert "configured REDIS_URL" in caplog.text
+    assert "password" not in caplog.text
+
+
+def test_stopping_shuts_the_servers_down(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    embedded_database_url(str(state))
+    client = redis.Redis.from_url(embedded_redis_url(str(state)))
+    redis_pid = client.info("server")["process_id"]
+    client.close()
+    postmaster_pid = int((state / "pgdata" / "postmaster.pid").read_text().split()[0])
+    assert psutil.pid_exists(postmaster_pid) and psutil.pid_exists(redis_pid)
+
+    stop_embedded_services()  # every server this process holds; later calls start them anew
+
+    for pid in (postmaster_pid, redis_pid):
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
