@@ -60,16 +60,17 @@ def _polygon(raw: dict[object, object]) -> PolygonFence:
         raise GeofenceError("a Polygon needs coordinates: a non-empty array of rings")
     vertices = 0
     for index, ring in enumerate(coordinates):
+        name = ring_name(index)
         if not isinstance(ring, list | tuple):
-            raise GeofenceError(f"{ring_name(index)} must be an array of positions")
-        if len(ring) < 4:
-            raise GeofenceError(
-                f"{ring_name(index)} has {len(ring)} positions; a ring needs at least 4"
-            )
+            raise GeofenceError(f"{name} must be an array of positions")
         # Counted before any work so an oversized polygon costs nothing.
         vertices += len(ring) - 1
         if vertices > MAX_VERTICES:
             raise GeofenceError(f"polygon has more than {MAX_VERTICES} vertices")
+        if not all(isinstance(p, list | tuple) for p in ring):
+            raise GeofenceError(f"{name} must be an array of [longitude, latitude] positions")
+        if len(ring) < 4:
+            raise GeofenceError(f"{name} has {len(ring)} positions; a ring needs at least 4")
     fence = PolygonFence(
         [
             [_position(ring_index, index, p) for index, p in enumerate(ring)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from geo.coords import LatLon
 from geo.distance import geodesic_m
 from geo.fences import within_fence
 from hunt_engine.codes import ScannedCode, check_step, step_at
@@ -23,7 +24,7 @@ from hunt_engine.errors import (
     LowAccuracy,
     OutsideGeofence,
 )
-from hunt_engine.models import Clue, Fix, Hunt, PriorFind
+from hunt_engine.models import Clue, ClueKind, Fix, Hunt, PriorFind
 from hunt_engine.rules import HuntRules
 
 
@@ -38,8 +39,10 @@ class ScanFacts:
 
 
 def check_code_kind(code: ScannedCode, clue: Clue) -> None:
-    """A static code of a digital clue (or the reverse) was never printed by us."""
-    if (code.kind == "rotating") != (clue.kind.value == "digital"):
+    """Only printed clues have static codes and only screens rotating ones; any other pairing
+    was never published by us."""
+    published = clue.kind is ClueKind.DIGITAL if code.kind == "rotating" else clue.kind.printed
+    if not published:
         raise InvalidCode("this code does not belong to a clue of its kind")
 
 
@@ -70,14 +73,10 @@ def check_code_fresh(code: ScannedCode, now: datetime, rules: HuntRules) -> None
 
 def require_fix(clue: Clue, facts: ScanFacts) -> Fix | None:
     """Located clues need a full fix; an online drop takes none (any sent is kept, not used)."""
-    has_fix = facts.lat is not None and facts.lon is not None and facts.accuracy_m is not None
     if not clue.kind.located:
         return None
-    if not has_fix:
+    if facts.lat is None or facts.lon is None or facts.accuracy_m is None:
         raise LocationRequired("send lat, lon and accuracy_m with this scan")
-    from geo.coords import LatLon
-
-    assert facts.lat is not None and facts.lon is not None and facts.accuracy_m is not None
     return Fix(LatLon(facts.lat, facts.lon), facts.accuracy_m)
 
 
@@ -91,7 +90,9 @@ def check_accuracy(fix: Fix, rules: HuntRules) -> None:
 def check_geofence(clue: Clue, fix: Fix, rules: HuntRules) -> float:
     """Return the distance to the fence in metres (0 inside); refuse beyond the allowance."""
     assert clue.fence is not None, "located clues always carry a fence"
-    accepted, distance = within_fence(clue.fence, fix.point, fix.accuracy_m, rules.fence_tolerance_m)
+    accepted, distance = within_fence(
+        clue.fence, fix.point, fix.accuracy_m, rules.fence_tolerance_m
+    )
     if not accepted:
         raise OutsideGeofence(
             f"you are {distance:.0f} m from where this code is", distance_m=round(distance)

@@ -175,7 +175,7 @@ CREATE FUNCTION claim_find(
     p_distance double precision, p_scanned_at timestamptz, p_device text, p_address inet
 ) RETURNS TABLE (
     verdict text, find_id bigint, found_at timestamptz, mint_status text, score integer,
-    rank bigint, version bigint, last_lat double precision, last_lon double precision,
+    reached_at timestamptz, version bigint, last_lat double precision, last_lon double precision,
     last_found_at timestamptz
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -191,12 +191,13 @@ BEGIN
     SELECT * INTO h FROM hunters WHERE id = p_hunter FOR UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'unknown_hunter'::text, NULL::bigint, NULL::timestamptz, NULL::text,
-            NULL::integer, NULL::bigint, NULL::bigint, NULL::float8, NULL::float8, NULL::timestamptz;
+            NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8, NULL::float8,
+            NULL::timestamptz;
         RETURN;
     END IF;
     IF h.finds_version <> p_expected_version THEN
         RETURN QUERY SELECT 'stale'::text, NULL::bigint, NULL::timestamptz, NULL::text,
-            h.score, NULL::bigint, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
+            h.score, NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
         RETURN;
     END IF;
 
@@ -225,7 +226,7 @@ BEGIN
         VALUES (p_hunter, p_hunt, p_clue, v_verdict, p_lat, p_lon, p_accuracy, p_distance,
                 p_scanned_at, p_device, p_address);
         RETURN QUERY SELECT v_verdict, NULL::bigint, NULL::timestamptz, NULL::text, h.score,
-            NULL::bigint, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
+            NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
         RETURN;
     END IF;
 
@@ -254,9 +255,8 @@ BEGIN
     VALUES (p_hunter, p_hunt, p_clue, 'accepted', p_lat, p_lon, p_accuracy, p_distance,
             p_scanned_at, p_device, p_address, v_find);
 
-    RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score,
-        1 + (SELECT count(*) FROM hunt_scores o WHERE o.hunt_id = p_hunt
-             AND (o.score > v_score OR (o.score = v_score AND o.reached_at < v_reached))),
+    -- The rank comes from the leaderboard's sorted set, which costs O(log n) per scan.
+    RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score, v_reached,
         h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
 END $$;
 

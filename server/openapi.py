@@ -14,12 +14,31 @@ _PARAM = re.compile(r"{(\w+)}")
 _REFS = "#/components/schemas/"
 
 
+def _hoisted(node: Any, defs: dict[str, Any]) -> Any:
+    """Move `$defs` found anywhere (e.g. a model's schema pasted into `items`) to the
+    components, and point their `#/$defs/X` references there: in OpenAPI 3.1 such a reference
+    resolves against the document root, where no `$defs` exists."""
+    if isinstance(node, list):
+        return [_hoisted(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$defs" and isinstance(value, dict):
+            for name, sub in value.items():
+                defs[name] = _hoisted(sub, defs)
+        elif key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+            out[key] = _REFS + value.removeprefix("#/$defs/")
+        else:
+            out[key] = _hoisted(value, defs)
+    return out
+
+
 def _schema(source: type[BaseModel] | dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(source, dict):
-        schema = dict(source)
+        schema: dict[str, Any] = _hoisted(source, defs)
     else:
-        schema = source.model_json_schema(ref_template=_REFS + "{model}")
-    defs.update(schema.pop("$defs", {}))
+        schema = _hoisted(source.model_json_schema(ref_template=_REFS + "{model}"), defs)
     if isinstance(source, type) and schema.get("title") == source.__name__:
         defs[source.__name__] = schema
         return {"$ref": _REFS + source.__name__}

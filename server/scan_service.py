@@ -24,6 +24,7 @@ from hunt_engine.rules import HuntRules
 from hunt_engine.scan_rules import Admitted, ScanFacts, admit
 from server.catalog import Catalog
 from server.hunter_state import UNKNOWN, HunterState, HunterStateCache
+from server.leaderboard import Leaderboard
 from server.metrics import ALERTS, SCANS
 from server.scan_gate import ScanGate, body_hash
 from server.schemas import ScanIn
@@ -65,12 +66,14 @@ class ScanService:
         gate: ScanGate,
         keyring: Keyring,
         hunters: HunterStateCache,
+        leaderboard: Leaderboard,
     ) -> None:
         self._pool = pool
         self._catalog = catalog
         self._gate = gate
         self._keyring = keyring
         self._hunters = hunters
+        self._leaderboard = leaderboard
 
     async def _target(self, text: str) -> _Target:
         try:
@@ -163,7 +166,10 @@ class ScanService:
                     confirmed = True
                     continue
                 if verdict == "accepted":
-                    return self._answer(row, target)
+                    rank = await self._leaderboard.record(
+                        target.hunt.id, hunter_id, row["score"], row["reached_at"]
+                    )
+                    return self._answer(row, target, rank)
                 if verdict == "unknown_hunter":
                     raise InvalidCode("this hunter no longer exists")
                 raise VERDICT_BY_CODE[verdict]()
@@ -237,7 +243,7 @@ class ScanService:
             ALERTS.labels("leaked_code").inc()
             log.warning("leaked_code alert %s raised for clue %s", alert, clue.id if clue else None)
 
-    def _answer(self, row: asyncpg.Record, target: _Target) -> dict[str, Any]:
+    def _answer(self, row: asyncpg.Record, target: _Target, rank: int) -> dict[str, Any]:
         assert target.clue is not None
         collectible = self._catalog.collectibles[target.clue.collectible_id]
         return {
@@ -253,5 +259,5 @@ class ScanService:
                 "mint": {"status": row["mint_status"]},
             },
             "score": row["score"],
-            "rank": row["rank"],
+            "rank": rank,
         }

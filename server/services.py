@@ -14,6 +14,7 @@ from hunt_engine.keys import Keyring
 from server.auth import TokenIssuer
 from server.catalog import Catalog, kept_current
 from server.hunter_state import HunterStateCache
+from server.leaderboard import Leaderboard
 from server.scan_gate import ScanGate
 from server.scan_service import ScanService
 from server.settings import Settings
@@ -61,7 +62,14 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
                 catalog=catalog,
                 tokens=TokenIssuer(settings.jwt_key),
                 keyring=keyring,
-                scans=ScanService(pool, catalog, gate, keyring, HunterStateCache()),
+                scans=ScanService(
+                    pool,
+                    catalog,
+                    gate,
+                    keyring,
+                    HunterStateCache(),
+                    Leaderboard(redis, settings.redis_prefix),
+                ),
             )
     finally:
         await redis.aclose()

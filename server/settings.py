@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from hunt_engine.keys import PURPOSE_JWT, PURPOSE_QR, Keyring, derive_key
@@ -56,8 +57,7 @@ class Settings:
                 raise SettingsError("GEOHUNT_SECRET must be at least 32 characters")
             secret = raw_secret.encode()
         elif dev:
-            # A throwaway secret: tokens and codes die with the process, which is the point.
-            secret = secrets.token_bytes(32)
+            secret = _dev_secret(Path(env.get("GEOHUNT_STATE_DIR", ".geohunt")))
         else:
             raise SettingsError("GEOHUNT_SECRET is required (or GEOHUNT_DEV=1 for a generated one)")
         base = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
@@ -81,3 +81,15 @@ class Settings:
             contract_address=env.get("CONTRACT_ADDRESS") or None,
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
         )
+
+
+def _dev_secret(state_dir: Path) -> bytes:
+    """A generated secret kept beside the dev state, so that `serve`, `token` and `demo` agree
+    and printed codes survive a restart; never used unless GEOHUNT_DEV is set."""
+    path = state_dir / "dev-secret"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()

@@ -213,3 +213,15 @@ async def test_idempotency_key_replays_first_answer(api: Api) -> None:
     assert other["code"] == "conflict"
     _, finds = await api.call("GET", "/v1/me/finds", 200, headers=me)
     assert len(finds) == 1
+
+
+async def test_rank_orders_by_score_then_who_reached_it_first(api: Api) -> None:
+    hunt = await make_hunt(api)
+    first, second = await hunt.clue(), await hunt.clue()
+    _, alice = await api.hunter()
+    _, bob = await api.hunter()
+    a1 = await scan(api, alice, hunt.code(first), 201, **at(TIMES_SQUARE))
+    b1 = await scan(api, bob, hunt.code(first), 201, **at(TIMES_SQUARE))
+    assert (a1["score"], a1["rank"]) == (1, 1) and (b1["score"], b1["rank"]) == (1, 2)
+    b2 = await scan(api, bob, hunt.code(second), 201, **at(TIMES_SQUARE))
+    assert (b2["score"], b2["rank"]) == (2, 1)

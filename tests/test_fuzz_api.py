@@ -1,0 +1,197 @@
+"""Schemathesis fuzzes the whole API, from the served /openapi.json, against the app listening
+on a real TCP port with the real PostgreSQL and Redis.
+
+Every answer must be below 500; every 4xx must be `application/problem+json` with a string
+`code`; status codes, content types and bodies must match what the description declares.
+Cases run with an organiser token, and a share with a hunter token so hunter routes are reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from aiohttp import web
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from server.app import create_app
+from server.auth import Role, TokenIssuer
+from server.settings import Settings
+from tests.conftest import RUN, unique
+
+MAX_EXAMPLES = 12
+HUNTER_EXAMPLES = 6
+
+
+class LiveServer:
+    """`create_app(settings)` on 127.0.0.1, port 0, served by its own event loop in a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _start(self) -> int:
+        self.runner = web.AppRunner(create_app(self.settings), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+
+    def start(self) -> None:
+        self.thread.start()
+        port = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(60)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+class World:
+    """The running server and what exists in it before the fuzzer starts."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        issuer = TokenIssuer(server.settings.jwt_key)
+        organiser, _ = issuer.issue(Role.ORGANISER, "fuzz-" + RUN, 3600)
+        self.headers = {"organiser": {"Authorization": f"Bearer {organiser}"}}
+        self.slug = unique("fuzz")
+        self.clue_ids: list[int] = []
+        self.token_id = 1
+
+    def call(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
+        kwargs.setdefault("headers", self.headers["organiser"])
+        answer = requests.request(method, self.server.url + path, timeout=30, **kwargs)
+        assert answer.status_code == expect, (method, path, answer.status_code, answer.text)
+        return answer.json()
+
+    def seed(self) -> None:
+        now = datetime.now(UTC)
+        self.call(
+            "POST",
+            "/v1/hunts",
+            201,
+            json={
+                "slug": self.slug,
+                "name": "Fuzz hunt",
+                "starts_at": (now - timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(days=1)).isoformat(),
+            },
+        )
+        self.call(
+            "POST",
+            f"/v1/hunts/{self.slug}/collectibles",
+            201,
+            json={"key": "robot", "name": "Robot", "image_url": "https://img.example/r.png"},
+        )
+        for kind in ("billboard", "digital", "social"):
+            body: dict[str, Any] = {"kind": kind, "collectible": "robot", "label": kind}
+            if kind != "social":
+                body["location"] = {"lat": 40.758, "lon": -73.9855}
+            self.clue_ids.append(self.call("POST", f"/v1/hunts/{self.slug}/clues", 201, json=body)["id"])
+        hunter = self.call("POST", "/v1/auth/hunters", 201, json={"handle": unique("fz")[:32]})
+        self.headers["hunter"] = {"Authorization": f"Bearer {hunter['token']}"}
+
+
+@pytest.fixture(scope="module")
+def world(settings: Settings) -> Iterator[World]:
+    server = LiveServer(settings)
+    server.start()
+    try:
+        world = World(server)
+        world.seed()
+        yield world
+    finally:
+        server.stop()
+
+
+def load_schema(world: World, max_examples: int) -> Any:
+    schema = schemathesis.openapi.from_url(world.server.url + "/openapi.json")
+    schema.config.update(base_url=world.server.url)
+    schema.config.generation.update(max_examples=max_examples, modes=list(GenerationMode))
+
+    @schema.hook
+    def map_path_parameters(context: Any, path_parameters: Any) -> Any:
+        # Half the time, aim at resources that exist (decided by the generated value itself,
+        # so that Hypothesis can replay and shrink a failure).
+        if not isinstance(path_parameters, dict):
+            return path_parameters
+        params = dict(path_parameters)
+        if isinstance(params.get("slug"), str) and len(params["slug"]) % 2 == 0:
+            params["slug"] = world.slug
+        if "clue_id" in params and len(str(params["clue_id"])) % 2 == 0:
+            params["clue_id"] = world.clue_ids[len(str(params["clue_id"])) % 3]
+        return params
+
+    return schema
+
+
+@pytest.fixture(scope="module")
+def organiser_schema(world: World) -> Any:
+    return load_schema(world, MAX_EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def hunter_schema(world: World) -> Any:
+    return load_schema(world, HUNTER_EXAMPLES)
+
+
+as_organiser = schemathesis.pytest.from_fixture("organiser_schema")
+as_hunter = schemathesis.pytest.from_fixture("hunter_schema")
+
+
+def problem_json(ctx: Any, response: Any, case: Any) -> bool | None:
+    if 400 <= response.status_code < 500:
+        media = response.headers.get("content-type", [""])
+        media = media[0] if isinstance(media, list) else media
+        assert media.split(";")[0].strip() == "application/problem+json", media
+        body = response.json()
+        assert isinstance(body, dict) and isinstance(body.get("code"), str), body
+        assert body.get("status") == response.status_code, body
+    return None
+
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.negative_data_rejection,
+]
+
+
+FUZZ_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+def call_and_check(case: Any, headers: dict[str, str]) -> None:
+    case.call_and_validate(
+        headers=headers, checks=CHECKS, additional_checks=[schemathesis.check(problem_json)]
+    )
+
+
+@as_organiser.parametrize()
+@FUZZ_SETTINGS
+def test_api_as_organiser(case: Any, world: World) -> None:
+    call_and_check(case, world.headers["organiser"])
+
+
+@as_hunter.parametrize()
+@FUZZ_SETTINGS
+def test_api_as_hunter(case: Any, world: World) -> None:
+    call_and_check(case, world.headers["hunter"])
