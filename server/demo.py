@@ -264,7 +264,9 @@ def instructions(
     code_of: Callable[[int], str],
     out: Path,
     files: list[Path],
+    secret_file: Path | None = None,
 ) -> str:
+    """What the demo prints. `secret_file`: where the demo's own secret is, if it used one."""
     scans = showcase_scans(seeded, code_of, settings.public_base_url)
     billboard = seeded.clue(demo_data.SHOWCASE_LABEL)
     [social] = seeded.of_kind("social")
@@ -324,6 +326,15 @@ def instructions(
         f'curl -s "$GEOHUNT/v1/clues/{screen["id"]}/display" -H "Authorization: Bearer $SCREEN"',
         "# Its code counts with a position at the screen, for this step and the next:",
         f"#   lat {screen['location']['lat']}, lon {screen['location']['lon']}",
+        "",
+    ]
+    # The command line reads GEOHUNT_SECRET itself: give it the one the demo signs with.
+    env = f"GEOHUNT_SECRET=$(cat {shlex.quote(str(secret_file))}) " if secret_file else ""
+    lines += [
+        "# More clues in ten more cities, and one broken feature to show the error report:",
+        f"#   {env}geohunt import-clues examples/ldr-s3-extra-clues.geojson --hunt {slug}",
+        "# Another token:",
+        f"#   {env}geohunt token --role field --sub crew-1 --hunt {slug}",
         "",
     ]
     return "\n".join(lines)
@@ -430,7 +441,14 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
         def code_of(clue_id: int) -> str:
             return static_code(settings.qr_keyring, clue_id)
 
-        click.echo(instructions(api_url, settings, organiser, guest, seeded, code_of, out, files))
+        secret_file = (
+            None if os.environ.get("GEOHUNT_SECRET") else Path(settings.state_dir, SECRET_FILE)
+        )
+        click.echo(
+            instructions(
+                api_url, settings, organiser, guest, seeded, code_of, out, files, secret_file
+            )
+        )
         if serve:
             click.echo(f"Serving on {api_url}; Ctrl-C stops.")
             await _until_stopped()

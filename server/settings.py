@@ -74,8 +74,8 @@ class Settings:
             dev=dev,
             qr_key_ids=kids,
             redis_prefix=env.get("GEOHUNT_REDIS_PREFIX", "geohunt:"),
-            db_pool_min=int(env.get("GEOHUNT_DB_POOL_MIN", "2")),
-            db_pool_max=int(env.get("GEOHUNT_DB_POOL_MAX", "10")),
+            db_pool_min=_int(env, "GEOHUNT_DB_POOL_MIN", 2, 1, 1000),
+            db_pool_max=_int(env, "GEOHUNT_DB_POOL_MAX", 10, 1, 1000),
             chain_rpc_url=env.get("CHAIN_RPC_URL") or None,
             minter_private_key=env.get("MINTER_PRIVATE_KEY") or None,
             contract_address=env.get("CONTRACT_ADDRESS") or None,
@@ -87,9 +87,25 @@ def _dev_secret(state_dir: Path) -> bytes:
     """A generated secret kept beside the dev state, so that `serve`, `token` and `demo` agree
     and printed codes survive a restart; never used unless GEOHUNT_DEV is set."""
     path = state_dir / "dev-secret"
-    if not path.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or just now by a sibling process
+    else:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip().encode()
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
