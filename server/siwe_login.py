@@ -43,13 +43,16 @@ async def verify(redis: Redis, prefix: str, message: str, signature: str, domain
     if parsed.domain != domain:
         raise WrongDomain(f"the message names {parsed.domain!r}, this server is {domain!r}")
     now = datetime.now(UTC)
-    if parsed.expiration_time is not None and parsed.expiration_time <= now:
+    # The parsed times are ISO 8601 *strings*: compare them as datetimes.
+    expires = _moment(parsed.expiration_time)
+    if expires is not None and expires <= now:
         raise MessageExpired()
-    if parsed.not_before is not None and parsed.not_before > now:
+    not_before = _moment(parsed.not_before)
+    if not_before is not None and not_before > now:
         raise MessageExpired("the message is not valid yet")
     try:
         parsed.verify(signature, domain=domain, timestamp=now)
-    except siwe.ExpiredMessage:
+    except (siwe.ExpiredMessage, siwe.NotYetValidMessage):
         raise MessageExpired() from None
     except siwe.DomainMismatch:
         raise WrongDomain() from None
@@ -59,3 +62,14 @@ async def verify(redis: Redis, prefix: str, message: str, signature: str, domain
     if await redis.getdel(_nonce_key(prefix, parsed.nonce)) is None:
         raise NonceReused()
     return parsed.address.lower()
+
+
+def _moment(value: str | None) -> datetime | None:
+    """An EIP-4361 timestamp as an aware datetime (UTC when the text names no offset)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"not an RFC 3339 time: {value[:40]!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
