@@ -27,6 +27,10 @@ from geo.local_frame import FloatArray, LocalFrame
 
 NEAR_LIMIT_M = 150_000.0
 
+# Under a metre the curvature correction (chord²/24R², 1e-15) is nothing, and
+# squaring tiny offsets could underflow to a zero curvature.
+_EXACT_BELOW_M2 = 1.0
+
 
 class AzimuthalFrame:
     """Azimuthal equidistant (x east, y north) metres about `origin`."""
@@ -58,8 +62,8 @@ class AzimuthalFrame:
             s, azimuth = geodesic_with_azimuth(self.origin, p)
             azimuth = math.radians(azimuth)
             return s * math.sin(azimuth), s * math.cos(azimuth)
-        if horizontal2 == 0.0:
-            return 0.0, 0.0
+        if chord2 < _EXACT_BELOW_M2:
+            return east, north
         scale = self._arc(math.sqrt(chord2), east, north, horizontal2) / math.sqrt(horizontal2)
         return east * scale, north * scale
 
@@ -73,7 +77,7 @@ class AzimuthalFrame:
         with np.errstate(divide="ignore", invalid="ignore"):
             radius = horizontal2 / (north * north * self._inv_m + east * east * self._inv_n)
             arc = 2.0 * radius * np.arcsin(chord / (2.0 * radius))
-            scale = np.where(horizontal2 > 0.0, arc / np.sqrt(horizontal2), 0.0)
+            scale = np.where(chord * chord < _EXACT_BELOW_M2, 1.0, arc / np.sqrt(horizontal2))
         return east * scale, north * scale
 
     def latlon(self, x: float, y: float) -> LatLon:
@@ -84,7 +88,7 @@ class AzimuthalFrame:
         return destination(self.origin, math.degrees(math.atan2(x, y)), s)
 
     def _arc(self, chord: float, east: float, north: float, horizontal2: float) -> float:
-        if horizontal2 == 0.0:
+        if chord * chord < _EXACT_BELOW_M2:
             return chord
         # Euler: the section's curvature at azimuth α is cos²α/M + sin²α/N.
         radius = horizontal2 / (north * north * self._inv_m + east * east * self._inv_n)

@@ -30,7 +30,7 @@ def degree_box(center: LatLon, radius_m: float) -> Bounds:
     farthest_lat = abs(center.lat) + dlat
     if farthest_lat >= 90.0:
         return (-180.0, max(center.lat - dlat, -90.0), 180.0, min(center.lat + dlat, 90.0))
-    dlon = math.degrees(radius_m / A) + _SLACK_DEG
+    dlon = math.degrees(radius_m / (A * math.cos(math.radians(farthest_lat)))) + _SLACK_DEG
     minlat, maxlat = center.lat - dlat, center.lat + dlat
     if dlon >= 180.0:
         return (-180.0, minlat, 180.0, maxlat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.azimuthal import AzimuthalFrame
 from geo.bounds import Bounds, degree_box
@@ -42,7 +42,7 @@ class CircleFence(Geofence):
         self.radius_m = float(radius_m)
         self._frame = AzimuthalFrame(center)
         self._bounds = degree_box(center, self.radius_m)
-        self._outline: shapely.Geometry | None = None
+        self._outline: BaseGeometry | None = None
 
     @property
     def anchor(self) -> LatLon:
@@ -53,7 +53,7 @@ class CircleFence(Geofence):
         return self._bounds
 
     @property
-    def lonlat_geometry(self) -> shapely.Geometry:
+    def lonlat_geometry(self) -> BaseGeometry:
         # Lazy: 64 exact geodesics cost ~2 ms, and bulk loads never need them.
         if self._outline is None:
             ring = [

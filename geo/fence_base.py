@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.bounds import Bounds
 from geo.coords import LatLon
@@ -36,7 +36,7 @@ class Geofence(ABC):
 
     @property
     @abstractmethod
-    def lonlat_geometry(self) -> shapely.Geometry:
+    def lonlat_geometry(self) -> BaseGeometry:
         """The outline in (x=lon, y=lat) degrees, for display or a coarse index.
 
         Longitudes run continuously around the anchor's, so near the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.bounds import Bounds
 from geo.coords import LatLon, to_xy, wrap_lon
@@ -12,7 +13,7 @@ from geo.coords import LatLon, to_xy, wrap_lon
 
 def lonlat_outline(
     rings: Sequence[Sequence[LatLon]], around_lon: float, bounds: Bounds
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """A shapely polygon in (x=lon, y=lat), longitudes unwrapped around `around_lon`."""
     if bounds[0] == -180.0 and bounds[2] == 180.0:
         # Reaches a pole: there the ring may wind round the pole, which has no

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.azimuthal import NEAR_LIMIT_M, AzimuthalFrame
 from geo.bounds import Bounds, degree_box
@@ -53,7 +54,7 @@ class PolygonFence(Geofence):
         # geodesic ones; the metre covers the millimetre-level approximation.
         reach = max(float(np.hypot(ring[:, 0], ring[:, 1]).max()) for ring in planar_rings)
         self._bounds = degree_box(self._frame.origin, reach + 1.0)
-        self._outline: shapely.Geometry | None = None
+        self._outline: BaseGeometry | None = None
 
     @property
     def vertex_count(self) -> int:
@@ -69,7 +70,7 @@ class PolygonFence(Geofence):
         return self._bounds
 
     @property
-    def lonlat_geometry(self) -> shapely.Geometry:
+    def lonlat_geometry(self) -> BaseGeometry:
         if self._outline is None:
             self._outline = lonlat_outline(self.rings, self._anchor.lon, self._bounds)
         return self._outline

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+
 from geo.coords import LatLon
 from geo.fences import parse_geofence
 from geo.index import FenceIndex
-
 from hunt_engine.models import Clue, ClueKind, Collectible, Hunt
 from hunt_engine.rules import HuntRules
 

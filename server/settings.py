@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from hunt_engine.keys import PURPOSE_JWT, PURPOSE_QR, Keyring, derive_key
 
+DEV_SECRET_FILE = "dev-secret"  # noqa: S105 - a file name
+
 
 class SettingsError(RuntimeError):
     """The environment does not describe a runnable server."""
@@ -86,16 +88,26 @@ class Settings:
 def _dev_secret(state_dir: Path) -> bytes:
     """A generated secret kept beside the dev state, so that `serve`, `token` and `demo` agree
     and printed codes survive a restart; never used unless GEOHUNT_DEV is set."""
-    path = state_dir / "dev-secret"
     state_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made earlier, or just now by a sibling process
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
+    path = state_dir / DEV_SECRET_FILE
+    if not path.exists():
+        # Written aside, then linked into place: a sibling process starting at the same moment
+        # reads a complete secret or makes none, never half of one.
+        temp = state_dir / f".{DEV_SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass
+        finally:
+            temp.unlink(missing_ok=True)
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise SettingsError(f"{path} holds no usable secret: delete it to make a new one")
+    return secret.encode()
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -56,7 +56,7 @@ async def verify(redis: Redis, prefix: str, message: str, signature: str, domain
         raise MessageExpired() from None
     except siwe.DomainMismatch:
         raise WrongDomain() from None
-    except (siwe.VerificationError, ValueError, TypeError):
+    except Exception:  # eth_keys' BadSignature and kin are none of siwe's types
         raise BadSignature() from None
     # GETDEL makes the nonce single-use even when two sign-ins race with one message.
     if await redis.getdel(_nonce_key(prefix, parsed.nonce)) is None:

@@ -27,27 +27,48 @@ class Hunt:
 
     async def collectible(self, supply: int | None = None, **extra: Any) -> str:
         key = unique("c")
-        body = {"key": key, "name": f"Collectible {key}", "episode": "Jibaro",
-                "image_url": "https://img.example/x.png", **extra}
+        body = {
+            "key": key,
+            "name": f"Collectible {key}",
+            "episode": "Jibaro",
+            "image_url": "https://img.example/x.png",
+            **extra,
+        }
         if supply is not None:
             body["supply"] = supply
-        await self.api.call("POST", f"/v1/hunts/{self.slug}/collectibles", 201,
-                            headers=self.api.organiser, json=body)
+        await self.api.call(
+            "POST",
+            f"/v1/hunts/{self.slug}/collectibles",
+            201,
+            headers=self.api.organiser,
+            json=body,
+        )
         self.collectibles.append(key)
         return key
 
-    async def clue(self, kind: str = "billboard", collectible: str | None = None,
-                   at: tuple[float, float] = TIMES_SQUARE, **extra: Any) -> dict[str, Any]:
+    async def clue(
+        self,
+        kind: str = "billboard",
+        collectible: str | None = None,
+        at: tuple[float, float] = TIMES_SQUARE,
+        **extra: Any,
+    ) -> dict[str, Any]:
         if collectible is None:
             collectible = await self.collectible()
-        body: dict[str, Any] = {"kind": kind, "collectible": collectible, "label": unique("clue"),
-                                "city": "New York", **extra}
+        body: dict[str, Any] = {
+            "kind": kind,
+            "collectible": collectible,
+            "label": unique("clue"),
+            "city": "New York",
+            **extra,
+        }
         if kind != "social" and "location" not in body:
             body["location"] = {"lat": at[0], "lon": at[1]}
         if kind == "ar" and "ar" not in body:
             body["ar"] = {"asset_url": "https://img.example/robot.glb"}
-        _, clue = await self.api.call("POST", f"/v1/hunts/{self.slug}/clues", 201,
-                                      headers=self.api.organiser, json=body)
+        _, clue = await self.api.call(
+            "POST", f"/v1/hunts/{self.slug}/clues", 201, headers=self.api.organiser, json=body
+        )
         return clue
 
     def code(self, clue: dict[str, Any], step_offset: int = 0, rotate_s: int = 30) -> str:
@@ -58,13 +79,17 @@ class Hunt:
         return static_code(ring, clue["id"])
 
 
-async def make_hunt(api: Api, rules: dict[str, Any] | None = None, starts_in_h: float = -1,
-                    ends_in_h: float = 24) -> Hunt:
+async def make_hunt(
+    api: Api, rules: dict[str, Any] | None = None, starts_in_h: float = -1, ends_in_h: float = 24
+) -> Hunt:
     slug = unique("hunt")
     now = datetime.now(UTC)
-    body: dict[str, Any] = {"slug": slug, "name": "Test hunt",
-                            "starts_at": iso(now + timedelta(hours=starts_in_h)),
-                            "ends_at": iso(now + timedelta(hours=ends_in_h))}
+    body: dict[str, Any] = {
+        "slug": slug,
+        "name": "Test hunt",
+        "starts_at": iso(now + timedelta(hours=starts_in_h)),
+        "ends_at": iso(now + timedelta(hours=ends_in_h)),
+    }
     if rules:
         body["rules"] = rules
     await api.call("POST", "/v1/hunts", 201, headers=api.organiser, json=body)

@@ -19,18 +19,11 @@ from redis.asyncio import Redis
 from server.app import create_app
 from server.auth import Role, TokenIssuer
 from server.embedded import resolve_service_urls
-from server.migrate import migrate
+from server.migrate import migrate, with_database
 from server.settings import Settings
 
 RUN = uuid.uuid4().hex[:10]
 TEST_SECRET = "test-secret-" + "x" * 40
-
-
-def _with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")
@@ -50,14 +43,14 @@ def service_urls() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 async def database_url(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    admin_url, _ = service_urls
+    admin_url = with_database(service_urls[0], "postgres")
     name = f"geohunt_test_{RUN}"
     admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = _with_database(admin_url, name)
+    url = with_database(admin_url, name)
     await migrate(url)
     yield url
     admin = await asyncpg.connect(admin_url)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,16 +118,6 @@ def test_example_file_has_one_broken_feature() -> None:
     assert not Polygon(ring).is_valid  # the bow tie that import-clues reports
 
 
-def test_demo_secret_is_made_once_and_private(tmp_path: Path) -> None:
-    first = demo.demo_secret(tmp_path)
-    assert len(first) >= 32 and demo.demo_secret(tmp_path) == first
-    assert stat.S_IMODE(os.stat(tmp_path / "demo-secret").st_mode) == 0o600
-    any_address = "0.0.0.0"  # noqa: S104 - the URL it gets, nothing binds here
-    settings = demo.demo_settings(any_address, 8099, {"GEOHUNT_STATE_DIR": str(tmp_path)})
-    assert settings.secret == first.encode()
-    assert settings.public_base_url == "http://127.0.0.1:8099"
-
-
 async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
     organiser, _ = api.issuer.issue(Role.ORGANISER, "demo-test", 3600)
     now = datetime.now(UTC)
@@ -173,3 +161,10 @@ async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
         "http://127.0.0.1:8080", api.settings, organiser, guest, seeded, code_of, tmp_path, files
     )
     assert guest.hunter_token in text and "outside_geofence" in text
+
+
+def test_demo_settings_use_the_dev_secret_and_a_local_url(tmp_path: Path) -> None:
+    any_address = "0.0.0.0"  # noqa: S104 - the URL it gets, nothing binds here
+    settings = demo.demo_settings(any_address, 8099, {"GEOHUNT_STATE_DIR": str(tmp_path)})
+    assert settings.secret == (tmp_path / "dev-secret").read_text().strip().encode()
+    assert settings.public_base_url == "http://127.0.0.1:8099"

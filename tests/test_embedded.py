@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from server.embedded import (
     resolve_service_urls,
     stop_embedded_services,
 )
+from server.migrate import ensure_database
 from server.settings import Settings
 
 NO_LOCAL = {"GEOHUNT_USE_LOCAL_SERVICES": "0"}
@@ -44,6 +46,7 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 async def test_embedded_postgres_answers_asyncpg(state_dir: Path) -> None:
     url = embedded_database_url(str(state_dir))
     assert url.startswith("postgresql://")
+    await ensure_database(url)  # the app's own database, made on first use
     conn = await asyncpg.connect(url)
     try:
         assert await conn.fetchval("select 1") == 1
@@ -122,5 +125,16 @@ def test_stopping_shuts_the_servers_down(tmp_path: Path) -> None:
 
     stop_embedded_services()  # every server this process holds; later calls start them anew
 
+    # Shutdown is asynchronous (postgres checkpoints first): give each server a moment to exit.
     for pid in (postmaster_pid, redis_pid):
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+        deadline = time.monotonic() + 15
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid), f"server {pid} still running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -26,7 +26,9 @@ async def test_fifty_concurrent_scans_by_one_hunter_give_one_find(
     assert codes == {"already_found"}
     assert await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id) == 1
     assert await db.fetchval("SELECT score FROM hunters WHERE id = $1", hunter_id) == 1
-    attempts = await db.fetchval("SELECT count(*) FROM scan_attempts WHERE hunter_id = $1", hunter_id)
+    attempts = await db.fetchval(
+        "SELECT count(*) FROM scan_attempts WHERE hunter_id = $1", hunter_id
+    )
     assert attempts == 50
 
 
@@ -60,12 +62,16 @@ async def test_photo_of_billboard_scanned_far_away_raises_one_alert(api: Api) ->
     for n in range(6):
         _, hunter = await api.hunter()
         _, answer = await api.call(
-            "POST", "/v1/scans", 422, headers=hunter,
+            "POST",
+            "/v1/scans",
+            422,
+            headers=hunter,
             json={"code": hunt.code(clue), **at(FIVE_KM_NORTH)},
         )
         assert answer["code"] == "outside_geofence"
-        _, alerts = await api.call("GET", f"/v1/hunts/{hunt.slug}/alerts", 200,
-                                   headers=api.organiser)
+        _, alerts = await api.call(
+            "GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser
+        )
         assert len(alerts) == (0 if n < 4 else 1), (n, alerts)
     alert = alerts[0]
     assert alert["kind"] == "leaked_code" and alert["clue_id"] == clue["id"]
@@ -73,8 +79,13 @@ async def test_photo_of_billboard_scanned_far_away_raises_one_alert(api: Api) ->
     # One hunter scanning five times from home is not a leak.
     _, alone = await api.hunter()
     for _ in range(5):
-        await api.call("POST", "/v1/scans", 422, headers=alone,
-                       json={"code": hunt.code(other), **at(FIVE_KM_NORTH)})
+        await api.call(
+            "POST",
+            "/v1/scans",
+            422,
+            headers=alone,
+            json={"code": hunt.code(other), **at(FIVE_KM_NORTH)},
+        )
     _, alerts = await api.call("GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser)
     assert [a["clue_id"] for a in alerts] == [clue["id"]]
 
@@ -84,7 +95,12 @@ async def test_digital_codes_never_raise_leak_alerts(api: Api) -> None:
     clue = await hunt.clue(kind="digital")
     for _ in range(5):
         _, hunter = await api.hunter()
-        await api.call("POST", "/v1/scans", 422, headers=hunter,
-                       json={"code": hunt.code(clue, 0, 600), **at(FIVE_KM_NORTH)})
+        await api.call(
+            "POST",
+            "/v1/scans",
+            422,
+            headers=hunter,
+            json={"code": hunt.code(clue, 0, 600), **at(FIVE_KM_NORTH)},
+        )
     _, alerts = await api.call("GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser)
     assert alerts == []

@@ -13,7 +13,9 @@ from tests.conftest import Api
 
 
 async def scan(api: Api, headers: dict[str, str], code: str, expect: int, **body: object) -> dict:
-    _, answer = await api.call("POST", "/v1/scans", expect, headers=headers, json={"code": code, **body})
+    _, answer = await api.call(
+        "POST", "/v1/scans", expect, headers=headers, json={"code": code, **body}
+    )
     return answer
 
 
@@ -45,8 +47,13 @@ async def test_invalid_code(api: Api, db: asyncpg.Connection) -> None:
     clue = await hunt.clue()
     hunter_id, me = await api.hunter()
     code = hunt.code(clue)
-    for bad in (code[:-1], code[:-1] + ("A" if code[-1] != "A" else "B"), "s.1.1.AAAAAAAAAAAAAAAA",
-                "hello", "https://evil.example/c/" + code[:-2]):
+    for bad in (
+        code[:-1],
+        code[:-1] + ("A" if code[-1] != "A" else "B"),
+        "s.1.1.AAAAAAAAAAAAAAAA",
+        "hello",
+        "https://evil.example/c/" + code[:-2],
+    ):
         answer = await scan(api, me, bad, 422, **at(TIMES_SQUARE))
         assert answer["code"] == "invalid_code"
         assert answer["status"] == 422 and answer["title"] and answer["type"]
@@ -77,8 +84,9 @@ async def test_clue_not_active_by_window_and_by_switch(api: Api) -> None:
     hunt = await make_hunt(api)
     later = await hunt.clue(active_from=iso(datetime.now(UTC) + timedelta(hours=1)))
     switched = await hunt.clue()
-    await api.call("PATCH", f"/v1/clues/{switched['id']}", 200, headers=api.organiser,
-                   json={"active": False})
+    await api.call(
+        "PATCH", f"/v1/clues/{switched['id']}", 200, headers=api.organiser, json={"active": False}
+    )
     _, me = await api.hunter()
     for clue in (later, switched):
         answer = await scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE))
@@ -124,7 +132,9 @@ async def test_already_found_whichever_clue(api: Api) -> None:
     second = await hunt.clue(collectible=key, at=(TIMES_SQUARE[0] + 0.001, TIMES_SQUARE[1]))
     _, me = await api.hunter()
     await scan(api, me, hunt.code(first), 201, **at(TIMES_SQUARE))
-    answer = await scan(api, me, hunt.code(second), 409, **at((TIMES_SQUARE[0] + 0.001, TIMES_SQUARE[1])))
+    answer = await scan(
+        api, me, hunt.code(second), 409, **at((TIMES_SQUARE[0] + 0.001, TIMES_SQUARE[1]))
+    )
     assert answer["code"] == "already_found"
 
 
@@ -149,8 +159,9 @@ async def test_rate_limited_with_retry_after(api: Api) -> None:
     _, me = await api.hunter()
     for _ in range(3):
         await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH))
-    response = await api.client.post("/v1/scans", headers=me,
-                                     json={"code": hunt.code(clue), **at(TIMES_SQUARE)})
+    response = await api.client.post(
+        "/v1/scans", headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    )
     assert response.status == 429
     assert (await response.json(content_type=None))["code"] == "rate_limited"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
@@ -181,8 +192,9 @@ async def test_digital_code_valid_for_its_step_and_the_next_only(api: Api) -> No
         clue = await hunt.clue(kind="digital")
         assert "qr" not in clue
         await scan(api, me, hunt.code(clue, offset, rotate_s), 201, **at(TIMES_SQUARE))
-    _, display = await api.call("GET", f"/v1/clues/{expired['id']}/display", 200,
-                                headers=api.organiser)
+    _, display = await api.call(
+        "GET", f"/v1/clues/{expired['id']}/display", 200, headers=api.organiser
+    )
     assert display["url"].endswith("/c/" + display["code"])
     assert 0 < display["expires_in_s"] <= rotate_s
 
@@ -194,8 +206,9 @@ async def test_verdict_order_low_accuracy_before_geofence_before_travel(api: Api
     answer = await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500))
     assert answer["code"] == "low_accuracy"
     late = iso(datetime.now(UTC) - timedelta(hours=2))
-    answer = await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500),
-                        scanned_at=late)
+    answer = await scan(
+        api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500), scanned_at=late
+    )
     assert answer["code"] == "clock_skew"
 
 
@@ -208,8 +221,9 @@ async def test_idempotency_key_replays_first_answer(api: Api) -> None:
     _, first = await api.call("POST", "/v1/scans", 201, headers=headers, json=body)
     _, again = await api.call("POST", "/v1/scans", 200, headers=headers, json=body)
     assert again == first
-    _, other = await api.call("POST", "/v1/scans", 409, headers=headers,
-                              json={**body, "accuracy_m": 11})
+    _, other = await api.call(
+        "POST", "/v1/scans", 409, headers=headers, json={**body, "accuracy_m": 11}
+    )
     assert other["code"] == "conflict"
     _, finds = await api.call("GET", "/v1/me/finds", 200, headers=me)
     assert len(finds) == 1

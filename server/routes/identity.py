@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from hunt_engine.errors import Conflict, HandleTaken, Unauthorized, WalletTaken
+from hunt_engine.errors import (
+    Conflict,
+    Forbidden,
+    HandleTaken,
+    InvalidRequest,
+    Unauthorized,
+    WalletTaken,
+)
 from server import siwe_login
 from server.auth import Role
 from server.responses import ok
@@ -34,7 +41,14 @@ def _hunter_token(call: Call, hunter_id: int) -> str:
 )
 async def create_token(call: Call) -> web.Response:
     body: TokenIn = call.body
-    token, expires = call.services.tokens.issue(Role(body.role), body.sub, body.ttl_s, body.hunt)
+    role = Role(body.role)
+    if role is Role.HUNTER and not (body.sub.isdigit() and 0 < int(body.sub) < 2**63):
+        # Hunter tokens name a hunter id; any other subject would be refused on every use.
+        raise InvalidRequest("a hunter token's sub must be a hunter id")
+    if call.who.hunt is not None and body.hunt != call.who.hunt:
+        # A token limited to one hunt must not mint its way out of that limit.
+        raise Forbidden(f"this token may only mint tokens limited to hunt {call.who.hunt!r}")
+    token, expires = call.services.tokens.issue(role, body.sub, body.ttl_s, body.hunt)
     return ok({"token": token, "expires_at": datetime.fromtimestamp(expires, UTC)}, status=201)
 
 
@@ -93,22 +107,33 @@ async def siwe_sign_in(call: Call) -> web.Response:
             hunter_id = call.principal.hunter_id
             if owner is not None and owner != hunter_id:
                 raise WalletTaken()
-            current = await conn.fetchval(
+            current = await conn.fetchrow(
                 "SELECT wallet FROM hunters WHERE id = $1 FOR UPDATE", hunter_id
             )
-            if current is None and owner is None:
-                await conn.execute(
-                    "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, wallet
-                )
+            if current is None:
+                raise Unauthorized("this hunter no longer exists")
+            if current["wallet"] is None:
+                try:
+                    await conn.execute(
+                        "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, wallet
+                    )
+                except asyncpg.UniqueViolationError:
+                    # Another hunter took the wallet between the check above and now.
+                    raise WalletTaken() from None
                 await release_waiting_finds(conn, hunter_id)
-            elif current != wallet:
+            elif current["wallet"] != wallet:
                 raise Conflict("this hunter already has another wallet")
         elif owner is not None:
             hunter_id = owner
         else:
+            # Two first sign-ins of one wallet may race: the loser joins the winner's hunter.
             hunter_id = await conn.fetchval(
-                "INSERT INTO hunters (wallet) VALUES ($1) RETURNING id", wallet
+                "INSERT INTO hunters (wallet) VALUES ($1)"
+                " ON CONFLICT (wallet) DO NOTHING RETURNING id",
+                wallet,
             )
+            if hunter_id is None:
+                hunter_id = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
     return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id), "wallet": wallet})
 
 

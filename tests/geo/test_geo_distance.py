@@ -13,6 +13,7 @@ from geo.distance import geodesic_m, geodesic_with_azimuth
 SOME = settings(max_examples=60, deadline=None)
 # Near distances the fast path must handle, and far ones that fall back.
 distances = st.one_of(
+    st.floats(0.0, 1e-3),
     st.floats(0.0, 100.0),
     st.floats(0.0, 20_000.0),
     st.floats(100_000.0, 200_000.0),

@@ -19,12 +19,12 @@ from geo.fences import (
 HERE = LatLon(48.8566, 2.3522)
 
 
-def ring(*lonlats: tuple[float, float]) -> list[list[float]]:
+def ring(*lonlats: tuple[object, object]) -> list[list[object]]:
     positions = [list(p) for p in lonlats]
     return [*positions, positions[0]]
 
 
-def polygon(*rings: list[list[float]]) -> dict[str, Any]:
+def polygon(*rings: object) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": list(rings)}
 
 
@@ -48,6 +48,7 @@ def test_valid_polygons() -> None:
     assert isinstance(plain, PolygonFence)
     assert 0.8e6 < plain.area_m2 < 0.9e6  # 733 m x 1112 m
     with_hole = parse_geofence(polygon(SQUARE, HOLE), HERE)
+    assert isinstance(with_hole, PolygonFence)
     assert with_hole.area_m2 < plain.area_m2
     assert with_hole.to_json() == polygon(SQUARE, HOLE)
     # Tuples are as good as lists; integers as good as floats.
@@ -58,9 +59,11 @@ def test_valid_polygons() -> None:
 
 def test_the_limits_are_inclusive_of_just_under() -> None:
     many = polygonise_circle(HERE, 1000.0, 999).to_json()
-    assert parse_geofence(many, None).vertex_count == 999  # type: ignore[attr-defined]
+    fence = parse_geofence(many, None)
+    assert isinstance(fence, PolygonFence) and fence.vertex_count == 999
     almost_25_km2 = polygonise_circle(HERE, 2815.0, 64).to_json()
-    assert parse_geofence(almost_25_km2, None).area_m2 < 25e6  # type: ignore[attr-defined]
+    fence = parse_geofence(almost_25_km2, None)
+    assert isinstance(fence, PolygonFence) and fence.area_m2 < 25e6
 
 
 def too_many_vertices() -> dict[str, Any]:

@@ -186,6 +186,7 @@ def test_polygon_across_the_antimeridian() -> None:
         ],
     }
     fence = parse_geofence(square, None)
+    assert isinstance(fence, PolygonFence)
     for lon in (180.0, -180.0, 179.995, -179.995):
         assert fence.contains(LatLon(0.0, lon))
     minlon, _, maxlon, _ = fence.bounds

@@ -45,7 +45,7 @@ def fences(draw: st.DrawFn, base: int) -> Geofence:
 def scripts(draw: st.DrawFn) -> list[tuple[str, int, object]]:
     base = draw(st.integers(0, len(BASES) - 1))
     keys = st.integers(0, 25)
-    steps = []
+    steps: list[tuple[str, int, object]] = []
     for _ in range(draw(st.integers(1, 40))):
         kind = draw(st.sampled_from(["upsert", "upsert", "remove", "near"]))
         if kind == "upsert":

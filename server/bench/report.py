@@ -1,0 +1,209 @@
+"""The "Scan path" section of BENCHMARKS.md, rewritten by every run between its markers.
+
+Other benchmarks (minting, ...) add their own sections with their own markers; a run replaces
+only its own section and leaves the rest of the file as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- bench:scan-path:begin -->"
+END = "<!-- bench:scan-path:end -->"
+HEADER = """# Benchmarks
+
+Each section is written by the command it names; re-running one replaces that section only.
+"""
+
+# The issue's targets.
+MIN_C_OVER_B = 0.50
+MAX_P99_MS = 50.0
+MIN_BIG_OVER_SMALL = 0.90
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def summary(results: dict[str, Any]) -> dict[str, Any]:
+    """Ratios and targets from the raw results."""
+    closed, opened = results["closed"], results["open"]
+    a, b = closed["trivial"]["rate"], closed["insert"]["rate"]
+    c = closed["scan"]["statuses"].get("201", 0) / closed["scan"]["duration_s"]
+    big = closed["scan_big"]["statuses"].get("201", 0) / closed["scan_big"]["duration_s"]
+    p99 = opened["scan"]["latency_ms"].get("p99", float("inf"))
+    p99_big = opened["scan_big"]["latency_ms"].get("p99", float("inf"))
+    ratios = {
+        "a_rps": round(a, 1),
+        "b_rps": round(b, 1),
+        "c_accepted_rps": round(c, 1),
+        "c_big_accepted_rps": round(big, 1),
+        "c_over_b": round(c / b, 3) if b else 0.0,
+        "c_over_a": round(c / a, 3) if a else 0.0,
+        "big_over_small": round(big / c, 3) if c else 0.0,
+    }
+    targets = {
+        "c_over_b": ratios["c_over_b"] >= MIN_C_OVER_B,
+        "open_p99": p99 < MAX_P99_MS,
+        "open_p99_big": p99_big < MAX_P99_MS,
+        "big_over_small": ratios["big_over_small"] >= MIN_BIG_OVER_SMALL,
+        "only_201": not results["non_201"],
+    }
+    return {"ratios": ratios, "targets": targets}
+
+
+def _ms(entry: dict[str, Any], name: str) -> str:
+    value = entry["latency_ms"].get(name)
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _cpu(entry: dict[str, Any]) -> str:
+    c = entry["cpu_us_per_request"]
+    return f"{c['server']:.0f} / {c['postgres']:.0f} / {c['redis']:.0f} / {c['loadgen']:.0f}"
+
+
+def _answers(entry: dict[str, Any]) -> str:
+    text = ", ".join(f"{n} x {code}" for code, n in entry["statuses"].items())
+    return text + (f", {entry['errors']} errors" if entry["errors"] else "")
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def section(results: dict[str, Any], command: str) -> str:
+    s = results["summary"]
+    r, t = s["ratios"], s["targets"]
+    m, o, svc = results["machine"], results["options"], results["services"]
+    closed, opened = results["closed"], results["open"]
+    small, big = o["collectibles"], results["clues_big"]
+    gen = results["generator"]
+    lines = [
+        BEGIN,
+        "## Scan path",
+        "",
+        f"Measured {results['date']} with `{command}`"
+        + (" (what `make bench` runs)." if command.endswith("-m server.bench") else "."),
+        "",
+        f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, Linux {m['kernel']}, "
+        f"Python {m['python']}; server, PostgreSQL {svc['postgresql']} "
+        f"(synchronous_commit={svc['synchronous_commit']}, fsync={svc['fsync']}), "
+        f"Redis {svc['redis']} and the load generator all share these CPUs.",
+        f"- One server process (aiohttp, asyncpg pool of {o['pool_max']}), one hunt: {small} "
+        f"billboards of {small} collectibles in a cluster 800 m across, "
+        f"{results['hunters']} hunters, rate limit script on every scan "
+        f"(limit {o['scans_per_minute']:,}/min so it never refuses). Every scan is a distinct "
+        "(hunter, collectible) pair on the spot: all should be accepted (201).",
+        f"- Closed loop: {gen}, {o['connections']} connections, {o['duration']} s per "
+        f"endpoint, one after the other, same server. Open loop: Python, a fixed timetable "
+        f"of {o['rate']:g} scans/s for {o['open_duration']:g} s, latency counted from each "
+        "request's due time (no coordinated omission).",
+        "",
+        "| load | req/s | p50 ms | p99 ms | CPU us/request: server / postgres / redis / "
+        "generator | answers |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    rows = [
+        ("(a) `GET /bench/trivial`, closed", closed["trivial"], r["a_rps"]),
+        ("(b) `POST /bench/insert` (one INSERT), closed", closed["insert"], r["b_rps"]),
+        (f"(c) `POST /v1/scans`, {small} clues, closed", closed["scan"], r["c_accepted_rps"]),
+        (f"(c) `POST /v1/scans`, {big:,} clues, closed", closed["scan_big"], r["c_big_accepted_rps"]),
+        (f"(c) {o['rate']:g}/s open loop, {small} clues", opened["scan"], opened["scan"]["rate"]),
+        (f"(c) {o['rate']:g}/s open loop, {big:,} clues", opened["scan_big"], opened["scan_big"]["rate"]),
+    ]  # fmt: skip
+    for name, entry, rate in rows:
+        lines.append(
+            f"| {name} | {rate:,.0f} | {_ms(entry, 'p50')} | {_ms(entry, 'p99')} | "
+            f"{_cpu(entry)} | {_answers(entry)} |"
+        )
+    lines += [
+        "",
+        "For (c) req/s counts accepted scans (201) only.",
+        "",
+        "| target | result | |",
+        "|---|---|---|",
+        f"| c at 50% or more of b | c/b = {r['c_over_b']:.2f} | {_met(t['c_over_b'])} |",
+        f"| (c/a, for scale) | c/a = {r['c_over_a']:.2f} | |",
+        f"| p99 under {MAX_P99_MS:g} ms at a steady {o['rate']:g} scans/s | "
+        f"{_ms(opened['scan'], 'p99')} ms ({small} clues), "
+        f"{_ms(opened['scan_big'], 'p99')} ms ({big:,} clues) | "
+        f"{_met(t['open_p99'] and t['open_p99_big'])} |",
+        f"| {big:,} clues no more than 10% slower than {small} | "
+        f"{r['c_big_accepted_rps']:,.0f} vs {r['c_accepted_rps']:,.0f} accepted/s "
+        f"({r['big_over_small']:.2f}) | {_met(t['big_over_small'])} |",
+        f"| every scan accepted | {'yes' if t['only_201'] else results['non_201']} | "
+        f"{_met(t['only_201'])} |",
+        "",
+        f"Bulk import of the extra clues: {results['import_s']:.1f} s; server start with "
+        f"{big:,} clues: {results['catalog_start_s']:.1f} s (with {small}: "
+        f"{results['server_start_s']:.1f} s).",
+        "",
+        "Reading: " + reading(results),
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def reading(results: dict[str, Any]) -> str:
+    s = results["summary"]
+    r, t = s["ratios"], s["targets"]
+    met = [k for k in ("c_over_b", "open_p99", "big_over_small") if t[k] and t.get(k + "_big", 1)]
+    names = {
+        "c_over_b": "c/b >= 0.5",
+        "open_p99": "p99 < 50 ms at 300/s",
+        "big_over_small": "100k clues within 10%",
+    }
+    missed = [names[k] for k in names if k not in met]
+    scan, ins = results["closed"]["scan"], results["closed"]["insert"]
+    cpu_c = sum(v for k, v in scan["cpu_us_per_request"].items() if k != "busy_pct")
+    cpu_b = sum(v for k, v in ins["cpu_us_per_request"].items() if k != "busy_pct")
+    text = (
+        f"{'all three targets met' if not missed else 'missed: ' + ', '.join(missed)}. "
+        f"At saturation the machine is CPU-bound (busy {scan['cpu_us_per_request']['busy_pct']:.0f}% "
+        f"during c): an accepted scan costs {cpu_c:,.0f} us of CPU across all processes against "
+        f"{cpu_b:,.0f} us for the bare INSERT, of which the server process takes "
+        f"{scan['cpu_us_per_request']['server']:,.0f} us and PostgreSQL "
+        f"{scan['cpu_us_per_request']['postgres']:,.0f} us."
+    )
+    return text
+
+
+def write(path: Path, results: dict[str, Any], command: str) -> None:
+    text = section(results, command)
+    old = path.read_text() if path.exists() else HEADER
+    if BEGIN in old and END in old:
+        head, _, rest = old.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        new = head + text.rstrip("\n") + tail
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    path.write_text(new)
+
+
+def stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,305 @@
+"""The benchmark's phases, in order, against one server process (restarted once, to load the
+100,000-clue catalog):
+
+1. warm-up of a, b and c (not reported; enough scans that every hunter's state is cached);
+2. closed-loop saturation of (a) GET /bench/trivial, (b) POST /bench/insert, (c) POST /v1/scans:
+   same connections, same duration;
+3. open loop: c at a steady rate (default 300/s), latency from each request's due time;
+4. the server stops, the hunt gets its extra clues in bulk, the server starts again (its catalog
+   now holds them all), and c is measured again, closed and open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import secrets
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from redis.asyncio import Redis
+
+from server.bench import cpu, loadgen, seed
+from server.bench.loadgen import LoadResult
+from server.bench.wrk import Wrk, find_wrk
+from server.embedded import resolve_service_urls
+from server.settings import Settings
+
+READY_TIMEOUT_S = 300.0
+
+
+@dataclass
+class Options:
+    duration: int = 20
+    open_duration: float = 30.0
+    rate: float = 300.0
+    warmup: int = 3
+    connections: int = 32
+    collectibles: int = 100
+    big_clues: int = 100_000
+    hunters: int = 2000
+    pool_max: int = 10
+    loadgen: str = "auto"  # auto, wrk or python
+    install: bool = True
+    profile_dir: Path | None = None
+    keep_db: bool = False
+    log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.env, self.port, self.log_path = env, port, log_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def start(self) -> float:
+        """Start and wait until it answers; the seconds that took."""
+        started = time.perf_counter()
+        with self.log_path.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server.bench.server", "--port", str(self.port),
+                env=self.env, stdout=log, stderr=log,
+            )  # fmt: skip
+        while time.perf_counter() - started < READY_TIMEOUT_S:
+            if self.proc.returncode is not None:
+                break
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
+                if await loadgen.get_status(self.port, "/bench/trivial") == 200:
+                    return time.perf_counter() - started
+            await asyncio.sleep(0.1)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the benchmark server did not start:\n{tail}")
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.terminate()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 15)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+class Bench:
+    def __init__(self, opts: Options, workdir: Path) -> None:
+        self.opts, self.workdir = opts, workdir
+        self.results: dict[str, Any] = {"closed": {}, "open": {}, "warmup": {}}
+        self.non_201: dict[str, dict[str, int]] = {}
+        self.wrk: Wrk | None = None
+        self.server: ServerProcess
+        self.plan: seed.ScanPlan
+
+    # --- load -----------------------------------------------------------------------------
+
+    def scan_request(self, i: int) -> bytes:
+        token, body = self.plan.request(i)
+        headers = f"Authorization: Bearer {token}\r\n"
+        return loadgen.http_request("POST", "/v1/scans", self.server.port, headers, body)
+
+    async def closed(self, kind: str, seconds: int) -> LoadResult:
+        base = self.plan.next_index if kind == "scan" else 0
+        if self.wrk is not None:
+            result = await self.wrk.run(kind, self.opts.connections, seconds, base)
+        else:
+            port = self.server.port
+            fixed = {
+                "trivial": loadgen.http_request("GET", "/bench/trivial", port),
+                "insert": loadgen.http_request("POST", "/bench/insert", port, body=b'{"n":1}'),
+            }.get(kind)
+            build = (lambda n: fixed) if fixed else (lambda n: self.scan_request(base + n))
+            result = await loadgen.closed_loop(port, build, self.opts.connections, seconds)
+        if kind == "scan":
+            self.plan.take(result.used)
+        return result
+
+    async def open(self) -> LoadResult:
+        base = self.plan.next_index
+        result = await loadgen.open_loop(
+            self.server.port,
+            lambda n: self.scan_request(base + n),
+            self.opts.rate,
+            self.opts.open_duration,
+        )
+        self.plan.take(result.used)
+        return result
+
+    async def measured(
+        self,
+        group: str,
+        label: str,
+        run: Callable[[], Awaitable[LoadResult]],
+        external: bool,
+        expected: int = 201,
+    ) -> LoadResult:
+        before = cpu.snapshot(self.server.pid)
+        result = await run()
+        after = cpu.snapshot(self.server.pid)
+        entry = result.as_dict()
+        entry["cpu_us_per_request"] = cpu.usage(before, after, result.completed, external)
+        self.results[group][label] = entry
+        wrong = {str(k): v for k, v in result.statuses.items() if k != expected}
+        if result.errors:
+            wrong["errors"] = result.errors
+        if wrong:
+            self.non_201[f"{group}.{label}"] = wrong
+        self.opts.log(f"  {group} {label}: {json.dumps(entry)}")
+        await asyncio.sleep(0.5)  # let requests still in flight drain
+        return result
+
+    async def warm_scans(self, label: str) -> None:
+        """Until every hunter's state is cached (a cold hunter costs one extra round trip)."""
+        done = 0
+        for attempt in range(4):
+            result = await self.measured(
+                "warmup",
+                f"{label}-{attempt}",
+                lambda: self.closed("scan", self.opts.warmup),
+                self.wrk is not None,
+            )
+            done += result.completed
+            if done >= len(self.plan.tokens):
+                break
+
+    async def profiled_scan(self, label: str) -> LoadResult:
+        seconds = self.opts.duration
+        spy = None
+        if self.opts.profile_dir is not None:
+            self.opts.profile_dir.mkdir(parents=True, exist_ok=True)
+            binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            out = self.opts.profile_dir / f"{label}.txt"
+            spy = await asyncio.create_subprocess_exec(
+                binary, "record", "--pid", str(self.server.pid), "--duration", str(seconds),
+                "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking",
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+        try:
+            return await self.closed("scan", seconds)
+        finally:
+            if spy is not None:
+                await spy.wait()
+
+
+async def _hunter_count(opts: Options, insert_rate: float) -> int:
+    """Enough (hunter, collectible) pairs for every scan of the run, at c's ceiling: b."""
+    closed_s = 2 * (4 * opts.warmup + opts.duration) + 2
+    need = closed_s * insert_rate * 1.25 + 2 * opts.rate * opts.open_duration
+    return max(opts.hunters, math.ceil(need / opts.collectibles))
+
+
+async def _service_facts(conn: asyncpg.Connection, redis: Redis) -> dict[str, str]:
+    facts = {"postgresql": await conn.fetchval("SHOW server_version")}
+    for name in ("synchronous_commit", "fsync", "shared_buffers"):
+        facts[name] = await conn.fetchval(f"SHOW {name}")
+    info = await redis.info("server")
+    facts["redis"] = str(info.get("redis_version"))
+    return facts
+
+
+async def run(opts: Options) -> dict[str, Any]:
+    log = opts.log
+    base_env = {**os.environ, "GEOHUNT_SECRET": secrets.token_urlsafe(36)}
+    base_env.pop("GEOHUNT_DEV", None)
+    admin = await asyncio.to_thread(resolve_service_urls, Settings.from_env(base_env))
+    assert admin.database_url and admin.redis_url
+    db_name, db_url = await seed.create_database(admin.database_url)
+    port = free_port()
+    prefix = f"geohunt-bench-{db_name.rsplit('_', 1)[1]}:"
+    env = {
+        **base_env,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": admin.redis_url,
+        "GEOHUNT_REDIS_PREFIX": prefix,
+        "GEOHUNT_DB_POOL_MAX": str(opts.pool_max),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    settings = Settings.from_env(env)
+    workdir = Path(tempfile.mkdtemp(prefix="geohunt-bench-"))
+    bench = Bench(opts, workdir)
+    bench.server = ServerProcess(env, port, workdir / "server.log")
+    redis = Redis.from_url(admin.redis_url)
+    conn = await asyncpg.connect(db_url)
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    results = bench.results
+    try:
+        results["services"] = await _service_facts(conn, redis)
+        binary = find_wrk(opts.install) if opts.loadgen in ("auto", "wrk") else None
+        if opts.loadgen == "wrk" and binary is None:
+            raise RuntimeError("wrk is not installed (apt-get install wrk)")
+        if binary is not None:
+            bench.wrk = Wrk(binary, workdir, port)
+        results["generator"] = "wrk" if bench.wrk else "python"
+        log(f"seeding {opts.collectibles} collectibles and clues in {db_name}")
+        bench.plan = plan = await seed.seed_hunt(conn, settings, opts.collectibles)
+        await conn.execute("ANALYZE")
+        results["server_start_s"] = round(await bench.server.start(), 2)
+
+        log("phase 1: a, b, c closed loop; c open loop (hunt of %d clues)" % opts.collectibles)
+        warm_s = opts.warmup
+        ext = bench.wrk is not None
+        for group, seconds in (("warmup", warm_s), ("closed", opts.duration)):
+            for kind, status in (("trivial", 200), ("insert", 201)):
+                await bench.measured(
+                    group, kind, lambda k=kind, s=seconds: bench.closed(k, s), ext, status
+                )
+        hunters = await _hunter_count(opts, bench.results["closed"]["insert"]["rate"])
+        await seed.add_hunters(conn, settings, plan, hunters)
+        if bench.wrk is not None:
+            bench.wrk.write_plan(plan.tokens, plan.bodies)
+        log(f"  {hunters} hunters: {plan.capacity} distinct (hunter, collectible) pairs")
+        await bench.warm_scans("scan")
+        await bench.measured("closed", "scan", lambda: bench.profiled_scan("scan"), ext)
+        await bench.measured("open", "scan", bench.open, False)
+
+        extra = opts.big_clues - opts.collectibles
+        log(f"phase 2: {extra} more clues, server restarted, c again")
+        await bench.server.stop()
+        results["import_s"] = round(await seed.import_extra_clues(conn, plan, extra), 2)
+        results["clues_big"] = await conn.fetchval(
+            "SELECT count(*) FROM clues WHERE hunt_id = $1", plan.hunt_id
+        )
+        await conn.execute("ANALYZE")
+        results["catalog_start_s"] = round(await bench.server.start(), 2)
+        await bench.warm_scans("scan_big")
+        await bench.measured("closed", "scan_big", lambda: bench.profiled_scan("scan_big"), ext)
+        await bench.measured("open", "scan_big", bench.open, False)
+        results["hunters"] = len(plan.tokens)
+        results["pairs_used"] = plan.next_index
+        results["pairs"] = plan.capacity
+        results["finds"] = await conn.fetchval("SELECT count(*) FROM finds")
+        results["non_201"] = bench.non_201
+        return results
+    finally:
+        await bench.server.stop()
+        await conn.close()
+        with contextlib.suppress(Exception):
+            keys = [k async for k in redis.scan_iter(match=prefix + "*", count=1000)]
+            if keys:
+                await redis.delete(*keys)
+        await redis.aclose()
+        if opts.keep_db:
+            log(f"kept database {db_name}; server log {workdir / 'server.log'}")
+        else:
+            await seed.drop_database(admin.database_url, db_name)
+            shutil.rmtree(workdir, ignore_errors=True)
