@@ -74,11 +74,25 @@ class TokenIssuer:
             raise Unauthorized("token expired") from None
         except (jwt.InvalidTokenError, KeyError, ValueError):
             raise Unauthorized("invalid token") from None
-        if not isinstance(sub, str) or (hunt is not None and not isinstance(hunt, str)):
+        if not _valid_subject(sub) or (hunt is not None and not _valid_subject(hunt)):
             raise Unauthorized("invalid token")
-        if role is Role.HUNTER and not sub.isdigit():
+        if role is Role.HUNTER and not _hunter_id(sub):
             raise Unauthorized("invalid token")
         return Principal(role=role, sub=sub, hunt=hunt)
+
+
+MAX_SUBJECT = 256
+
+
+def _valid_subject(value: object) -> bool:
+    """Any text a database column can hold: no NUL, bounded. Quotes, `%`, emoji are fine."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_SUBJECT and "\x00" not in value
+
+
+def _hunter_id(sub: str) -> bool:
+    # ASCII digits only: str.isdigit() also accepts "²" and "١", which int() refuses or reads
+    # as another number; and the id must fit the bigint column.
+    return sub.isascii() and sub.isdigit() and len(sub) <= 19 and 0 < int(sub) < 2**63
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel
 
-from server.routing import Route
+from server.routing import PATH_PARAM, Route, path_schema
 from server.schemas import Problem
 
-_PARAM = re.compile(r"{(\w+)}")
 _REFS = "#/components/schemas/"
 
 
@@ -47,12 +45,10 @@ def _schema(source: type[BaseModel] | dict[str, Any], defs: dict[str, Any]) -> d
 
 def _parameters(spec: Route, defs: dict[str, Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
-    for name in _PARAM.findall(spec.path):
-        declared = spec.params.get(name)
-        schema = (declared or {}).get(
-            "schema", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"}
+    for name in PATH_PARAM.findall(spec.path):
+        params.append(
+            {"name": name, "in": "path", "required": True, "schema": path_schema(spec, name)}
         )
-        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name, declared in spec.params.items():
         if declared["in"] != "path":
             params.append({"name": name, **declared})
@@ -61,6 +57,23 @@ def _parameters(spec: Route, defs: dict[str, Any]) -> list[dict[str, Any]]:
         for name, prop in query.get("properties", {}).items():
             params.append({"name": name, "in": "query", "required": False, "schema": prop})
     return params
+
+
+def error_statuses(spec: Route) -> list[int]:
+    """The route's declared errors and those its declaration implies, as routing enforces
+    them: a token (401, 403), a body or query (400), a body's size (413), a path (404)."""
+    statuses = set(spec.errors)
+    if spec.roles:
+        statuses |= {401, 403}
+    if spec.optional_auth:
+        statuses.add(401)
+    if spec.body is not None or spec.raw_body is not None or spec.query is not None:
+        statuses.add(400)
+    if spec.body is not None or spec.raw_body is not None:
+        statuses.add(413)
+    if PATH_PARAM.search(spec.path):
+        statuses.add(404)
+    return sorted(statuses)
 
 
 def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +103,7 @@ def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
     op["responses"][str(spec.ok_status)] = ok
     if spec.ok_status == 201 and spec.path == "/v1/scans":
         op["responses"]["200"] = {"description": "Replay of an earlier answer (Idempotency-Key)"}
-    for status in spec.errors:
+    for status in error_statuses(spec):
         op["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
     return op
 

@@ -27,10 +27,16 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+_KEPT_HEADERS = frozenset({"allow", "retry-after"})
 
 
 def problem(
-    status: int, code: str, title: str, detail: str | None = None, **extra: Any
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> web.Response:
     body = {
         "type": f"https://geohunt.dev/problems/{code}",
@@ -40,7 +46,7 @@ def problem(
         "code": code,
         **extra,
     }
-    headers = {}
+    headers = dict(headers or {})
     if "retry_after_s" in extra:
         headers["Retry-After"] = str(extra["retry_after_s"])
     return web.Response(
@@ -64,7 +70,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return problem(exc.status, code, exc.reason, exc.text if exc.text else None)
+        # A 405 must still say which methods the resource has (RFC 9110, 15.5.6).
+        kept = {k: v for k, v in exc.headers.items() if k.lower() in _KEPT_HEADERS}
+        return problem(exc.status, code, exc.reason, exc.text if exc.text else None, kept)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal_error", "Internal server error")

@@ -3,6 +3,7 @@ validation and the OpenAPI description all come from the same declaration and ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,11 +11,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from hunt_engine.errors import NotFound
 from server.app_keys import SERVICES
 from server.auth import Principal, Role, authenticate, bearer_token
 from server.validation import parse_model, parse_query, read_body
 
 ANYONE: frozenset[Role] = frozenset()
+PATH_PARAM = re.compile(r"{(\w+)}")
+# A path parameter declared without a schema is a slug (a hunt's).
+SLUG_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"}
 
 
 @dataclass(slots=True)
@@ -70,7 +75,39 @@ def route(method: str, path: str, summary: str, **options: Any) -> Callable[[Han
     return register
 
 
+def path_schema(spec: Route, name: str) -> dict[str, Any]:
+    declared = spec.params.get(name)
+    return dict((declared or {}).get("schema", SLUG_SCHEMA))
+
+
+PathCheck = Callable[[str], bool]
+
+
+def _path_check(schema: dict[str, Any]) -> PathCheck:
+    """What the description promises about a path parameter, checked on the raw text: a value
+    it rules out names no resource (404), and never reaches a handler or the database."""
+    if schema.get("type") == "integer":
+        low = schema.get("minimum", -(2**63))
+        high = schema.get("maximum", 2**63 - 1)
+        return lambda raw: (
+            0 < len(raw) <= 19 and raw.isascii() and raw.isdigit() and low <= int(raw) <= high
+        )
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    low_len, high_len = schema.get("minLength", 0), schema.get("maxLength", 10_000)
+    return lambda raw: (
+        low_len <= len(raw) <= high_len
+        and "\x00" not in raw
+        and (pattern is None or pattern.search(raw) is not None)
+    )
+
+
+def _path_checks(spec: Route) -> dict[str, PathCheck]:
+    return {name: _path_check(path_schema(spec, name)) for name in PATH_PARAM.findall(spec.path)}
+
+
 def _endpoint(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    checks = _path_checks(spec)
+
     async def endpoint(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         principal = None
@@ -78,6 +115,10 @@ def _endpoint(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespon
             principal = authenticate(request, services.tokens, spec.roles)
         elif spec.optional_auth and bearer_token(request) is not None:
             principal = authenticate(request, services.tokens, frozenset(Role))
+        for name, check in checks.items():
+            value = request.match_info.get(name, "")
+            if not check(value):
+                raise NotFound(f"no such {name}: {value[:80]!r}")
         query = parse_query(spec.query, request) if spec.query else None
         body = None
         if spec.body is not None:

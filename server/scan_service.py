@@ -17,6 +17,7 @@ from hunt_engine.errors import (
     InvalidCode,
     RateLimited,
     ScanRejected,
+    Unauthorized,
 )
 from hunt_engine.keys import Keyring
 from hunt_engine.models import Clue, Hunt
@@ -109,6 +110,8 @@ class ScanService:
                 if gate.outcome == "in_flight"
                 else "this Idempotency-Key was used with another body"
             )
+        # Only a request that took the key's claim may give it back.
+        claimed_key = idempotency_key if gate.outcome == "ok" else None
         try:
             early = target.error
             if gate.outcome == "limited":
@@ -120,10 +123,10 @@ class ScanService:
             answer = await self._decide(hunter_id, scan, target, now, address)
         except ScanRejected as err:
             SCANS.labels(err.code).inc()
-            await self._gate.release(hunter_id, idempotency_key)
+            await self._gate.release(hunter_id, claimed_key)
             raise
         except BaseException:
-            await self._gate.release(hunter_id, idempotency_key)
+            await self._gate.release(hunter_id, claimed_key)
             raise
         SCANS.labels("accepted").inc()
         await self._gate.remember(hunter_id, idempotency_key, digest, answer)
@@ -172,7 +175,7 @@ class ScanService:
                     )
                     return self._answer(row, target, rank)
                 if verdict == "unknown_hunter":
-                    raise InvalidCode("this hunter no longer exists")
+                    raise Unauthorized("this token names no hunter")
                 raise VERDICT_BY_CODE[verdict]()
         raise Conflict("too many concurrent scans by this hunter; retry")
 

@@ -84,7 +84,8 @@ def _ms(entry: dict[str, Any], name: str) -> str:
 
 def _cpu(entry: dict[str, Any]) -> str:
     c = entry["cpu_us_per_request"]
-    return f"{c['server']:.0f} / {c['postgres']:.0f} / {c['redis']:.0f} / {c['loadgen']:.0f}"
+    parts = (c["server"], c["postgres"], c["redis"], c["loadgen"], c.get("other", 0.0))
+    return " / ".join(f"{v:,.0f}" for v in parts) + f" ({c['busy_pct']:.0f}%)"
 
 
 def _answers(entry: dict[str, Any]) -> str:
@@ -125,7 +126,7 @@ def section(results: dict[str, Any], command: str) -> str:
         "request's due time (no coordinated omission).",
         "",
         "| load | req/s | p50 ms | p99 ms | CPU us/request: server / postgres / redis / "
-        "generator | answers |",
+        "generator / other (machine busy) | answers |",
         "|---|---:|---:|---:|---|---|",
     ]
     rows = [
