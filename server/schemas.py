@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -17,6 +18,27 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO
 Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
 City = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s\x00]{1,2000}$")]
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _moment(value: datetime) -> datetime:
+    """In UTC and well inside what Python and PostgreSQL can compute with: an offset such as
+    `0001-01-01T00:00:00+14:00` would otherwise overflow when converted."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("time must be from 1970 to 8999")
+    return utc
+
+
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_moment),
+    Field(description="RFC 3339 with an offset, 1970 to 8999"),
+]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 
@@ -107,16 +129,16 @@ class RulesIn(Strict):
 class HuntIn(Strict):
     slug: Slug
     name: Name
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     description: Text = ""
     rules: RulesIn | None = None
 
 
 class HuntPatch(Strict):
     name: Name | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     description: Text | None = None
     rules: RulesIn | None = None
 
@@ -183,7 +205,26 @@ GEOFENCE_SCHEMA: dict[str, Any] = {
         },
     ]
 }
-Geofence = Annotated[dict[str, Any], Field(json_schema_extra=GEOFENCE_SCHEMA)]
+
+
+def _finite(value: Any) -> Any:
+    """JSON's own numbers only: `NaN`, `Infinity` and overflowing literals (`1e999`) are not
+    numbers a client can mean, wherever they sit in a free-form object."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+Geofence = Annotated[
+    dict[str, Any], AfterValidator(_finite), Field(json_schema_extra=GEOFENCE_SCHEMA)
+]
 ClueKindName = Literal["billboard", "digital", "social", "ar"]
 
 
@@ -201,20 +242,30 @@ class ClueIn(Strict):
     city: City | None = None
     location: Location | None = None
     geofence: Geofence | None = None
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
+    active_from: Moment | None = None
+    active_until: Moment | None = None
     max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
     ar: ArAnchor | None = None
 
 
+def _omit_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable() -> Any:
+    """A field a PATCH may leave out but not set to null: the description says so too."""
+    return Field(None, json_schema_extra=_omit_default)
+
+
 class CluePatch(Strict):
-    location: Location | None = None
+    # `null` means "clear" where a clue can be without it (geofence: the default circle).
+    location: Location = omittable()
     geofence: Geofence | None = None
-    label: Name | None = None
+    label: Name = omittable()
     city: City | None = None
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
-    active: bool | None = None
+    active_from: Moment | None = None
+    active_until: Moment | None = None
+    active: bool = omittable()
     max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
 
 
@@ -288,7 +339,7 @@ class ScanIn(Strict):
     lat: Lat | None = None
     lon: Lon | None = None
     accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
-    scanned_at: AwareDatetime | None = None
+    scanned_at: Moment | None = None
     device_id: DeviceId | None = None
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import pydantic_core
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -27,6 +28,15 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     if len(raw) > limit:
         raise PayloadTooLarge(f"body over {limit} bytes")
     return raw
+
+
+def parse_json(raw: bytes) -> Any:
+    """A body that is JSON and nothing else: no `NaN`/`Infinity` literals, no invalid UTF-8,
+    nesting bounded (a deep `[[[[...` is refused, never a RecursionError)."""
+    try:
+        return pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError as err:
+        raise InvalidRequest(f"the body is not JSON: {err}") from None
 
 
 def parse_model(model: type[M], raw: bytes) -> M:

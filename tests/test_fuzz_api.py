@@ -187,6 +187,10 @@ CHECKS = [
     openapi_checks.content_type_conformance,
     openapi_checks.response_schema_conformance,
     openapi_checks.negative_data_rejection,
+    openapi_checks.response_headers_conformance,
+    openapi_checks.missing_required_header,
+    openapi_checks.unsupported_method,
+    openapi_checks.ignored_auth,
 ]
 
 

@@ -33,6 +33,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--big-clues", type=int, help="clues of the large hunt [100000]")
     p.add_argument("--hunters", type=int, default=2000, help="at least this many hunters [2000]")
     p.add_argument("--pool-max", type=int, default=10, help="GEOHUNT_DB_POOL_MAX [10]")
+    p.add_argument("--no-hot", action="store_true", help="skip c with one collectible in flight")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     p.add_argument("--quick", action="store_true", help="a ~30 s run with shorter phases")
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         big_clues=int(pick("big_clues")),
         hunters=args.hunters,
         pool_max=args.pool_max,
+        hot=not args.no_hot,
         loadgen=args.loadgen,
         install=not args.no_install,
         profile_dir=args.profile,

@@ -6,6 +6,7 @@ cost goes better than throughput alone does.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import time
@@ -94,3 +95,11 @@ def usage(before: Snapshot, after: Snapshot, requests: int, external: bool) -> d
     wall = max(after.wall - before.wall, 1e-9)
     per["busy_pct"] = round(busy / (wall * (os.cpu_count() or 1)) * 100, 1)
     return per
+
+
+async def background_busy_pct(seconds: float = 2.0) -> float:
+    """How busy the machine is before the benchmark starts: other jobs skew every number."""
+    before, started = machine_busy(), time.time()
+    await asyncio.sleep(seconds)
+    wall = time.time() - started
+    return round((machine_busy() - before) / (wall * (os.cpu_count() or 1)) * 100, 1)

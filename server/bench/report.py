@@ -191,6 +191,12 @@ def reading(results: dict[str, Any]) -> str:
         f"{scan['cpu_us_per_request']['server']:,.0f} us and PostgreSQL "
         f"{scan['cpu_us_per_request']['postgres']:,.0f} us."
     )
+    background = results["background_busy_pct"]
+    if background > 10:
+        text += (
+            f" Caution: the machine was already {background:.0f}% busy before the run (other "
+            "jobs); the `other` CPU column shows how much they took from each phase."
+        )
     return text
 
 

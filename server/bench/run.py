@@ -50,6 +50,7 @@ class Options:
     big_clues: int = 100_000
     hunters: int = 2000
     pool_max: int = 10
+    hot: bool = True  # also c with every scan in flight on one collectible
     loadgen: str = "auto"  # auto, wrk or python
     install: bool = True
     profile_dir: Path | None = None
@@ -103,46 +104,54 @@ class ServerProcess:
 
 
 class Bench:
+    """The load of each phase, with the CPU it cost, against one (re)started server."""
+
     def __init__(self, opts: Options, workdir: Path) -> None:
         self.opts, self.workdir = opts, workdir
         self.results: dict[str, Any] = {"closed": {}, "open": {}, "warmup": {}}
         self.non_201: dict[str, dict[str, int]] = {}
         self.wrk: Wrk | None = None
         self.server: ServerProcess
-        self.plan: seed.ScanPlan
+        # One plan per order, each with its own hunters: the orders map pair indices to
+        # different (hunter, collectible) pairs, so they must not share hunters.
+        self.plans: dict[str, seed.ScanPlan] = {}
 
     # --- load -----------------------------------------------------------------------------
 
-    def scan_request(self, i: int) -> bytes:
-        token, body = self.plan.request(i)
+    def scan_request(self, order: str, i: int) -> bytes:
+        token, body = self.plans[order].request(i, order)
         headers = f"Authorization: Bearer {token}\r\n"
         return loadgen.http_request("POST", "/v1/scans", self.server.port, headers, body)
 
     async def closed(self, kind: str, seconds: int) -> LoadResult:
-        base = self.plan.next_index if kind == "scan" else 0
+        """kind: trivial, insert, or the order of a scan load (spread, hot)."""
+        plan = self.plans.get(kind)
+        base = plan.next_index if plan else 0
         if self.wrk is not None:
-            result = await self.wrk.run(kind, self.opts.connections, seconds, base)
+            mode = "scan" if plan else kind
+            result = await self.wrk.run(mode, self.opts.connections, seconds, base, kind)
         else:
             port = self.server.port
             fixed = {
                 "trivial": loadgen.http_request("GET", "/bench/trivial", port),
                 "insert": loadgen.http_request("POST", "/bench/insert", port, body=b'{"n":1}'),
             }.get(kind)
-            build = (lambda n: fixed) if fixed else (lambda n: self.scan_request(base + n))
+            build = (lambda n: fixed) if fixed else (lambda n: self.scan_request(kind, base + n))
             result = await loadgen.closed_loop(port, build, self.opts.connections, seconds)
-        if kind == "scan":
-            self.plan.take(result.used)
+        if plan:
+            plan.take(result.used)
         return result
 
     async def open(self) -> LoadResult:
-        base = self.plan.next_index
+        plan = self.plans["spread"]
+        base = plan.next_index
         result = await loadgen.open_loop(
             self.server.port,
-            lambda n: self.scan_request(base + n),
+            lambda n: self.scan_request("spread", base + n),
             self.opts.rate,
             self.opts.open_duration,
         )
-        self.plan.take(result.used)
+        plan.take(result.used)
         return result
 
     async def measured(
@@ -150,9 +159,9 @@ class Bench:
         group: str,
         label: str,
         run: Callable[[], Awaitable[LoadResult]],
-        external: bool,
         expected: int = 201,
     ) -> LoadResult:
+        external = self.wrk is not None and group != "open"
         before = cpu.snapshot(self.server.pid)
         result = await run()
         after = cpu.snapshot(self.server.pid)
@@ -168,44 +177,51 @@ class Bench:
         await asyncio.sleep(0.5)  # let requests still in flight drain
         return result
 
-    async def warm_scans(self, label: str) -> None:
+    async def warm(self, order: str, label: str) -> None:
         """Until every hunter's state is cached (a cold hunter costs one extra round trip)."""
         done = 0
-        for attempt in range(4):
+        for attempt in range(4 if self.opts.warmup > 0 else 0):
             result = await self.measured(
-                "warmup",
-                f"{label}-{attempt}",
-                lambda: self.closed("scan", self.opts.warmup),
-                self.wrk is not None,
+                "warmup", f"{label}-{attempt}", lambda: self.closed(order, self.opts.warmup)
             )
             done += result.completed
-            if done >= len(self.plan.tokens):
+            if done >= len(self.plans[order].tokens):
                 break
 
-    async def profiled_scan(self, label: str) -> LoadResult:
-        seconds = self.opts.duration
+    async def saturate(self, order: str, label: str) -> None:
+        """c closed loop, under py-spy when asked (which costs CPU: profile in its own run)."""
         spy = None
         if self.opts.profile_dir is not None:
             self.opts.profile_dir.mkdir(parents=True, exist_ok=True)
             binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             out = self.opts.profile_dir / f"{label}.txt"
             spy = await asyncio.create_subprocess_exec(
-                binary, "record", "--pid", str(self.server.pid), "--duration", str(seconds),
-                "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking",
+                binary, "record", "--pid", str(self.server.pid),
+                "--duration", str(self.opts.duration), "--rate", "250", "--format", "raw",
+                "--output", str(out), "--nonblocking",
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         try:
-            return await self.closed("scan", seconds)
+            await self.measured("closed", label, lambda: self.closed(order, self.opts.duration))
         finally:
             if spy is not None:
                 await spy.wait()
 
+    async def add_plan(
+        self, conn: asyncpg.Connection, settings: Settings, order: str, hunters: int
+    ) -> None:
+        spread = self.plans.get("spread")
+        plan = self.plans[order] = seed.ScanPlan(spread.hunt_id, spread.keys, spread.bodies)
+        await seed.add_hunters(conn, settings, plan, hunters)
+        if self.wrk is not None:
+            self.wrk.write_plan(order, plan.tokens, plan.bodies)
 
-async def _hunter_count(opts: Options, insert_rate: float) -> int:
-    """Enough (hunter, collectible) pairs for every scan of the run, at c's ceiling: b."""
-    closed_s = 2 * (4 * opts.warmup + opts.duration) + 2
-    need = closed_s * insert_rate * 1.25 + 2 * opts.rate * opts.open_duration
-    return max(opts.hunters, math.ceil(need / opts.collectibles))
+
+def _hunter_count(opts: Options, insert_rate: float, closed_runs: int, open_runs: int) -> int:
+    """Enough (hunter, collectible) pairs for the runs of one plan, c's rate taken at most b's."""
+    closed_s = closed_runs * (4 * opts.warmup + opts.duration + 1)
+    need = closed_s * insert_rate * 1.25 + open_runs * opts.rate * opts.open_duration
+    return max(opts.hunters if open_runs else 200, math.ceil(need / opts.collectibles))
 
 
 async def _service_facts(conn: asyncpg.Connection, redis: Redis) -> dict[str, str]:
@@ -244,6 +260,9 @@ async def run(opts: Options) -> dict[str, Any]:
     results = bench.results
     try:
         results["services"] = await _service_facts(conn, redis)
+        results["background_busy_pct"] = await cpu.background_busy_pct()
+        if results["background_busy_pct"] > 10:
+            log(f"warning: the machine is already {results['background_busy_pct']}% busy")
         binary = find_wrk(opts.install) if opts.loadgen in ("auto", "wrk") else None
         if opts.loadgen == "wrk" and binary is None:
             raise RuntimeError("wrk is not installed (apt-get install wrk)")
@@ -251,26 +270,32 @@ async def run(opts: Options) -> dict[str, Any]:
             bench.wrk = Wrk(binary, workdir, port)
         results["generator"] = "wrk" if bench.wrk else "python"
         log(f"seeding {opts.collectibles} collectibles and clues in {db_name}")
-        bench.plan = plan = await seed.seed_hunt(conn, settings, opts.collectibles)
+        plan = await seed.seed_hunt(conn, settings, opts.collectibles)
+        bench.plans["spread"] = plan
         await conn.execute("ANALYZE")
         results["server_start_s"] = round(await bench.server.start(), 2)
 
-        log("phase 1: a, b, c closed loop; c open loop (hunt of %d clues)" % opts.collectibles)
-        warm_s = opts.warmup
-        ext = bench.wrk is not None
-        for group, seconds in (("warmup", warm_s), ("closed", opts.duration)):
+        log(f"phase 1: a, b, c closed loop; c open loop (hunt of {opts.collectibles} clues)")
+        for group, seconds in (("warmup", opts.warmup), ("closed", opts.duration)):
+            if seconds <= 0:
+                continue
             for kind, status in (("trivial", 200), ("insert", 201)):
                 await bench.measured(
-                    group, kind, lambda k=kind, s=seconds: bench.closed(k, s), ext, status
+                    group, kind, lambda k=kind, s=seconds: bench.closed(k, s), status
                 )
-        hunters = await _hunter_count(opts, bench.results["closed"]["insert"]["rate"])
+        b_rate = results["closed"]["insert"]["rate"]
+        hunters = _hunter_count(opts, b_rate, closed_runs=2, open_runs=2)
         await seed.add_hunters(conn, settings, plan, hunters)
         if bench.wrk is not None:
-            bench.wrk.write_plan(plan.tokens, plan.bodies)
+            bench.wrk.write_plan("spread", plan.tokens, plan.bodies)
         log(f"  {hunters} hunters: {plan.capacity} distinct (hunter, collectible) pairs")
-        await bench.warm_scans("scan")
-        await bench.measured("closed", "scan", lambda: bench.profiled_scan("scan"), ext)
-        await bench.measured("open", "scan", bench.open, False)
+        await bench.warm("spread", "scan")
+        await bench.saturate("spread", "scan")
+        await bench.measured("open", "scan", bench.open)
+        if opts.hot:
+            await bench.add_plan(conn, settings, "hot", _hunter_count(opts, b_rate, 1, 0))
+            await bench.warm("hot", "scan_hot")
+            await bench.saturate("hot", "scan_hot")
 
         extra = opts.big_clues - opts.collectibles
         log(f"phase 2: {extra} more clues, server restarted, c again")
@@ -281,10 +306,11 @@ async def run(opts: Options) -> dict[str, Any]:
         )
         await conn.execute("ANALYZE")
         results["catalog_start_s"] = round(await bench.server.start(), 2)
-        await bench.warm_scans("scan_big")
-        await bench.measured("closed", "scan_big", lambda: bench.profiled_scan("scan_big"), ext)
-        await bench.measured("open", "scan_big", bench.open, False)
+        await bench.warm("spread", "scan_big")
+        await bench.saturate("spread", "scan_big")
+        await bench.measured("open", "scan_big", bench.open)
         results["hunters"] = len(plan.tokens)
+        results["hot_hunters"] = len(bench.plans["hot"].tokens) if opts.hot else 0
         results["pairs_used"] = plan.next_index
         results["pairs"] = plan.capacity
         results["finds"] = await conn.fetchval("SELECT count(*) FROM finds")

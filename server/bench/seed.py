@@ -1,10 +1,16 @@
 """The benchmark's own data: a fresh database, one hunt, its clues, hunters and their tokens.
 
 Every request of the scan load is a distinct (hunter, collectible) pair, so that every one is
-accepted: pair `i` is hunter `i % H` and collectible `i // H`. Consecutive requests go to
-different hunters (no two in flight share a hunter's row lock), and a hunter's consecutive finds
-are neighbouring billboards of one cluster ~800 m across, inside `travel_floor_m`: the travel
-check runs and passes.
+accepted. Two orders of the pairs (`pair`, mirrored by the wrk script):
+
+- "spread" (the default): pair i = collectible i % N, hunter (i // N + (i % N) * (H // N)) % H:
+  consecutive requests go to different collectibles and different hunters, as scans of a hunt
+  spread over its billboards;
+- "hot": pair i = hunter i % H, collectible i // H: every scan in flight is of the same
+  collectible, so they queue on its counters' row locks (a crowd at one billboard).
+
+Either way no two requests in flight share a hunter, and all billboards stand in one cluster
+~800 m across, inside `travel_floor_m`: the travel check runs and passes.
 """
 
 from __future__ import annotations
@@ -16,14 +22,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from hunt_engine.codes import static_code
 from hunt_engine.rules import HuntRules
 from server.auth import Principal, Role, TokenIssuer
-from server.migrate import migrate
+from server.migrate import migrate, with_database
 from server.routes.clues import import_features
 from server.settings import Settings
 
@@ -37,13 +42,11 @@ BENCH_TABLE_SQL = "CREATE TABLE bench_writes (LIKE scan_attempts INCLUDING ALL)"
 ORGANISER = Principal(Role.ORGANISER, "bench")
 
 
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-async def create_database(admin_url: str) -> tuple[str, str]:
-    """A fresh, migrated database with the benchmark's table; (name, url)."""
+async def create_database(server_url: str) -> tuple[str, str]:
+    """A fresh, migrated database on the server of `server_url`, with the benchmark's table;
+    (name, url). The maintenance database `postgres` of that server creates it."""
     name = f"geohunt_bench_{uuid.uuid4().hex[:10]}"
+    admin_url = with_database(server_url, "postgres")
     admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -59,8 +62,8 @@ async def create_database(admin_url: str) -> tuple[str, str]:
     return name, url
 
 
-async def drop_database(admin_url: str, name: str) -> None:
-    admin = await asyncpg.connect(admin_url)
+async def drop_database(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(with_database(server_url, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -106,9 +109,18 @@ class ScanPlan:
         self.next_index += count
         return start
 
-    def request(self, i: int) -> tuple[str, bytes]:
-        hunters = len(self.tokens)
-        return self.tokens[i % hunters], self.bodies[(i // hunters) % len(self.bodies)]
+    def request(self, i: int, order: str = "spread") -> tuple[str, bytes]:
+        hunter, collectible = pair(i, len(self.tokens), len(self.bodies), order)
+        return self.tokens[hunter], self.bodies[collectible]
+
+
+def pair(i: int, hunters: int, collectibles: int, order: str) -> tuple[int, int]:
+    """(hunter index, collectible index) of request i: a bijection of [0, H * N)."""
+    i %= hunters * collectibles
+    if order == "hot":
+        return i % hunters, i // hunters
+    k = i % collectibles
+    return (i // collectibles + k * max(1, hunters // collectibles)) % hunters, k
 
 
 async def seed_hunt(conn: asyncpg.Connection, settings: Settings, collectibles: int) -> ScanPlan:

@@ -1,6 +1,7 @@
 """Closed-loop saturation with wrk (Debian's `wrk`), which costs far less CPU than any Python
 client. A Lua script counts every answer by status and, for scans, builds each request from the
-pair index: thread t of T sends pairs base + t, base + t + T, ... so no pair is sent twice."""
+pair index (the same orders as `seed.pair`): thread t of T sends pairs base + t, base + t + T,
+... so no pair is sent twice."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from server.bench.loadgen import LoadResult
 
 SCRIPT = r"""
 local mode = os.getenv("BENCH_MODE")
+local hot = os.getenv("BENCH_ORDER") == "hot"
 local threads, count = {}, 0
 statuses, j = {}, 0
 local prebuilt, tokens, bodies, headers = nil, {}, {}, {}
@@ -44,10 +46,17 @@ end
 
 function request()
   if prebuilt then return prebuilt end
-  local i = base + tid + stride * j
+  local i = (base + tid + stride * j) % (nh * nb)
   j = j + 1
-  headers["Authorization"] = tokens[i % nh + 1]
-  return wrk.format("POST", "/v1/scans", headers, bodies[math.floor(i / nh) % nb + 1])
+  local h, k
+  if hot then
+    h, k = i % nh, math.floor(i / nh)
+  else
+    k = i % nb
+    h = (math.floor(i / nb) + k * math.max(1, math.floor(nh / nb))) % nh
+  end
+  headers["Authorization"] = tokens[h + 1]
+  return wrk.format("POST", "/v1/scans", headers, bodies[k + 1])
 end
 
 function response(status, hdrs, body)
@@ -97,20 +106,24 @@ class Wrk:
         self.script.write_text(SCRIPT)
         self.pid: int | None = None
 
-    def write_plan(self, tokens: list[str], bodies: list[bytes]) -> None:
-        (self.workdir / "tokens.txt").write_text("\n".join(tokens) + "\n")
-        (self.workdir / "bodies.txt").write_bytes(b"\n".join(bodies) + b"\n")
+    def write_plan(self, order: str, tokens: list[str], bodies: list[bytes]) -> None:
+        (self.workdir / f"tokens-{order}.txt").write_text("\n".join(tokens) + "\n")
+        (self.workdir / f"bodies-{order}.txt").write_bytes(b"\n".join(bodies) + b"\n")
 
-    async def run(self, mode: str, connections: int, seconds: int, base: int = 0) -> LoadResult:
+    async def run(
+        self, mode: str, connections: int, seconds: int, base: int = 0, order: str = "spread"
+    ) -> LoadResult:
+        """mode: trivial, insert or scan (the pairs of the plan written for `order`)."""
         out = self.workdir / f"wrk-{mode}.json"
         out.unlink(missing_ok=True)
         env = {
             **os.environ,
             "BENCH_MODE": mode,
             "BENCH_BASE": str(base),
+            "BENCH_ORDER": order,
             "BENCH_THREADS": str(self.threads),
-            "BENCH_TOKENS": str(self.workdir / "tokens.txt"),
-            "BENCH_BODIES": str(self.workdir / "bodies.txt"),
+            "BENCH_TOKENS": str(self.workdir / f"tokens-{order}.txt"),
+            "BENCH_BODIES": str(self.workdir / f"bodies-{order}.txt"),
             "BENCH_OUT": str(out),
         }
         proc = await asyncio.create_subprocess_exec(
