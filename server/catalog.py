@@ -163,6 +163,16 @@ class Catalog:
             if row is not None:
                 self.put_clue(row)
 
+    async def reload_many(self, conn: asyncpg.Connection, table: str, ids: list[int]) -> None:
+        """`reload` for many rows in one query (a bulk import); leaves the poll floor alone."""
+        sql, put = {
+            "hunts": (HUNT_SQL, self.put_hunt),
+            "collectibles": (COLLECTIBLE_SQL, self.put_collectible),
+            "clues": (CLUE_SQL, self.put_clue),
+        }[table]
+        for row in await conn.fetch(sql + " WHERE id = ANY($1::bigint[]) ORDER BY id", ids):
+            put(row)
+
     async def clue(self, pool: asyncpg.Pool, clue_id: int) -> Clue | None:
         """The clue, loading it if this process has not heard of it yet (a fresh insert)."""
         clue = self.clues.get(clue_id)
@@ -195,31 +205,59 @@ class Catalog:
 async def kept_current(
     catalog: Catalog, pool: asyncpg.Pool, poll_s: float = 5.0
 ) -> AsyncIterator[Catalog]:
-    """Load the catalog, then follow NOTIFYs and poll until the context exits."""
+    """Load the catalog, then follow NOTIFYs and poll until the context exits.
+
+    The poll runs every `poll_s` even while notifications keep coming, and a listener whose
+    connection dropped is replaced at the next poll, which re-reads what it missed.
+    """
     queue: asyncio.Queue[str] = asyncio.Queue()
-    listener = await pool.acquire()
+    loop = asyncio.get_running_loop()
 
     def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
         queue.put_nowait(payload)
 
-    await listener.add_listener(CHANNEL, on_notify)
+    async def listen() -> asyncpg.Connection:
+        conn = await pool.acquire()
+        try:
+            await conn.add_listener(CHANNEL, on_notify)
+        except BaseException:
+            await pool.release(conn)
+            raise
+        return conn
+
+    listener = await listen()
     async with pool.acquire() as conn:
         await catalog.load_all(conn)
 
     async def follow() -> None:
+        nonlocal listener
+        next_poll = loop.time() + poll_s
         while True:
+            # Not asyncio.wait_for: on 3.11 it swallows a cancellation that lands as a
+            # notification arrives, and shutdown then waits for this task forever.
             try:
-                payload = await asyncio.wait_for(queue.get(), timeout=poll_s)
+                async with asyncio.timeout(max(0.0, next_poll - loop.time())):
+                    payload = await queue.get()
             except TimeoutError:
                 payload = None
             try:
-                async with pool.acquire() as conn:
-                    if payload is None:
+                if payload is None:
+                    next_poll = loop.time() + poll_s
+                    if not _alive(listener):
+                        log.warning("catalog listener connection lost; listening again")
+                        with contextlib.suppress(Exception):
+                            await pool.release(listener)
+                        listener = await listen()
+                    async with pool.acquire() as conn:
                         await catalog.poll(conn)
-                    else:
-                        table, _, row_id = payload.partition(":")
+                else:
+                    table, _, row_id = payload.partition(":")
+                    async with pool.acquire() as conn:
                         await catalog.reload(conn, table, int(row_id))
-            except (OSError, asyncpg.PostgresError):
+            except Exception:
+                # Whatever failed (a dropped connection is an InterfaceError, not a
+                # PostgresError), the follower must live on: a dead one leaves this process
+                # serving a stale catalog for good. The next poll re-reads what was missed.
                 log.warning("catalog refresh failed; retrying at the next poll", exc_info=True)
 
     task = asyncio.create_task(follow(), name="catalog-follow")
@@ -227,8 +265,21 @@ async def kept_current(
         yield catalog
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # our caller is being cancelled too: not ours to swallow
         with contextlib.suppress(Exception):
             await listener.remove_listener(CHANNEL, on_notify)
-        await pool.release(listener)
+        with contextlib.suppress(Exception):
+            await pool.release(listener)
+
+
+def _alive(conn: asyncpg.Connection) -> bool:
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        # The pool noticed the loss first and took the connection back.
+        return False

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 
 from geo.coords import LatLon
 from geo.fences import GeofenceError, parse_geofence
-from hunt_engine.errors import Forbidden, HuntError, InvalidGeofence, InvalidRequest, NotFound
+from hunt_engine.errors import (
+    Conflict,
+    Forbidden,
+    HuntError,
+    InvalidGeofence,
+    InvalidRequest,
+    NotFound,
+)
 from server.auth import Principal, Role
 from server.responses import iso
 from server.schemas import ClueIn, CluePatch
@@ -208,6 +215,9 @@ def planned_changes(patch: CluePatch, row: asyncpg.Record) -> dict[str, tuple[An
     for name in ("label", "city", "active_from", "active_until", "active", "max_finds"):
         if name in given:
             changes[name] = (row[name], getattr(patch, name))
+    max_finds = changes.get("max_finds", (None, None))[1]
+    if max_finds is not None and max_finds < row["finds"]:
+        raise Conflict(f"this clue already has {row['finds']} finds; max_finds cannot be lower")
     start = changes.get("active_from", (None, row["active_from"]))[1]
     end = changes.get("active_until", (None, row["active_until"]))[1]
     if start is not None and end is not None and end <= start:

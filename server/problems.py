@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from hunt_engine.errors import HuntError, PayloadTooLarge
+from server.validation import UnreadableBody
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,23 @@ def problem(
     if "retry_after_s" in extra:
         headers["Retry-After"] = str(extra["retry_after_s"])
     return web.Response(
-        status=status, text=json.dumps(body), content_type=PROBLEM_TYPE, headers=headers
+        status=status, text=_dumps(body), content_type=PROBLEM_TYPE, headers=headers
     )
+
+
+def _plain(value: Any) -> Any:
+    """A problem must always serialise, as strict JSON: a non-finite float becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dumps(body: dict[str, Any]) -> str:
+    return json.dumps(_plain(body), default=str, allow_nan=False)
 
 
 def from_error(err: HuntError) -> web.Response:
@@ -63,9 +80,15 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     try:
         return await handler(request)
     except HuntError as err:
-        return from_error(err)
+        response = from_error(err)
+        if isinstance(err, PayloadTooLarge | UnreadableBody):
+            # The rest of the body was not read: this connection carries no other request.
+            response.force_close()
+        return response
     except web.HTTPRequestEntityTooLarge:
-        return from_error(PayloadTooLarge())
+        response = from_error(PayloadTooLarge())
+        response.force_close()
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -6,11 +6,16 @@ from typing import Any, TypeVar
 
 import pydantic_core
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 
 from hunt_engine.errors import InvalidRequest, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class UnreadableBody(InvalidRequest):
+    """The request body could not be read."""
 
 
 def describe(err: ValidationError) -> str:
@@ -22,12 +27,29 @@ def describe(err: ValidationError) -> str:
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, at most `limit` bytes. A declared length over the limit is refused
+    before reading; a chunked body is read until it ends or passes the limit.
+
+    `StreamReader.read(n)` returns what has arrived so far, up to n bytes, not n bytes: a body
+    that comes in several TCP segments must be read in a loop, or it is silently cut short."""
+    too_large = PayloadTooLarge(f"body over {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"body over {limit} bytes")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"body over {limit} bytes")
-    return raw
+        raise too_large
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            part = await request.content.read(limit + 1 - size)
+        except (web.RequestPayloadError, HttpProcessingError) as err:
+            # e.g. `Content-Encoding: gzip` over bytes that are not gzip, a broken chunk.
+            detail = " ".join(str(err).split())
+            raise UnreadableBody(f"the body could not be read: {detail}"[:300]) from None
+        if not part:
+            return b"".join(parts)
+        size += len(part)
+        if size > limit:
+            raise too_large
+        parts.append(part)
 
 
 def parse_json(raw: bytes) -> Any:

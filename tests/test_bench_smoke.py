@@ -29,7 +29,7 @@ def test_benchmark_runs_end_to_end(tmp_path: Path, generator: str) -> None:
         sys.executable, "-m", "server.bench", "--loadgen", generator, "--no-install",
         "--duration", "1", "--open-duration", "1", "--warmup", "0", "--rate", "50",
         "--connections", "4", "--collectibles", "5", "--big-clues", "60", "--hunters", "20",
-        "--out", str(out), "--json", str(raw),
+        "--quiet-wait", "0", "--out", str(out), "--json", str(raw),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -33,8 +33,13 @@ def square(center: tuple[float, float], side_m: float) -> dict[str, Any]:
     lat, lon = center
     dlat = side_m / 2 / 111_000
     dlon = side_m / 2 / (111_000 * math.cos(math.radians(lat)))
-    ring = [[lon - dlon, lat - dlat], [lon + dlon, lat - dlat], [lon + dlon, lat + dlat],
-            [lon - dlon, lat + dlat], [lon - dlon, lat - dlat]]
+    ring = [
+        [lon - dlon, lat - dlat],
+        [lon + dlon, lat - dlat],
+        [lon + dlon, lat + dlat],
+        [lon - dlon, lat + dlat],
+        [lon - dlon, lat - dlat],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -43,8 +48,12 @@ def ngon(center: tuple[float, float], vertices: int, radius_m: float = 100) -> d
     ring = []
     for k in range(vertices):
         angle = 2 * math.pi * k / vertices
-        ring.append([lon + radius_m * math.cos(angle) / (111_000 * math.cos(math.radians(lat))),
-                     lat + radius_m * math.sin(angle) / 111_000])
+        ring.append(
+            [
+                lon + radius_m * math.cos(angle) / (111_000 * math.cos(math.radians(lat))),
+                lat + radius_m * math.sin(angle) / 111_000,
+            ]
+        )
     ring.append(ring[0])
     return {"type": "Polygon", "coordinates": [ring]}
 
@@ -54,13 +63,15 @@ def north_of(point: tuple[float, float], metres: float) -> tuple[float, float]:
     return destination.latitude, destination.longitude
 
 
-async def create(api: Api, hunt: Hunt, expect: int, headers: dict[str, str] | None = None,
-                 **body: Any) -> dict[str, Any]:
+async def create(
+    api: Api, hunt: Hunt, expect: int, headers: dict[str, str] | None = None, **body: Any
+) -> dict[str, Any]:
     if "collectible" not in body:
         body["collectible"] = await hunt.collectible()
     body.setdefault("label", "A clue")
-    _, answer = await api.call("POST", f"/v1/hunts/{hunt.slug}/clues", expect,
-                               headers=headers or api.organiser, json=body)
+    _, answer = await api.call(
+        "POST", f"/v1/hunts/{hunt.slug}/clues", expect, headers=headers or api.organiser, json=body
+    )
     return answer
 
 
@@ -86,8 +97,9 @@ def rasterise_svg(svg: bytes, pixels_per_unit: int = 8) -> Image.Image:
     assert rects, "the SVG has no path data"
     for x1, y1, x2, y2, _ in rects:
         box = [int(float(v) * pixels_per_unit) for v in (x1, y1, x2, y2)]
-        image.paste(0, (min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]),
-                        max(box[1], box[3])))
+        image.paste(
+            0, (min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3]))
+        )
     return image
 
 
@@ -97,8 +109,16 @@ def rasterise_svg(svg: bytes, pixels_per_unit: int = 8) -> Image.Image:
 async def test_billboard_default_and_explicit_circle(api: Api) -> None:
     hunt = await make_hunt(api)
     key = await hunt.collectible()
-    clue = await create(api, hunt, 201, kind="billboard", collectible=key, label="Times Square",
-                        city="New York", location=loc(TIMES_SQUARE))
+    clue = await create(
+        api,
+        hunt,
+        201,
+        kind="billboard",
+        collectible=key,
+        label="Times Square",
+        city="New York",
+        location=loc(TIMES_SQUARE),
+    )
     assert clue["id"] > 0 and clue["hunt"] == hunt.slug and clue["kind"] == "billboard"
     assert clue["collectible"] == key and clue["label"] == "Times Square"
     assert clue["city"] == "New York" and clue["location"] == loc(TIMES_SQUARE)
@@ -106,14 +126,23 @@ async def test_billboard_default_and_explicit_circle(api: Api) -> None:
     assert clue["active"] is True and clue["max_finds"] is None and clue["finds"] == 0
     assert clue["active_from"] is None and clue["active_until"] is None
     base = api.settings.public_base_url
-    assert clue["qr"] == {"png": f"{base}/v1/clues/{clue['id']}/qr.png",
-                          "svg": f"{base}/v1/clues/{clue['id']}/qr.svg"}
-    wide = await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE),
-                        geofence={"radius_m": 250})
+    assert clue["qr"] == {
+        "png": f"{base}/v1/clues/{clue['id']}/qr.png",
+        "svg": f"{base}/v1/clues/{clue['id']}/qr.svg",
+    }
+    wide = await create(
+        api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence={"radius_m": 250}
+    )
     assert wide["geofence"] == {"radius_m": 250}
     for radius in (5, 5000, 12.5):
-        made = await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE),
-                            geofence={"radius_m": radius})
+        made = await create(
+            api,
+            hunt,
+            201,
+            kind="billboard",
+            location=loc(TIMES_SQUARE),
+            geofence={"radius_m": radius},
+        )
         assert made["geofence"] == {"radius_m": radius}
     # The listing shows them as created.
     _, listed = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
@@ -124,26 +153,43 @@ async def test_billboard_default_and_explicit_circle(api: Api) -> None:
 async def test_billboard_with_polygon_geofence(api: Api) -> None:
     hunt = await make_hunt(api)
     fence = square(TIMES_SQUARE, 200)
-    clue = await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE),
-                        geofence=fence)
+    clue = await create(
+        api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence=fence
+    )
     assert clue["geofence"] == fence
     # The polygon is what a scan is checked against: 90 m north is inside the square.
     _, me = await api.hunter()
-    await api.call("POST", "/v1/scans", 201, headers=me,
-                   json={"code": hunt.code(clue), **at(north_of(TIMES_SQUARE, 90))})
-    outside = await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE),
-                           geofence=fence)
+    await api.call(
+        "POST",
+        "/v1/scans",
+        201,
+        headers=me,
+        json={"code": hunt.code(clue), **at(north_of(TIMES_SQUARE, 90))},
+    )
+    outside = await create(
+        api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence=fence
+    )
     _, other = await api.hunter()
-    _, answer = await api.call("POST", "/v1/scans", 422, headers=other,
-                               json={"code": hunt.code(outside),
-                                     **at(north_of(TIMES_SQUARE, 300))})
+    _, answer = await api.call(
+        "POST",
+        "/v1/scans",
+        422,
+        headers=other,
+        json={"code": hunt.code(outside), **at(north_of(TIMES_SQUARE, 300))},
+    )
     assert answer["code"] == "outside_geofence"
     # A polygon with a hole and 999 vertices (the most allowed) are fine too.
     holed = square(TIMES_SQUARE, 400)
     holed["coordinates"].append(list(reversed(square(TIMES_SQUARE, 100)["coordinates"][0])))
     await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence=holed)
-    await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE),
-                 geofence=ngon(TIMES_SQUARE, 999))
+    await create(
+        api,
+        hunt,
+        201,
+        kind="billboard",
+        location=loc(TIMES_SQUARE),
+        geofence=ngon(TIMES_SQUARE, 999),
+    )
 
 
 async def test_digital_social_and_ar_clues(api: Api) -> None:
@@ -152,15 +198,23 @@ async def test_digital_social_and_ar_clues(api: Api) -> None:
     assert digital["kind"] == "digital" and "qr" not in digital
     assert digital["geofence"] == {"radius_m": 100}
     start = datetime.now(UTC).replace(microsecond=0)
-    social = await create(api, hunt, 201, kind="social", active_from=iso(start),
-                          active_until=iso(start + timedelta(hours=2)), max_finds=50)
+    social = await create(
+        api,
+        hunt,
+        201,
+        kind="social",
+        active_from=iso(start),
+        active_until=iso(start + timedelta(hours=2)),
+        max_finds=50,
+    )
     assert social["location"] is None and social["geofence"] is None
     assert social["active_from"] == iso(start)
     assert social["active_until"] == iso(start + timedelta(hours=2))
     assert social["max_finds"] == 50 and set(social["qr"]) == {"png", "svg"}
     anchor = {"asset_url": "https://img.example/robot.glb", "scale": 2.0, "heading_deg": 90.0}
-    ar = await create(api, hunt, 201, kind="ar", location=loc(TIMES_SQUARE),
-                      geofence={"radius_m": 30}, ar=anchor)
+    ar = await create(
+        api, hunt, 201, kind="ar", location=loc(TIMES_SQUARE), geofence={"radius_m": 30}, ar=anchor
+    )
     assert ar["ar"] == anchor and "qr" not in ar and ar["geofence"] == {"radius_m": 30}
 
 
@@ -174,8 +228,11 @@ async def test_clue_body_rules(api: Api) -> None:
         {"kind": "social", "location": loc(TIMES_SQUARE)},
         {"kind": "social", "geofence": {"radius_m": 50}},
         {"kind": "ar", "location": loc(TIMES_SQUARE)},  # no anchor
-        {"kind": "billboard", "location": loc(TIMES_SQUARE),
-         "ar": {"asset_url": "https://img.example/a.glb"}},
+        {
+            "kind": "billboard",
+            "location": loc(TIMES_SQUARE),
+            "ar": {"asset_url": "https://img.example/a.glb"},
+        },
         {"kind": "hologram", "location": loc(TIMES_SQUARE)},
         {"kind": "billboard", "location": {"lat": 91, "lon": 0}},
         {"kind": "billboard", "location": {"lat": 0, "lon": -180.5}},
@@ -183,12 +240,18 @@ async def test_clue_body_rules(api: Api) -> None:
         {"kind": "billboard", "location": loc(TIMES_SQUARE), "label": ""},
         {"kind": "billboard", "location": loc(TIMES_SQUARE), "label": "nul\u0000byte"},
         {"kind": "billboard", "location": loc(TIMES_SQUARE), "city": "nul\u0000"},
-        {"kind": "ar", "location": loc(TIMES_SQUARE),
-         "ar": {"asset_url": "https://img.example/\u0000.glb"}},
+        {
+            "kind": "ar",
+            "location": loc(TIMES_SQUARE),
+            "ar": {"asset_url": "https://img.example/\u0000.glb"},
+        },
         {"kind": "billboard", "location": loc(TIMES_SQUARE), "max_finds": -1},
         {"kind": "billboard", "location": loc(TIMES_SQUARE), "surprise": 1},
-        {"kind": "social", "active_from": "2030-01-02T00:00:00Z",
-         "active_until": "2030-01-01T00:00:00Z"},
+        {
+            "kind": "social",
+            "active_from": "2030-01-02T00:00:00Z",
+            "active_until": "2030-01-01T00:00:00Z",
+        },
         {"kind": "social", "active_from": "2030-01-02T00:00:00"},  # no offset
     ]
     for body in bad_bodies:
@@ -196,12 +259,21 @@ async def test_clue_body_rules(api: Api) -> None:
         assert answer["code"] == "invalid_request", body
     answer = await create(api, hunt, 404, kind="social", collectible="no-such-collectible")
     assert answer["code"] == "not_found"
-    _, answer = await api.call("POST", "/v1/hunts/no-such-hunt/clues", 404, headers=api.organiser,
-                               json={"kind": "social", "collectible": "x", "label": "x"})
+    _, answer = await api.call(
+        "POST",
+        "/v1/hunts/no-such-hunt/clues",
+        404,
+        headers=api.organiser,
+        json={"kind": "social", "collectible": "x", "label": "x"},
+    )
     assert answer["code"] == "not_found"
-    _, answer = await api.call("POST", f"/v1/hunts/{hunt.slug}/clues", 400,
-                               headers={**api.organiser, "Content-Type": "application/json"},
-                               data=b"{not json")
+    _, answer = await api.call(
+        "POST",
+        f"/v1/hunts/{hunt.slug}/clues",
+        400,
+        headers={**api.organiser, "Content-Type": "application/json"},
+        data=b"{not json",
+    )
     assert answer["code"] == "invalid_request"
 
 
@@ -216,38 +288,107 @@ INVALID_FENCES: list[tuple[str, Any]] = [
     ("huge radius", {"radius_m": 10**400}),
     ("radius and extra key", {"radius_m": 100, "unit": "ft"}),
     ("empty object", {}),
-    ("self-intersecting", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75], [-73.98, 40.76], [-73.98, 40.75], [-73.99, 40.76], [-73.99, 40.75]]]}),
-    ("unclosed ring", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75], [-73.98, 40.75], [-73.98, 40.76], [-73.99, 40.76]]]}),
-    ("unclosed 5 positions", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75], [-73.98, 40.75], [-73.98, 40.76], [-73.99, 40.76], [-73.99, 40.755]]]}),
-    ("too few positions", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75], [-73.98, 40.75], [-73.99, 40.75]]]}),
-    ("no area", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75], [-73.98, 40.75], [-73.97, 40.75], [-73.99, 40.75]]]}),
+    (
+        "self-intersecting",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [-73.99, 40.75],
+                    [-73.98, 40.76],
+                    [-73.98, 40.75],
+                    [-73.99, 40.76],
+                    [-73.99, 40.75],
+                ]
+            ],
+        },
+    ),
+    (
+        "unclosed ring",
+        {
+            "type": "Polygon",
+            "coordinates": [[[-73.99, 40.75], [-73.98, 40.75], [-73.98, 40.76], [-73.99, 40.76]]],
+        },
+    ),
+    (
+        "unclosed 5 positions",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [-73.99, 40.75],
+                    [-73.98, 40.75],
+                    [-73.98, 40.76],
+                    [-73.99, 40.76],
+                    [-73.99, 40.755],
+                ]
+            ],
+        },
+    ),
+    (
+        "too few positions",
+        {"type": "Polygon", "coordinates": [[[-73.99, 40.75], [-73.98, 40.75], [-73.99, 40.75]]]},
+    ),
+    (
+        "no area",
+        {
+            "type": "Polygon",
+            "coordinates": [[[-73.99, 40.75], [-73.98, 40.76], [-73.99, 40.75], [-73.99, 40.75]]],
+        },
+    ),
     ("1000 vertices", ngon(TIMES_SQUARE, 1000)),
     ("2000 vertices", ngon(TIMES_SQUARE, 2000)),
     ("area over 25 km²", square(TIMES_SQUARE, 5_100)),
     ("area of a country", square(TIMES_SQUARE, 400_000)),
-    ("latitude out of range", {"type": "Polygon", "coordinates": [[
-        [-73.99, 89.99], [-73.98, 89.99], [-73.98, 90.5], [-73.99, 89.99]]]}),
-    ("longitude out of range", {"type": "Polygon", "coordinates": [[
-        [179.99, 40.75], [180.01, 40.75], [180.01, 40.76], [179.99, 40.75]]]}),
+    (
+        "latitude out of range",
+        {
+            "type": "Polygon",
+            "coordinates": [[[-73.99, 89.99], [-73.98, 89.99], [-73.98, 90.5], [-73.99, 89.99]]],
+        },
+    ),
+    (
+        "longitude out of range",
+        {
+            "type": "Polygon",
+            "coordinates": [[[179.99, 40.75], [180.01, 40.75], [180.01, 40.76], [179.99, 40.75]]],
+        },
+    ),
     ("coordinates as text", {"type": "Polygon", "coordinates": "[[0, 0]]"}),
-    ("position as text", {"type": "Polygon", "coordinates": [[
-        ["-73.99", "40.75"], [-73.98, 40.75], [-73.98, 40.76], ["-73.99", "40.75"]]]}),
-    ("position with 3 numbers and bool", {"type": "Polygon", "coordinates": [[
-        [-73.99, 40.75, True], [-73.98, 40.75], [-73.98, 40.76], [-73.99, 40.75, True]]]}),
+    (
+        "position as text",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [["-73.99", "40.75"], [-73.98, 40.75], [-73.98, 40.76], ["-73.99", "40.75"]]
+            ],
+        },
+    ),
+    (
+        "position with 3 numbers and bool",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [[-73.99, 40.75, True], [-73.98, 40.75], [-73.98, 40.76], [-73.99, 40.75, True]]
+            ],
+        },
+    ),
     ("ring as number", {"type": "Polygon", "coordinates": [7]}),
     ("no rings", {"type": "Polygon", "coordinates": []}),
     ("no coordinates", {"type": "Polygon"}),
     ("type as number", {"type": 5, "coordinates": [[[0, 0], [0, 1], [1, 1], [0, 0]]]}),
     ("MultiPolygon", {"type": "MultiPolygon", "coordinates": [[[[0, 0], [0, 1], [1, 1], [0, 0]]]]}),
     ("Point", {"type": "Point", "coordinates": [-73.98, 40.75]}),
-    ("hole outside shell", {"type": "Polygon", "coordinates": [
-        square(TIMES_SQUARE, 100)["coordinates"][0],
-        square(north_of(TIMES_SQUARE, 1000), 50)["coordinates"][0]]}),
+    (
+        "hole outside shell",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                square(TIMES_SQUARE, 100)["coordinates"][0],
+                square(north_of(TIMES_SQUARE, 1000), 50)["coordinates"][0],
+            ],
+        },
+    ),
 ]
 
 
@@ -255,8 +396,15 @@ INVALID_FENCES: list[tuple[str, Any]] = [
 async def test_invalid_geofence(api: Api, name: str, fence: Any) -> None:
     hunt = await make_hunt(api)
     key = await hunt.collectible()
-    answer = await create(api, hunt, 400, kind="billboard", collectible=key,
-                          location=loc(TIMES_SQUARE), geofence=fence)
+    answer = await create(
+        api,
+        hunt,
+        400,
+        kind="billboard",
+        collectible=key,
+        location=loc(TIMES_SQUARE),
+        geofence=fence,
+    )
     assert answer["code"] == "invalid_geofence", (name, answer)
     assert answer["status"] == 400 and answer["detail"]
 
@@ -264,14 +412,30 @@ async def test_invalid_geofence(api: Api, name: str, fence: Any) -> None:
 async def test_geofence_boundaries_accepted(api: Api) -> None:
     hunt = await make_hunt(api)
     # Just under the area limit (4.9 km square ~ 24 km²).
-    await create(api, hunt, 201, kind="digital", location=loc(TIMES_SQUARE),
-                 geofence=square(TIMES_SQUARE, 4_900))
+    await create(
+        api,
+        hunt,
+        201,
+        kind="digital",
+        location=loc(TIMES_SQUARE),
+        geofence=square(TIMES_SQUARE, 4_900),
+    )
     # Near the antimeridian, a small polygon across it is fine.
-    across = {"type": "Polygon", "coordinates": [[
-        [179.999, -16.0], [-179.999, -16.0], [-179.999, -15.999], [179.999, -15.999],
-        [179.999, -16.0]]]}
-    await create(api, hunt, 201, kind="billboard", location={"lat": -15.9995, "lon": 180},
-                 geofence=across)
+    across = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [179.999, -16.0],
+                [-179.999, -16.0],
+                [-179.999, -15.999],
+                [179.999, -15.999],
+                [179.999, -16.0],
+            ]
+        ],
+    }
+    await create(
+        api, hunt, 201, kind="billboard", location={"lat": -15.9995, "lon": 180}, geofence=across
+    )
 
 
 # --- roles -------------------------------------------------------------------------------------
@@ -282,20 +446,32 @@ async def test_field_crews_create_billboard_digital_ar_but_not_social(api: Api) 
     crew = api.auth(Role.FIELD, "crew-create")
     for kind in ("billboard", "digital", "ar"):
         extra = {"ar": {"asset_url": "https://img.example/a.glb"}} if kind == "ar" else {}
-        clue = await create(api, hunt, 201, headers=crew, kind=kind, location=loc(TIMES_SQUARE),
-                            **extra)
+        clue = await create(
+            api, hunt, 201, headers=crew, kind=kind, location=loc(TIMES_SQUARE), **extra
+        )
         assert clue["kind"] == kind
     answer = await create(api, hunt, 403, headers=crew, kind="social")
     assert answer["code"] == "forbidden"
     for role in (Role.HUNTER, Role.SCREEN):
-        answer = await create(api, hunt, 403, headers=api.auth(role, "7"), kind="billboard",
-                              location=loc(TIMES_SQUARE))
+        answer = await create(
+            api,
+            hunt,
+            403,
+            headers=api.auth(role, "7"),
+            kind="billboard",
+            location=loc(TIMES_SQUARE),
+        )
         assert answer["code"] == "forbidden"
-    _, answer = await api.call("POST", f"/v1/hunts/{hunt.slug}/clues", 401,
-                               json={"kind": "social", "collectible": "x", "label": "x"})
+    _, answer = await api.call(
+        "POST",
+        f"/v1/hunts/{hunt.slug}/clues",
+        401,
+        json={"kind": "social", "collectible": "x", "label": "x"},
+    )
     assert answer["code"] == "unauthorized"
-    _, answer = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 403,
-                               headers=api.auth(Role.HUNTER, "7"))
+    _, answer = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 403, headers=api.auth(Role.HUNTER, "7")
+    )
     assert answer["code"] == "forbidden"
 
 
@@ -305,12 +481,14 @@ async def test_field_patches_only_its_own_clues(api: Api) -> None:
     mine = await create(api, hunt, 201, headers=alice, kind="billboard", location=loc(TIMES_SQUARE))
     theirs = await create(api, hunt, 201, headers=bob, kind="billboard", location=loc(TIMES_SQUARE))
     by_organiser = await hunt.clue()
-    _, patched = await api.call("PATCH", f"/v1/clues/{mine['id']}", 200, headers=alice,
-                                json={"label": "Alice's"})
+    _, patched = await api.call(
+        "PATCH", f"/v1/clues/{mine['id']}", 200, headers=alice, json={"label": "Alice's"}
+    )
     assert patched["label"] == "Alice's"
     for clue in (theirs, by_organiser):
-        _, answer = await api.call("PATCH", f"/v1/clues/{clue['id']}", 403, headers=alice,
-                                   json={"label": "Hijacked"})
+        _, answer = await api.call(
+            "PATCH", f"/v1/clues/{clue['id']}", 403, headers=alice, json={"label": "Hijacked"}
+        )
         assert answer["code"] == "forbidden"
     _, unchanged = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=alice)
     labels = {c["id"]: c["label"] for c in unchanged}
@@ -318,16 +496,27 @@ async def test_field_patches_only_its_own_clues(api: Api) -> None:
     assert labels[by_organiser["id"]] == by_organiser["label"]
     # Organisers may change any clue.
     for clue in (mine, theirs, by_organiser):
-        _, patched = await api.call("PATCH", f"/v1/clues/{clue['id']}", 200,
-                                    headers=api.organiser, json={"label": "Organised"})
+        _, patched = await api.call(
+            "PATCH",
+            f"/v1/clues/{clue['id']}",
+            200,
+            headers=api.organiser,
+            json={"label": "Organised"},
+        )
         assert patched["label"] == "Organised"
     for role in (Role.HUNTER, Role.SCREEN):
-        _, answer = await api.call("PATCH", f"/v1/clues/{mine['id']}", 403,
-                                   headers=api.auth(role, "7"), json={"label": "x"})
+        _, answer = await api.call(
+            "PATCH",
+            f"/v1/clues/{mine['id']}",
+            403,
+            headers=api.auth(role, "7"),
+            json={"label": "x"},
+        )
         assert answer["code"] == "forbidden"
     for bad in ("0", "abc", "99999999999999", str(2**63), "-1"):
-        status, _ = await api.call("PATCH", f"/v1/clues/{bad}", None, headers=api.organiser,
-                                   json={"label": "x"})
+        status, _ = await api.call(
+            "PATCH", f"/v1/clues/{bad}", None, headers=api.organiser, json={"label": "x"}
+        )
         assert status == 404, bad
 
 
@@ -342,25 +531,39 @@ async def test_patch_history_keeps_who_when_and_what(api: Api) -> None:
     hunt = await make_hunt(api)
     crew = api.auth(Role.FIELD, "crew-history")
     started = datetime.now(UTC) - timedelta(seconds=1)
-    clue = await create(api, hunt, 201, headers=crew, kind="billboard", label="Before",
-                        location=loc(TIMES_SQUARE))
-    _, patched = await api.call("PATCH", f"/v1/clues/{clue['id']}", 200, headers=crew,
-                                json={"label": "After", "geofence": {"radius_m": 40}})
+    clue = await create(
+        api, hunt, 201, headers=crew, kind="billboard", label="Before", location=loc(TIMES_SQUARE)
+    )
+    _, patched = await api.call(
+        "PATCH",
+        f"/v1/clues/{clue['id']}",
+        200,
+        headers=crew,
+        json={"label": "After", "geofence": {"radius_m": 40}},
+    )
     assert patched["label"] == "After" and patched["geofence"] == {"radius_m": 40}
-    moved_to = north_of(TIMES_SQUARE, 500)
+    moved_to = (TIMES_SQUARE[0] + 0.004, TIMES_SQUARE[1] + 0.003)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-    _, patched = await api.call("PATCH", f"/v1/clues/{clue['id']}", 200, headers=api.organiser,
-                                json={"location": loc(moved_to), "active": False,
-                                      "active_until": iso(until)})
+    _, patched = await api.call(
+        "PATCH",
+        f"/v1/clues/{clue['id']}",
+        200,
+        headers=api.organiser,
+        json={"location": loc(moved_to), "active": False, "active_until": iso(until)},
+    )
     assert patched["location"] == loc(moved_to) and patched["active"] is False
     assert patched["geofence"] == {"radius_m": 40}
     # A PATCH that changes nothing leaves no trace.
-    await api.call("PATCH", f"/v1/clues/{clue['id']}", 200, headers=api.organiser,
-                   json={"label": "After"})
+    await api.call(
+        "PATCH", f"/v1/clues/{clue['id']}", 200, headers=api.organiser, json={"label": "After"}
+    )
     _, history = await api.call("GET", f"/v1/clues/{clue['id']}/history", 200, headers=crew)
     assert [h["action"] for h in history] == ["created", "updated", "updated"]
     assert [(h["by"], h["role"]) for h in history] == [
-        ("crew-history", "field"), ("crew-history", "field"), (api_sub(api), "organiser")]
+        ("crew-history", "field"),
+        ("crew-history", "field"),
+        (api_sub(api), "organiser"),
+    ]
     moments = [_at(h["at"]) for h in history]
     assert moments == sorted(moments)
     assert all(started <= m <= datetime.now(UTC) + timedelta(seconds=1) for m in moments)
@@ -377,11 +580,11 @@ async def test_patch_history_keeps_who_when_and_what(api: Api) -> None:
     assert third["active_until"] == {"from": None, "to": iso(until)}
     # Who may read it.
     await api.call("GET", f"/v1/clues/{clue['id']}/history", 200, headers=api.organiser)
-    _, answer = await api.call("GET", f"/v1/clues/{clue['id']}/history", 403,
-                               headers=api.auth(Role.HUNTER, "1"))
+    _, answer = await api.call(
+        "GET", f"/v1/clues/{clue['id']}/history", 403, headers=api.auth(Role.HUNTER, "1")
+    )
     assert answer["code"] == "forbidden"
-    _, answer = await api.call("GET", "/v1/clues/999999999999/history", 404,
-                               headers=api.organiser)
+    _, answer = await api.call("GET", "/v1/clues/999999999999/history", 404, headers=api.organiser)
     assert answer["code"] == "not_found"
 
 
@@ -397,8 +600,9 @@ async def test_patch_rules(api: Api) -> None:
     social = await hunt.clue(kind="social")
     path = f"/v1/clues/{clue['id']}"
     polygon = square(TIMES_SQUARE, 150)
-    _, patched = await api.call("PATCH", path, 200, headers=api.organiser,
-                                json={"geofence": polygon})
+    _, patched = await api.call(
+        "PATCH", path, 200, headers=api.organiser, json={"geofence": polygon}
+    )
     assert patched["geofence"] == polygon
     # null geofence goes back to the default circle.
     _, patched = await api.call("PATCH", path, 200, headers=api.organiser, json={"geofence": None})
@@ -406,20 +610,28 @@ async def test_patch_rules(api: Api) -> None:
     for body in ({"geofence": {"radius_m": 4}}, {"geofence": square(TIMES_SQUARE, 9_000)}):
         _, answer = await api.call("PATCH", path, 400, headers=api.organiser, json=body)
         assert answer["code"] == "invalid_geofence"
-    for body in ({"label": None}, {"active": None}, {"location": None}, {"active": "no"},
-                 {"kind": "social"}, {"location": {"lat": 100, "lon": 0}},
-                 {"active_from": "2030-01-02T00:00:00Z", "active_until": "2030-01-01T00:00:00Z"},
-                 {"label": "x\u0000y"}):
+    for body in (
+        {"label": None},
+        {"active": None},
+        {"location": None},
+        {"active": "no"},
+        {"kind": "social"},
+        {"location": {"lat": 100, "lon": 0}},
+        {"active_from": "2030-01-02T00:00:00Z", "active_until": "2030-01-01T00:00:00Z"},
+        {"label": "x\u0000y"},
+    ):
         _, answer = await api.call("PATCH", path, 400, headers=api.organiser, json=body)
         assert answer["code"] == "invalid_request", body
     for body in ({"location": loc(TIMES_SQUARE)}, {"geofence": {"radius_m": 50}}):
-        _, answer = await api.call("PATCH", f"/v1/clues/{social['id']}", 400,
-                                   headers=api.organiser, json=body)
+        _, answer = await api.call(
+            "PATCH", f"/v1/clues/{social['id']}", 400, headers=api.organiser, json=body
+        )
         assert answer["code"] == "invalid_request"
     # max_finds below the finds already made would break the count: refused, not a crash.
     _, me = await api.hunter()
-    await api.call("POST", "/v1/scans", 201, headers=me,
-                   json={"code": hunt.code(clue), **at(TIMES_SQUARE)})
+    await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    )
     _, answer = await api.call("PATCH", path, 409, headers=api.organiser, json={"max_finds": 0})
     assert answer["code"] == "conflict"
     _, patched = await api.call("PATCH", path, 200, headers=api.organiser, json={"max_finds": 1})
@@ -435,17 +647,24 @@ async def test_near_search_sorted_by_distance(api: Api) -> None:
     at_origin = await hunt.clue(geofence={"radius_m": 10})
     far = await hunt.clue(at=north_of(origin, 800), geofence={"radius_m": 20})
     near = await hunt.clue(at=north_of(origin, 300), geofence={"radius_m": 20})
-    polygon = await hunt.clue(kind="digital", at=north_of(origin, 500),
-                              geofence=square(north_of(origin, 500), 100))
+    polygon = await hunt.clue(
+        kind="digital", at=north_of(origin, 500), geofence=square(north_of(origin, 500), 100)
+    )
     beyond = await hunt.clue(at=north_of(origin, 3000), geofence={"radius_m": 20})
     switched_off = await hunt.clue(at=north_of(origin, 100), geofence={"radius_m": 20})
     await hunt.clue(kind="social")
-    await api.call("PATCH", f"/v1/clues/{switched_off['id']}", 200, headers=api.organiser,
-                   json={"active": False})
+    await api.call(
+        "PATCH",
+        f"/v1/clues/{switched_off['id']}",
+        200,
+        headers=api.organiser,
+        json={"active": False},
+    )
     crew = api.auth(Role.FIELD, "crew-near")
     query = {"near": f"{origin[0]},{origin[1]}", "radius_m": "1000"}
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew,
-                              params=query)
+    _, found = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew, params=query
+    )
     assert [c["id"] for c in found] == [at_origin["id"], near["id"], polygon["id"], far["id"]]
     distances = [c["distance_m"] for c in found]
     assert distances == sorted(distances)
@@ -456,28 +675,53 @@ async def test_near_search_sorted_by_distance(api: Api) -> None:
     assert distances[3] == pytest.approx(800 - 20, abs=1)
     assert found[1] == {**near, "distance_m": found[1]["distance_m"]}
     # A smaller radius, and one that reaches the far clue too.
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew,
-                              params={**query, "radius_m": "300"})
+    _, found = await api.call(
+        "GET",
+        f"/v1/hunts/{hunt.slug}/clues",
+        200,
+        headers=crew,
+        params={**query, "radius_m": "300"},
+    )
     assert [c["id"] for c in found] == [at_origin["id"], near["id"]]
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew,
-                              params={**query, "radius_m": "5000"})
+    _, found = await api.call(
+        "GET",
+        f"/v1/hunts/{hunt.slug}/clues",
+        200,
+        headers=crew,
+        params={**query, "radius_m": "5000"},
+    )
     assert [c["id"] for c in found][-1] == beyond["id"] and len(found) == 5
     # Switched back on, it is found again.
-    await api.call("PATCH", f"/v1/clues/{switched_off['id']}", 200, headers=api.organiser,
-                   json={"active": True})
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew,
-                              params=query)
+    await api.call(
+        "PATCH",
+        f"/v1/clues/{switched_off['id']}",
+        200,
+        headers=api.organiser,
+        json={"active": True},
+    )
+    _, found = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew, params=query
+    )
     assert [c["id"] for c in found][1] == switched_off["id"]
     # Without `near`, every clue of the hunt, deactivated or not, in id order.
     _, everything = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=crew)
     assert len(everything) == 7 and [c["id"] for c in everything] == sorted(
-        c["id"] for c in everything)
+        c["id"] for c in everything
+    )
     assert all("distance_m" not in c for c in everything)
-    for bad in ({"near": "40.7"}, {"near": "91,0"}, {"near": "a,b"}, {"near": "nan,0"},
-                {"near": "40,-73", "radius_m": "0"}, {"near": "40,-73", "radius_m": "-5"},
-                {"near": "40,-73", "radius_m": "inf"}, {"near": "40,-73", "radius_m": "1e9"}):
-        _, answer = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 400, headers=crew,
-                                   params=bad)
+    for bad in (
+        {"near": "40.7"},
+        {"near": "91,0"},
+        {"near": "a,b"},
+        {"near": "nan,0"},
+        {"near": "40,-73", "radius_m": "0"},
+        {"near": "40,-73", "radius_m": "-5"},
+        {"near": "40,-73", "radius_m": "inf"},
+        {"near": "40,-73", "radius_m": "1e9"},
+    ):
+        _, answer = await api.call(
+            "GET", f"/v1/hunts/{hunt.slug}/clues", 400, headers=crew, params=bad
+        )
         assert answer["code"] == "invalid_request", bad
 
 
@@ -485,13 +729,20 @@ async def test_near_search_sees_moves(api: Api) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue(geofence={"radius_m": 10})
     query = {"near": f"{TIMES_SQUARE[0]},{TIMES_SQUARE[1]}", "radius_m": "200"}
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser,
-                              params=query)
+    _, found = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser, params=query
+    )
     assert [c["id"] for c in found] == [clue["id"]]
-    await api.call("PATCH", f"/v1/clues/{clue['id']}", 200, headers=api.organiser,
-                   json={"location": loc(north_of(TIMES_SQUARE, 2000))})
-    _, found = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser,
-                              params=query)
+    await api.call(
+        "PATCH",
+        f"/v1/clues/{clue['id']}",
+        200,
+        headers=api.organiser,
+        json={"location": loc(north_of(TIMES_SQUARE, 2000))},
+    )
+    _, found = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser, params=query
+    )
     assert found == []
 
 
@@ -502,15 +753,17 @@ async def test_qr_png_and_svg_encode_the_code_url(api: Api) -> None:
     hunt = await make_hunt(api)
     for kind in ("billboard", "social"):
         clue = await hunt.clue(kind=kind)
-        expected = f"{api.settings.public_base_url}/c/{static_code(api.settings.qr_keyring, clue['id'])}"
+        code = static_code(api.settings.qr_keyring, clue["id"])
+        expected = f"{api.settings.public_base_url}/c/{code}"
         response = await api.client.get(f"/v1/clues/{clue['id']}/qr.png", headers=api.organiser)
         assert response.status == 200 and response.content_type == "image/png"
         png = await response.read()
         assert png.startswith(PNG_MAGIC)
         image = Image.open(io.BytesIO(png))
         image.load()
-        response = await api.client.get(f"/v1/clues/{clue['id']}/qr.svg",
-                                        headers=api.auth(Role.FIELD, "crew-qr"))
+        response = await api.client.get(
+            f"/v1/clues/{clue['id']}/qr.svg", headers=api.auth(Role.FIELD, "crew-qr")
+        )
         assert response.status == 200 and response.content_type == "image/svg+xml"
         svg = await response.read()
         assert b"<svg" in svg and b"<path" in svg and re.search(rb'd="M\d', svg)
@@ -530,8 +783,9 @@ async def test_qr_png_and_svg_encode_the_code_url(api: Api) -> None:
     large_size = Image.open(io.BytesIO(await large.read())).size
     assert large_size[0] == small_size[0] * 10
     for scale in ("0", "41", "x", "2.5"):
-        _, answer = await api.call("GET", f"/v1/clues/{clue['id']}/qr.png?scale={scale}", 400,
-                                   headers=api.organiser)
+        _, answer = await api.call(
+            "GET", f"/v1/clues/{clue['id']}/qr.png?scale={scale}", 400, headers=api.organiser
+        )
         assert answer["code"] == "invalid_request"
 
 
@@ -539,16 +793,18 @@ async def test_qr_refused_for_rotating_and_ar_clues_and_non_editors(api: Api) ->
     hunt = await make_hunt(api)
     digital = await hunt.clue(kind="digital")
     for image in ("qr.png", "qr.svg"):
-        _, answer = await api.call("GET", f"/v1/clues/{digital['id']}/{image}", 409,
-                                   headers=api.organiser)
+        _, answer = await api.call(
+            "GET", f"/v1/clues/{digital['id']}/{image}", 409, headers=api.organiser
+        )
         assert answer["code"] == "rotating_clue"
     ar = await hunt.clue(kind="ar")
     _, answer = await api.call("GET", f"/v1/clues/{ar['id']}/qr.png", 404, headers=api.organiser)
     assert answer["code"] == "not_found"
     billboard = await hunt.clue()
     for role in (Role.HUNTER, Role.SCREEN):
-        _, answer = await api.call("GET", f"/v1/clues/{billboard['id']}/qr.png", 403,
-                                   headers=api.auth(role, "5"))
+        _, answer = await api.call(
+            "GET", f"/v1/clues/{billboard['id']}/qr.png", 403, headers=api.auth(role, "5")
+        )
         assert answer["code"] == "forbidden"
     _, answer = await api.call("GET", f"/v1/clues/{billboard['id']}/qr.png", 401)
     assert answer["code"] == "unauthorized"
@@ -581,17 +837,20 @@ async def test_display_of_a_digital_clue(api: Api) -> None:
         assert decode_qr(image) == display["url"]
     # The displayed code scans.
     _, me = await api.hunter()
-    await api.call("POST", "/v1/scans", 201, headers=me,
-                   json={"code": display["url"], **at(TIMES_SQUARE)})
+    await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": display["url"], **at(TIMES_SQUARE)}
+    )
     for role in (Role.FIELD, Role.HUNTER):
         for path in ("display", "display.png"):
-            _, answer = await api.call("GET", f"/v1/clues/{clue['id']}/{path}", 403,
-                                       headers=api.auth(role, "3"))
+            _, answer = await api.call(
+                "GET", f"/v1/clues/{clue['id']}/{path}", 403, headers=api.auth(role, "3")
+            )
             assert answer["code"] == "forbidden"
     billboard = await hunt.clue()
     for path in ("display", "display.png"):
-        _, answer = await api.call("GET", f"/v1/clues/{billboard['id']}/{path}", 404,
-                                   headers=screen)
+        _, answer = await api.call(
+            "GET", f"/v1/clues/{billboard['id']}/{path}", 404, headers=screen
+        )
         assert answer["code"] == "not_found"
         _, answer = await api.call("GET", f"/v1/clues/999999999999/{path}", 404, headers=screen)
         assert answer["code"] == "not_found"
@@ -608,8 +867,13 @@ async def test_landing_page_of_a_code(api: Api) -> None:
     digital = await hunt.clue(kind="digital")
     response = await api.client.get(f"/c/{hunt.code(digital)}")
     assert response.status == 200 and response.content_type == "text/html"
-    for bad in (code[:-1] + ("A" if code[-1] != "A" else "B"), "hello", "s.1.1.AAAAAAAAAAAAAAAA",
-                "%3Cscript%3E", "x" * 600):
+    for bad in (
+        code[:-1] + ("A" if code[-1] != "A" else "B"),
+        "hello",
+        "s.1.1.AAAAAAAAAAAAAAAA",
+        "%3Cscript%3E",
+        "x" * 600,
+    ):
         response = await api.client.get(f"/c/{bad}")
         assert response.status == 404, bad
         assert response.content_type == "application/problem+json"

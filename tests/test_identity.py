@@ -68,10 +68,16 @@ async def nonce(api: Api) -> str:
 async def siwe(
     api: Api, account: Any, expect: int, headers: dict[str, str] | None = None, **options: Any
 ) -> dict[str, Any]:
-    message = siwe_message(api, account.address, options.pop("nonce", None) or await nonce(api),
-                           **options)
-    _, body = await api.call("POST", "/v1/auth/siwe", expect, headers=headers,
-                             json={"message": message, "signature": sign(message, account.key)})
+    message = siwe_message(
+        api, account.address, options.pop("nonce", None) or await nonce(api), **options
+    )
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/siwe",
+        expect,
+        headers=headers,
+        json={"message": message, "signature": sign(message, account.key)},
+    )
     return body
 
 
@@ -87,8 +93,13 @@ async def test_join_as_hunter_and_me(api: Api) -> None:
     _, body = await api.call("POST", "/v1/auth/hunters", 201, json={"handle": handle})
     assert isinstance(body["hunter_id"], int) and body["hunter_id"] > 0
     _, me = await api.call("GET", "/v1/me", 200, headers=bearer(body["token"]))
-    assert me == {"hunter_id": body["hunter_id"], "handle": handle, "wallet": None, "score": 0,
-                  "finds": 0}
+    assert me == {
+        "hunter_id": body["hunter_id"],
+        "handle": handle,
+        "wallet": None,
+        "score": 0,
+        "finds": 0,
+    }
     claims = jwt.decode(body["token"], options={"verify_signature": False})
     assert claims["role"] == "hunter" and claims["sub"] == str(body["hunter_id"])
 
@@ -97,8 +108,16 @@ async def test_handle_rules(api: Api) -> None:
     tail = unique("")[-8:]
     for good in (f"a_{tail}"[:3], f"A.b-c_9{tail}", ("x" * 24 + tail)[:32]):
         await api.call("POST", "/v1/auth/hunters", 201, json={"handle": good})
-    for bad in ("ab", "x" * 33, "has space", "émile" + tail, "semi;colon", "", "tab\tx",
-                "new\nline"):
+    for bad in (
+        "ab",
+        "x" * 33,
+        "has space",
+        "émile" + tail,
+        "semi;colon",
+        "",
+        "tab\tx",
+        "new\nline",
+    ):
         _, body = await api.call("POST", "/v1/auth/hunters", 400, json={"handle": bad})
         assert body["code"] == "invalid_request", bad
     for bad_body in ({"handle": 12345}, {"handle": None}, {}, {"handle": "okok", "x": 1}, []):
@@ -131,8 +150,9 @@ async def test_me_counts_finds_and_score(api: Api) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue()
     hunter_id, me = await api.hunter()
-    await api.call("POST", "/v1/scans", 201, headers=me,
-                   json={"code": hunt.code(clue), **at(TIMES_SQUARE)})
+    await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    )
     _, body = await api.call("GET", "/v1/me", 200, headers=me)
     assert body["hunter_id"] == hunter_id and body["score"] == 1 and body["finds"] == 1
 
@@ -142,8 +162,13 @@ async def test_me_counts_finds_and_score(api: Api) -> None:
 
 async def test_organiser_mints_tokens_within_ttl_bounds(api: Api) -> None:
     before = time.time()
-    _, body = await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                             json={"role": "field", "sub": "crew-1", "ttl_s": 600})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=api.organiser,
+        json={"role": "field", "sub": "crew-1", "ttl_s": 600},
+    )
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00")).timestamp()
     assert before + 600 - 2 <= expires <= time.time() + 600 + 2
     claims = jwt.decode(body["token"], options={"verify_signature": False})
@@ -152,19 +177,39 @@ async def test_organiser_mints_tokens_within_ttl_bounds(api: Api) -> None:
     hunt = await make_hunt(api)
     await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=bearer(body["token"]))
     # Default TTL is a day.
-    _, body = await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                             json={"role": "screen", "sub": "screen-1"})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=api.organiser,
+        json={"role": "screen", "sub": "screen-1"},
+    )
     claims = jwt.decode(body["token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 24 * 3600
     for ttl in (60, 30 * 24 * 3600):
-        await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                       json={"role": "screen", "sub": "s", "ttl_s": ttl})
+        await api.call(
+            "POST",
+            "/v1/auth/tokens",
+            201,
+            headers=api.organiser,
+            json={"role": "screen", "sub": "s", "ttl_s": ttl},
+        )
     for ttl in (59, 0, -5, 30 * 24 * 3600 + 1, 1.5, "600", True):
-        _, body = await api.call("POST", "/v1/auth/tokens", 400, headers=api.organiser,
-                                 json={"role": "screen", "sub": "s", "ttl_s": ttl})
+        _, body = await api.call(
+            "POST",
+            "/v1/auth/tokens",
+            400,
+            headers=api.organiser,
+            json={"role": "screen", "sub": "s", "ttl_s": ttl},
+        )
         assert body["code"] == "invalid_request", ttl
-    for bad in ({"role": "admin", "sub": "x"}, {"role": "field"}, {"role": "field", "sub": ""},
-                {"role": "field", "sub": "has space"}, {"role": "field", "sub": "x", "hunt": "UP"}):
+    for bad in (
+        {"role": "admin", "sub": "x"},
+        {"role": "field"},
+        {"role": "field", "sub": ""},
+        {"role": "field", "sub": "has space"},
+        {"role": "field", "sub": "x", "hunt": "UP"},
+    ):
         _, body = await api.call("POST", "/v1/auth/tokens", 400, headers=api.organiser, json=bad)
         assert body["code"] == "invalid_request", bad
 
@@ -174,8 +219,9 @@ async def test_only_organisers_mint_tokens(api: Api) -> None:
     _, answer = await api.call("POST", "/v1/auth/tokens", 401, json=body)
     assert answer["code"] == "unauthorized"
     for role, sub in ((Role.FIELD, "f"), (Role.SCREEN, "s"), (Role.HUNTER, "1")):
-        _, answer = await api.call("POST", "/v1/auth/tokens", 403, headers=api.auth(role, sub),
-                                   json=body)
+        _, answer = await api.call(
+            "POST", "/v1/auth/tokens", 403, headers=api.auth(role, sub), json=body
+        )
         assert answer["code"] == "forbidden"
     expired, _ = api.issuer.issue(Role.ORGANISER, "old", -10)
     _, answer = await api.call("POST", "/v1/auth/tokens", 401, headers=bearer(expired), json=body)
@@ -184,13 +230,23 @@ async def test_only_organisers_mint_tokens(api: Api) -> None:
 
 async def test_hunter_tokens_need_a_hunter_id(api: Api) -> None:
     hunter_id, _ = await api.hunter()
-    _, body = await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                             json={"role": "hunter", "sub": str(hunter_id)})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=api.organiser,
+        json={"role": "hunter", "sub": str(hunter_id)},
+    )
     _, me = await api.call("GET", "/v1/me", 200, headers=bearer(body["token"]))
     assert me["hunter_id"] == hunter_id
     # A hunter token whose subject is not a hunter id could never be used: refused up front.
-    _, body = await api.call("POST", "/v1/auth/tokens", 400, headers=api.organiser,
-                             json={"role": "hunter", "sub": "alice"})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        400,
+        headers=api.organiser,
+        json={"role": "hunter", "sub": "alice"},
+    )
     assert body["code"] == "invalid_request"
 
 
@@ -199,15 +255,30 @@ async def test_hunt_scoped_tokens_reach_only_their_hunt(api: Api) -> None:
     other = await make_hunt(api)
     key_mine = await mine.collectible()
     key_other = await other.collectible()
-    _, body = await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                             json={"role": "field", "sub": "crew-scoped", "hunt": mine.slug})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=api.organiser,
+        json={"role": "field", "sub": "crew-scoped", "hunt": mine.slug},
+    )
     crew = bearer(body["token"])
     clue = {"kind": "billboard", "label": "Scoped", "location": {"lat": 40.7, "lon": -73.9}}
-    await api.call("POST", f"/v1/hunts/{mine.slug}/clues", 201, headers=crew,
-                   json={**clue, "collectible": key_mine})
+    await api.call(
+        "POST",
+        f"/v1/hunts/{mine.slug}/clues",
+        201,
+        headers=crew,
+        json={**clue, "collectible": key_mine},
+    )
     await api.call("GET", f"/v1/hunts/{mine.slug}/clues", 200, headers=crew)
-    _, answer = await api.call("POST", f"/v1/hunts/{other.slug}/clues", 403, headers=crew,
-                               json={**clue, "collectible": key_other})
+    _, answer = await api.call(
+        "POST",
+        f"/v1/hunts/{other.slug}/clues",
+        403,
+        headers=crew,
+        json={**clue, "collectible": key_other},
+    )
     assert answer["code"] == "forbidden"
     _, answer = await api.call("GET", f"/v1/hunts/{other.slug}/clues", 403, headers=crew)
     assert answer["code"] == "forbidden"
@@ -216,28 +287,42 @@ async def test_hunt_scoped_tokens_reach_only_their_hunt(api: Api) -> None:
     for path in ("", "/history", "/qr.png", "/qr.svg"):
         method = "PATCH" if path == "" else "GET"
         kwargs: dict[str, Any] = {"json": {"label": "x"}} if method == "PATCH" else {}
-        _, answer = await api.call(method, f"/v1/clues/{other_clue['id']}{path}", 403,
-                                   headers=crew, **kwargs)
+        _, answer = await api.call(
+            method, f"/v1/clues/{other_clue['id']}{path}", 403, headers=crew, **kwargs
+        )
         assert answer["code"] == "forbidden", path
     # A hunt-scoped screen may show its own hunt's digital clues only.
-    _, body = await api.call("POST", "/v1/auth/tokens", 201, headers=api.organiser,
-                             json={"role": "screen", "sub": "venue", "hunt": mine.slug})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=api.organiser,
+        json={"role": "screen", "sub": "venue", "hunt": mine.slug},
+    )
     screen = bearer(body["token"])
     own_digital = await mine.clue(kind="digital", collectible=key_mine)
     other_digital = await other.clue(kind="digital", collectible=key_other)
     await api.call("GET", f"/v1/clues/{own_digital['id']}/display", 200, headers=screen)
-    _, answer = await api.call("GET", f"/v1/clues/{other_digital['id']}/display", 403,
-                               headers=screen)
+    _, answer = await api.call(
+        "GET", f"/v1/clues/{other_digital['id']}/display", 403, headers=screen
+    )
     assert answer["code"] == "forbidden"
 
 
 async def test_hunt_scoped_organiser_cannot_mint_wider_tokens(api: Api) -> None:
     hunt = await make_hunt(api)
     scoped = api.auth(Role.ORGANISER, "venue-boss", hunt=hunt.slug)
-    await api.call("POST", "/v1/auth/tokens", 201, headers=scoped,
-                   json={"role": "field", "sub": "crew", "hunt": hunt.slug})
-    for body in ({"role": "organiser", "sub": "escalated"},
-                 {"role": "field", "sub": "crew", "hunt": unique("hunt")}):
+    await api.call(
+        "POST",
+        "/v1/auth/tokens",
+        201,
+        headers=scoped,
+        json={"role": "field", "sub": "crew", "hunt": hunt.slug},
+    )
+    for body in (
+        {"role": "organiser", "sub": "escalated"},
+        {"role": "field", "sub": "crew", "hunt": unique("hunt")},
+    ):
         _, answer = await api.call("POST", "/v1/auth/tokens", 403, headers=scoped, json=body)
         assert answer["code"] == "forbidden"
 
@@ -288,8 +373,12 @@ async def test_siwe_same_wallet_concurrently_is_one_hunter(api: Api) -> None:
     nonces = [await nonce(api) for _ in range(4)]
     messages = [siwe_message(api, account.address, n) for n in nonces]
     answers = await asyncio.gather(
-        *(api.call("POST", "/v1/auth/siwe", json={"message": m, "signature": sign(m, account.key)})
-          for m in messages)
+        *(
+            api.call(
+                "POST", "/v1/auth/siwe", json={"message": m, "signature": sign(m, account.key)}
+            )
+            for m in messages
+        )
     )
     assert [status for status, _ in answers] == [200] * 4, answers
     assert len({body["hunter_id"] for _, body in answers}) == 1
@@ -298,8 +387,9 @@ async def test_siwe_same_wallet_concurrently_is_one_hunter(api: Api) -> None:
 async def test_siwe_expired_and_not_yet_valid(api: Api) -> None:
     body = await siwe(api, Account.create(), 401, expires_in=timedelta(seconds=-5))
     assert body["code"] == "message_expired"
-    body = await siwe(api, Account.create(), 401,
-                      not_before=datetime.now(UTC) + timedelta(minutes=5))
+    body = await siwe(
+        api, Account.create(), 401, not_before=datetime.now(UTC) + timedelta(minutes=5)
+    )
     assert body["code"] == "message_expired"
     # No expiry at all is fine.
     await siwe(api, Account.create(), 200, expires_in=None)
@@ -314,31 +404,48 @@ async def test_siwe_wrong_domain(api: Api) -> None:
 async def test_siwe_bad_signature(api: Api) -> None:
     account, impostor = Account.create(), Account.create()
     message = siwe_message(api, account.address, await nonce(api))
-    _, body = await api.call("POST", "/v1/auth/siwe", 401,
-                             json={"message": message, "signature": sign(message, impostor.key)})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/siwe",
+        401,
+        json={"message": message, "signature": sign(message, impostor.key)},
+    )
     assert body["code"] == "bad_signature"
     # Signed, then the message changed.
     tampered = message.replace("Sign in to geohunt.", "Sign in to geohunt!")
-    _, body = await api.call("POST", "/v1/auth/siwe", 401,
-                             json={"message": tampered, "signature": sign(message, account.key)})
+    _, body = await api.call(
+        "POST",
+        "/v1/auth/siwe",
+        401,
+        json={"message": tampered, "signature": sign(message, account.key)},
+    )
     assert body["code"] == "bad_signature"
     # Well-formed hex, but not a signature at all.
-    _, body = await api.call("POST", "/v1/auth/siwe", 401,
-                             json={"message": message, "signature": "0x" + "00" * 65})
+    _, body = await api.call(
+        "POST", "/v1/auth/siwe", 401, json={"message": message, "signature": "0x" + "00" * 65}
+    )
     assert body["code"] == "bad_signature"
     # The nonce survived those failures: the genuine signature still signs in.
-    await api.call("POST", "/v1/auth/siwe", 200,
-                   json={"message": message, "signature": sign(message, account.key)})
+    await api.call(
+        "POST",
+        "/v1/auth/siwe",
+        200,
+        json={"message": message, "signature": sign(message, account.key)},
+    )
 
 
 async def test_siwe_malformed_requests(api: Api) -> None:
     account = Account.create()
     message = siwe_message(api, account.address, await nonce(api))
-    for body in ({"message": "hello", "signature": sign("hello", account.key)},
-                 {"message": message, "signature": "0x1234"},
-                 {"message": message},
-                 {"message": message.replace(account.address, account.address.lower()),
-                  "signature": sign(message, account.key)}):
+    for body in (
+        {"message": "hello", "signature": sign("hello", account.key)},
+        {"message": message, "signature": "0x1234"},
+        {"message": message},
+        {
+            "message": message.replace(account.address, account.address.lower()),
+            "signature": sign(message, account.key),
+        },
+    ):
         _, answer = await api.call("POST", "/v1/auth/siwe", 400, json=body)
         assert answer["code"] == "invalid_request"
 
@@ -349,8 +456,9 @@ async def test_siwe_links_a_walletless_hunter_and_queues_its_finds(api: Api) -> 
     second = await hunt.clue()
     hunter_id, me = await api.hunter()
     for clue in (first, second):
-        await api.call("POST", "/v1/scans", 201, headers=me,
-                       json={"code": hunt.code(clue), **at(TIMES_SQUARE)})
+        await api.call(
+            "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+        )
     _, finds = await api.call("GET", "/v1/me/finds", 200, headers=me)
     assert [f["mint"]["status"] for f in finds] == ["awaiting_wallet"] * 2
     account = Account.create()
@@ -366,8 +474,9 @@ async def test_siwe_links_a_walletless_hunter_and_queues_its_finds(api: Api) -> 
     assert again["hunter_id"] == hunter_id
     # Finds made after the wallet arrived are queued at once.
     third = await hunt.clue()
-    _, answer = await api.call("POST", "/v1/scans", 201, headers=me,
-                               json={"code": hunt.code(third), **at(TIMES_SQUARE)})
+    _, answer = await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(third), **at(TIMES_SQUARE)}
+    )
     assert answer["find"]["mint"] == {"status": "queued"}
     # Linking the same wallet again is harmless.
     repeat = await siwe(api, account, 200, headers=me)
@@ -399,9 +508,15 @@ async def test_siwe_linking_race_gives_the_wallet_to_one_hunter(api: Api) -> Non
     hunters = [await api.hunter() for _ in range(3)]
     messages = [siwe_message(api, account.address, await nonce(api)) for _ in hunters]
     answers = await asyncio.gather(
-        *(api.call("POST", "/v1/auth/siwe", headers=headers,
-                   json={"message": m, "signature": sign(m, account.key)})
-          for (_, headers), m in zip(hunters, messages, strict=True))
+        *(
+            api.call(
+                "POST",
+                "/v1/auth/siwe",
+                headers=headers,
+                json={"message": m, "signature": sign(m, account.key)},
+            )
+            for (_, headers), m in zip(hunters, messages, strict=True)
+        )
     )
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200, 409, 409], answers

@@ -19,7 +19,7 @@ from server.bench import report
 from server.bench.run import Options, run
 from server.bench.seed import SCANS_PER_MINUTE
 
-QUICK = {"duration": 3, "open_duration": 4.0, "warmup": 1, "big_clues": 20_000}
+QUICK = {"duration": 2, "open_duration": 3.0, "warmup": 1, "big_clues": 10_000, "hot": False}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -40,6 +40,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
     p.add_argument("--json", type=Path, help="also write the raw results here")
     p.add_argument("--profile", type=Path, help="py-spy the server during c into this folder")
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="before each measurement, wait at most this many seconds for other jobs on the "
+        "machine to stop (0: never wait) [120]",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the database and server log")
     return p.parse_args(argv)
 
@@ -73,11 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         big_clues=int(pick("big_clues")),
         hunters=args.hunters,
         pool_max=args.pool_max,
-        hot=not args.no_hot,
+        hot=not args.no_hot and quick.get("hot", True),
         loadgen=args.loadgen,
         install=not args.no_install,
         profile_dir=args.profile,
         keep_db=args.keep_db,
+        quiet_wait_s=args.quiet_wait,
     )
     if opts.big_clues <= opts.collectibles:
         raise SystemExit("--big-clues must be larger than --collectibles")

@@ -103,3 +103,14 @@ async def background_busy_pct(seconds: float = 2.0) -> float:
     await asyncio.sleep(seconds)
     wall = time.time() - started
     return round((machine_busy() - before) / (wall * (os.cpu_count() or 1)) * 100, 1)
+
+
+async def wait_quiet(max_wait_s: float, busy_below_pct: float = 15.0) -> tuple[float, float]:
+    """Wait (at most `max_wait_s`) until the machine is quiet for a second: other jobs on it
+    (a test run, a build) would take CPU from the parties measured. (seconds waited, busy %)."""
+    started = time.time()
+    while True:
+        busy = await background_busy_pct(1.0)
+        waited = time.time() - started
+        if busy < busy_below_pct or waited >= max_wait_s:
+            return round(waited, 1), busy

@@ -55,6 +55,7 @@ class Options:
     install: bool = True
     profile_dir: Path | None = None
     keep_db: bool = False
+    quiet_wait_s: float = 120.0  # before each measurement, wait this long at most for quiet
     log: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr))
 
 
@@ -112,6 +113,7 @@ class Bench:
         self.non_201: dict[str, dict[str, int]] = {}
         self.wrk: Wrk | None = None
         self.server: ServerProcess
+        self.conn: asyncpg.Connection  # to the benchmark's database
         # One plan per order, each with its own hunters: the orders map pair indices to
         # different (hunter, collectible) pairs, so they must not share hunters.
         self.plans: dict[str, seed.ScanPlan] = {}
@@ -162,11 +164,22 @@ class Bench:
         expected: int = 201,
     ) -> LoadResult:
         external = self.wrk is not None and group != "open"
+        quiet = None
+        if group != "warmup":
+            # Each measurement starts clean: no phase pays autovacuum for another's writes
+            # (b leaves tens of thousands of rows behind), and plans see current statistics.
+            await self.conn.execute("VACUUM ANALYZE")
+        if group != "warmup" and self.opts.quiet_wait_s > 0:
+            quiet = await cpu.wait_quiet(self.opts.quiet_wait_s)
+            if quiet[1] >= 15:
+                self.opts.log(f"  the machine is still {quiet[1]}% busy: measuring anyway")
         before = cpu.snapshot(self.server.pid)
         result = await run()
         after = cpu.snapshot(self.server.pid)
         entry = result.as_dict()
         entry["cpu_us_per_request"] = cpu.usage(before, after, result.completed, external)
+        if quiet is not None:
+            entry["waited_for_quiet_s"], entry["busy_before_pct"] = quiet
         self.results[group][label] = entry
         wrong = {str(k): v for k, v in result.statuses.items() if k != expected}
         if result.errors:
@@ -197,8 +210,8 @@ class Bench:
             out = self.opts.profile_dir / f"{label}.txt"
             spy = await asyncio.create_subprocess_exec(
                 binary, "record", "--pid", str(self.server.pid),
-                "--duration", str(self.opts.duration), "--rate", "250", "--format", "raw",
-                "--output", str(out), "--nonblocking",
+                "--duration", str(self.opts.duration), "--rate", "100", "--format", "raw",
+                "--output", str(out),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         try:
@@ -254,13 +267,13 @@ async def run(opts: Options) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="geohunt-bench-"))
     bench = Bench(opts, workdir)
     bench.server = ServerProcess(env, port, workdir / "server.log")
+    bench.conn = conn = await asyncpg.connect(db_url)
     redis = Redis.from_url(admin.redis_url)
-    conn = await asyncpg.connect(db_url)
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     results = bench.results
     try:
         results["services"] = await _service_facts(conn, redis)
-        results["background_busy_pct"] = await cpu.background_busy_pct()
+        results["background_busy_pct"] = await cpu.background_busy_pct(1.0)
         if results["background_busy_pct"] > 10:
             log(f"warning: the machine is already {results['background_busy_pct']}% busy")
         binary = find_wrk(opts.install) if opts.loadgen in ("auto", "wrk") else None
@@ -272,7 +285,6 @@ async def run(opts: Options) -> dict[str, Any]:
         log(f"seeding {opts.collectibles} collectibles and clues in {db_name}")
         plan = await seed.seed_hunt(conn, settings, opts.collectibles)
         bench.plans["spread"] = plan
-        await conn.execute("ANALYZE")
         results["server_start_s"] = round(await bench.server.start(), 2)
 
         log(f"phase 1: a, b, c closed loop; c open loop (hunt of {opts.collectibles} clues)")
@@ -304,7 +316,6 @@ async def run(opts: Options) -> dict[str, Any]:
         results["clues_big"] = await conn.fetchval(
             "SELECT count(*) FROM clues WHERE hunt_id = $1", plan.hunt_id
         )
-        await conn.execute("ANALYZE")
         results["catalog_start_s"] = round(await bench.server.start(), 2)
         await bench.warm("spread", "scan_big")
         await bench.saturate("spread", "scan_big")

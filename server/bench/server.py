@@ -52,9 +52,7 @@ def main() -> None:
     from server.embedded import resolve_service_urls
 
     settings = resolve_service_urls(Settings.from_env())
-    web.run_app(
-        bench_app(settings), host=args.host, port=args.port, access_log=None, print=None
-    )
+    web.run_app(bench_app(settings), host=args.host, port=args.port, access_log=None, print=None)
 
 
 if __name__ == "__main__":

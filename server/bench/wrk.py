@@ -88,13 +88,14 @@ end
 def find_wrk(install: bool) -> str | None:
     """wrk's path; installed with apt-get when missing, allowed and possible (root)."""
     path = shutil.which("wrk")
-    if path or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
+    apt = shutil.which("apt-get")
+    if path or not install or os.geteuid() != 0 or apt is None:
         return path
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install_cmd = ["apt-get", "install", "-y", "-q", "wrk"]
+    install_cmd = [apt, "install", "-y", "-q", "wrk"]
     if subprocess.run(install_cmd, env=env, **quiet).returncode != 0:  # noqa: S603
-        subprocess.run(["apt-get", "update", "-q"], env=env, **quiet)  # noqa: S603
+        subprocess.run([apt, "update", "-q"], env=env, **quiet)  # noqa: S603
         subprocess.run(install_cmd, env=env, **quiet)  # noqa: S603
     return shutil.which("wrk")
 
