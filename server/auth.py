@@ -85,8 +85,15 @@ MAX_SUBJECT = 256
 
 
 def _valid_subject(value: object) -> bool:
-    """Any text a database column can hold: no NUL, bounded. Quotes, `%`, emoji are fine."""
-    return isinstance(value, str) and 0 < len(value) <= MAX_SUBJECT and "\x00" not in value
+    """Any text a database column can hold: bounded, no NUL, no lone surrogate (a JSON
+    `"\\ud800"` decodes to one). Quotes, `%`, newlines, emoji are fine."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_SUBJECT or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _hunter_id(sub: str) -> bool:

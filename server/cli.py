@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 from pathlib import Path
@@ -83,13 +82,15 @@ def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
 @click.option("--as", "sub", default="cli", show_default=True, help="Recorded as the author.")
 def import_clues(path: Path, slug: str, sub: str) -> None:
     """Register clues from a GeoJSON FeatureCollection, with a per-feature error report."""
+    from hunt_engine.errors import InvalidRequest
     from server.clue_import import run_import
+    from server.validation import parse_json
 
     settings = load_settings()
     try:
-        collection = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError) as err:
-        raise click.ClickException(f"{path} is not JSON: {err}") from None
+        collection = parse_json(path.read_bytes())
+    except InvalidRequest as err:
+        raise click.ClickException(f"{path}: {err.detail}") from None
     result = asyncio.run(run_import(settings, slug, sub, collection))
     click.echo(f"created {result['created']} clues, {len(result['failed'])} failed")
     for failure in result["failed"]:

@@ -35,8 +35,8 @@ async def ensure_database(dsn: str) -> None:
             quoted = await admin.fetchval("SELECT quote_ident($1)", name)
             await admin.execute(f"CREATE DATABASE {quoted}")
             log.info("created database %s", name)
-        except asyncpg.DuplicateDatabaseError:
-            pass  # a sibling process made it first
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            pass  # a sibling process made it first (which error depends on the moment)
         finally:
             await admin.close()
     else:

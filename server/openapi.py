@@ -55,8 +55,22 @@ def _parameters(spec: Route, defs: dict[str, Any]) -> list[dict[str, Any]]:
     if spec.query is not None:
         query = spec.query.model_json_schema()
         for name, prop in query.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": False, "schema": prop})
+            params.append(
+                {"name": name, "in": "query", "required": False, "schema": _not_null(prop)}
+            )
     return params
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query string has no null: an optional `X | None` parameter is described as X."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return schema
+    kept = [o for o in options if o != {"type": "null"}]
+    if len(kept) != 1 or len(kept) == len(options):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**kept[0], **rest}
 
 
 def error_statuses(spec: Route) -> list[int]:

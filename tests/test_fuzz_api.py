@@ -80,7 +80,6 @@ class World:
         self.slug = unique("fuzz")
         self.clue_ids: list[int] = []
         self.codes: list[str] = []
-        self.token_id = 1
 
     def call(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
         kwargs.setdefault("headers", self.headers["organiser"])
@@ -123,6 +122,14 @@ class World:
         self.codes.append(f"{base}/c/{self.codes[0]}")
         hunter = self.call("POST", "/v1/auth/hunters", 201, json={"handle": unique("fz")[:32]})
         self.headers["hunter"] = {"Authorization": f"Bearer {hunter['token']}"}
+        # A find, so that lists of finds have items and clue changes meet a clue with finds.
+        self.call(
+            "POST",
+            "/v1/scans",
+            201,
+            headers=self.headers["hunter"],
+            json={"code": self.codes[0], "lat": 40.758, "lon": -73.9855, "accuracy_m": 10},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +161,8 @@ def load_schema(world: World, role: str, max_examples: int) -> Any:
 
     @schema.hook
     def map_path_parameters(context: Any, path_parameters: Any) -> Any:
-        # Half the time, aim at resources that exist (decided by the generated value itself,
-        # so that Hypothesis can replay and shrink a failure).
+        # Often aim at resources that exist: half the slugs, three clue ids in four (decided by
+        # the generated value itself, so that Hypothesis can replay and shrink a failure).
         if not isinstance(path_parameters, dict):
             return path_parameters
         # Only valid values are swapped, so negative cases stay negative.

@@ -134,11 +134,6 @@ async def test_migrate_creates_a_missing_database(empty_database: EmptyDatabase)
     assert (await schema_of(url))[2] == ALL
 
 
-@pytest.mark.xfail(
-    raises=asyncpg.UniqueViolationError,
-    reason="server/migrate.py ensure_database: concurrent CREATE DATABASE can fail with"
-    " unique_violation on pg_database_datname_index, not only duplicate_database",
-)
 async def test_first_runs_at_once_create_the_database_once(empty_database: EmptyDatabase) -> None:
     # Several first runs at once (a fresh machine starting its processes) agree.
     url = await empty_database(create=False)

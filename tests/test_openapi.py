@@ -10,7 +10,7 @@ import pytest
 
 from server import openapi, routes
 from server.routing import ROUTES
-from tests.builders import make_hunt
+from tests.builders import TIMES_SQUARE, make_hunt
 from tests.conftest import Api
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -159,3 +159,18 @@ async def test_import_body_schema_admits_what_import_accepts(
     schema = op["requestBody"]["content"]["application/json"]["schema"]
     errors = [str(e) for e in jsonschema_rs.validator_for(schema).iter_errors(body)]
     assert not errors, errors
+
+
+async def test_clue_patch_declares_its_conflict(api: Api, document: dict[str, Any]) -> None:
+    """A clue's max_finds cannot go below its finds: a 409 the description must list.
+    Fails until `server/routes/clues.py` `patch_clue` declares `errors=(..., 409)`."""
+    hunt = await make_hunt(api)
+    clue = await hunt.clue()
+    _, me = await api.hunter()
+    scan = {"code": hunt.code(clue), "lat": TIMES_SQUARE[0], "lon": TIMES_SQUARE[1]}
+    await api.call("POST", "/v1/scans", 201, headers=me, json={**scan, "accuracy_m": 10})
+    _, answer = await api.call(
+        "PATCH", f"/v1/clues/{clue['id']}", 409, headers=api.organiser, json={"max_finds": 0}
+    )
+    assert answer["code"] == "conflict"
+    assert "409" in document["paths"]["/v1/clues/{clue_id}"]["patch"]["responses"]

@@ -106,6 +106,8 @@ def bad_tokens(api: Api) -> dict[str, str]:
         "other issuer": _signed(api, _claims(iss="someone-else")),
         "empty sub": _signed(api, _claims(sub="")),
         "NUL in sub": _signed(api, _claims(sub="a\x00b")),
+        "lone surrogate in sub": _signed(api, _claims(sub="a\ud800b")),
+        "sub too long": _signed(api, _claims(sub="s" * 300)),
         "hunter sub not a number": _signed(api, _claims("hunter", sub="alice")),
         "hunter sub superscript digit": _signed(api, _claims("hunter", sub="²")),
         "hunter sub arabic-indic digits": _signed(api, _claims("hunter", sub="١٢٣")),

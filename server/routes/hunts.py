@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from hunt_engine.errors import InvalidRequest, KeyTaken, NotFound, SlugTaken
+from hunt_engine.errors import Forbidden, InvalidRequest, KeyTaken, NotFound, SlugTaken
 from hunt_engine.rules import HuntRules
 from server.auth import Role
 from server.responses import ok
@@ -60,6 +60,8 @@ async def with_collectibles(conn: asyncpg.Connection, row: asyncpg.Record) -> di
 )
 async def create_hunt(call: Call) -> web.Response:
     body: HuntIn = call.body
+    if call.who.hunt is not None:
+        raise Forbidden(f"this token is limited to hunt {call.who.hunt!r}")
     if body.ends_at <= body.starts_at:
         raise InvalidRequest("ends_at must be after starts_at")
     rules = HuntRules().merged(body.rules.given() if body.rules else {})
