@@ -251,9 +251,7 @@ async def kept_current(
                     async with pool.acquire() as conn:
                         await catalog.poll(conn)
                 else:
-                    table, _, row_id = payload.partition(":")
-                    async with pool.acquire() as conn:
-                        await catalog.reload(conn, table, int(row_id))
+                    await reload_batch(catalog, pool, drain(queue, payload))
             except Exception:
                 # Whatever failed (a dropped connection is an InterfaceError, not a
                 # PostgresError), the follower must live on: a dead one leaves this process
@@ -275,6 +273,34 @@ async def kept_current(
             await listener.remove_listener(CHANNEL, on_notify)
         with contextlib.suppress(Exception):
             await pool.release(listener)
+
+
+# Parents first, so that a clue never arrives before its hunt.
+_TABLES = ("hunts", "collectibles", "clues")
+_BATCH = 5000
+
+
+def drain(queue: asyncio.Queue[str], first: str) -> dict[str, list[int]]:
+    """The first payload and whatever else is waiting, as row ids per table: a bulk import in
+    another process then costs a few queries here, not one per clue."""
+    by_table: dict[str, list[int]] = {}
+    payloads = [first]
+    while len(payloads) < _BATCH and not queue.empty():
+        payloads.append(queue.get_nowait())
+    for payload in payloads:
+        table, _, row_id = payload.partition(":")
+        if table in _TABLES and row_id.isdigit():
+            by_table.setdefault(table, []).append(int(row_id))
+    return by_table
+
+
+async def reload_batch(
+    catalog: Catalog, pool: asyncpg.Pool, by_table: dict[str, list[int]]
+) -> None:
+    async with pool.acquire() as conn:
+        for table in _TABLES:
+            if table in by_table:
+                await catalog.reload_many(conn, table, by_table[table])
 
 
 def _alive(conn: asyncpg.Connection) -> bool:

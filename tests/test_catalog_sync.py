@@ -351,3 +351,18 @@ async def test_follower_survives_a_lost_listener_and_stops_promptly(
 async def _notify_storm(conn: asyncpg.Connection) -> None:
     while True:
         await conn.execute(f"SELECT pg_notify('{CHANNEL}', 'hunts:0')")
+
+
+def test_drain_takes_what_waits_grouped_by_table_and_leaves_the_rest() -> None:
+    import asyncio
+
+    from server import catalog as catalog_module
+
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for n in range(catalog_module._BATCH + 5):
+        queue.put_nowait(f"clues:{n}")
+    queue.put_nowait("bogus")
+    batch = catalog_module.drain(queue, "hunts:7")
+    assert batch["hunts"] == [7]
+    assert batch["clues"] == list(range(catalog_module._BATCH - 1))
+    assert queue.qsize() == 6 + 1  # nothing taken is lost: the rest waits for the next round
