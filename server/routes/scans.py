@@ -113,12 +113,10 @@ WHERE f.id = $1
     },
 )
 async def token_metadata(call: Call) -> web.Response:
-    raw = call.request.match_info["token_id"]
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise InvalidRequest("token_id must be a positive integer")
-    row = await call.services.pool.fetchrow(METADATA_SQL, int(raw))
+    token_id = int(call.request.match_info["token_id"])  # checked by the route table
+    row = await call.services.pool.fetchrow(METADATA_SQL, token_id)
     if row is None:
-        raise NotFound(f"no token {raw}")
+        raise NotFound(f"no token {token_id}")
     attributes: list[dict[str, Any]] = [
         {"trait_type": "Episode", "value": row["episode"] or row["name"]},
         {"trait_type": "Clue kind", "value": row["kind"]},
