@@ -258,6 +258,11 @@ def code_url(call: Call, code: str) -> str:
     return f"{call.services.settings.public_base_url}/c/{code}"
 
 
+async def printed_code_url(call: Call) -> str:
+    row = await printable_clue(call)
+    return code_url(call, static_code(call.services.keyring, row["id"]))
+
+
 @route(
     "GET",
     CLUE_PATH + "/qr.png",
@@ -269,8 +274,7 @@ def code_url(call: Call, code: str) -> str:
     params=CLUE_ID,
 )
 async def clue_qr_png(call: Call) -> web.Response:
-    row = await printable_clue(call)
-    url = code_url(call, static_code(call.services.keyring, row["id"]))
+    url = await printed_code_url(call)
     return web.Response(body=qr_images.png(url, call.query.scale), content_type="image/png")
 
 
@@ -285,8 +289,7 @@ async def clue_qr_png(call: Call) -> web.Response:
     params=CLUE_ID,
 )
 async def clue_qr_svg(call: Call) -> web.Response:
-    row = await printable_clue(call)
-    url = code_url(call, static_code(call.services.keyring, row["id"]))
+    url = await printed_code_url(call)
     return web.Response(body=qr_images.svg(url, call.query.scale), content_type="image/svg+xml")
 
 
