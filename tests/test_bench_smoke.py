@@ -27,7 +27,7 @@ def test_benchmark_runs_end_to_end(tmp_path: Path, generator: str) -> None:
     env["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
     command = [
         sys.executable, "-m", "server.bench", "--loadgen", generator, "--no-install",
-        "--duration", "1", "--open-duration", "1", "--warmup", "0", "--rate", "50",
+        "--duration", "1", "--rounds", "1", "--open-duration", "1", "--warmup", "0", "--rate", "50",
         "--connections", "4", "--collectibles", "5", "--big-clues", "60", "--hunters", "20",
         "--quiet-wait", "0", "--out", str(out), "--json", str(raw),
     ]  # fmt: skip

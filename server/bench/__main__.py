@@ -19,12 +19,20 @@ from server.bench import report
 from server.bench.run import Options, run
 from server.bench.seed import SCANS_PER_MINUTE
 
-QUICK = {"duration": 2, "open_duration": 3.0, "warmup": 1, "big_clues": 10_000, "hot": False}
+QUICK = {
+    "duration": 2,
+    "rounds": 1,
+    "open_duration": 3.0,
+    "warmup": 1,
+    "big_clues": 10_000,
+    "hot": False,
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m server.bench", description=__doc__)
-    p.add_argument("--duration", type=int, help="seconds of each closed-loop run [20]")
+    p.add_argument("--duration", type=int, help="seconds of each closed-loop run [7]")
+    p.add_argument("--rounds", type=int, help="interleaved rounds of the closed loops [3]")
     p.add_argument("--rate", type=float, default=300.0, help="open-loop scans/s [300]")
     p.add_argument("--open-duration", type=float, help="seconds of each open-loop run [30]")
     p.add_argument("--warmup", type=int, help="seconds of each warm-up run [3]")
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     opts = Options(
         duration=int(pick("duration")),
+        rounds=max(1, int(pick("rounds"))),
         open_duration=float(pick("open_duration")),
         rate=args.rate,
         warmup=int(pick("warmup")),
@@ -94,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = report.machine()
     results["options"] = {
         "duration": opts.duration,
+        "rounds": opts.rounds,
         "open_duration": opts.open_duration,
         "rate": opts.rate,
         "warmup": opts.warmup,

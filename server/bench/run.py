@@ -1,12 +1,16 @@
 """The benchmark's phases, in order, against one server process (restarted once, to load the
 100,000-clue catalog):
 
-1. warm-up of a, b and c (not reported; enough scans that every hunter's state is cached);
+1. warm-ups (not reported; enough scans that every hunter's state is cached);
 2. closed-loop saturation of (a) GET /bench/trivial, (b) POST /bench/insert, (c) POST /v1/scans:
-   same connections, same duration;
+   same connections, same duration, in interleaved rounds (a b c a b c ...);
 3. open loop: c at a steady rate (default 300/s), latency from each request's due time;
-4. the server stops, the hunt gets its extra clues in bulk, the server starts again (its catalog
+4. c again with every scan in flight on one collectible (the hot spot);
+5. the server stops, the hunt gets its extra clues in bulk, the server starts again (its catalog
    now holds them all), and c is measured again, closed and open.
+
+Every measurement starts after `VACUUM ANALYZE` and, if other jobs keep the machine busy, a
+bounded wait for them to stop; each records the CPU that every party spent on it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import secrets
 import shutil
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -37,11 +42,13 @@ from server.embedded import resolve_service_urls
 from server.settings import Settings
 
 READY_TIMEOUT_S = 300.0
+UNKNOWN_B_RATE = 10_000.0  # without a warm-up to measure it: more than this machine does
 
 
 @dataclass
 class Options:
-    duration: int = 20
+    duration: int = 7  # seconds of each closed-loop measurement, in each round
+    rounds: int = 3
     open_duration: float = 30.0
     rate: float = 300.0
     warmup: int = 3
@@ -109,7 +116,7 @@ class Bench:
 
     def __init__(self, opts: Options, workdir: Path) -> None:
         self.opts, self.workdir = opts, workdir
-        self.results: dict[str, Any] = {"closed": {}, "open": {}, "warmup": {}}
+        self.results: dict[str, Any] = {"closed": {}, "open": {}, "warmup": {}, "rounds": {}}
         self.non_201: dict[str, dict[str, int]] = {}
         self.wrk: Wrk | None = None
         self.server: ServerProcess
@@ -190,6 +197,13 @@ class Bench:
         await asyncio.sleep(0.5)  # let requests still in flight drain
         return result
 
+    async def warm_up(self, kind: str, expected: int) -> LoadResult | None:
+        if self.opts.warmup <= 0:
+            return None
+        return await self.measured(
+            "warmup", kind, lambda: self.closed(kind, self.opts.warmup), expected
+        )
+
     async def warm(self, order: str, label: str) -> None:
         """Until every hunter's state is cached (a cold hunter costs one extra round trip)."""
         done = 0
@@ -201,10 +215,11 @@ class Bench:
             if done >= len(self.plans[order].tokens):
                 break
 
-    async def saturate(self, order: str, label: str) -> None:
-        """c closed loop, under py-spy when asked (which costs CPU: profile in its own run)."""
+    async def saturate(self, kind: str, label: str, expected: int) -> LoadResult:
+        """One closed-loop measurement; under py-spy when asked (which costs CPU: profile in a
+        run of its own, not one whose numbers are kept)."""
         spy = None
-        if self.opts.profile_dir is not None:
+        if self.opts.profile_dir is not None and kind in self.plans:
             self.opts.profile_dir.mkdir(parents=True, exist_ok=True)
             binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             out = self.opts.profile_dir / f"{label}.txt"
@@ -215,10 +230,22 @@ class Bench:
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         try:
-            await self.measured("closed", label, lambda: self.closed(order, self.opts.duration))
+            return await self.measured(
+                "rounds", label, lambda: self.closed(kind, self.opts.duration), expected
+            )
         finally:
             if spy is not None:
                 await spy.wait()
+
+    async def rounds(self, loads: list[tuple[str, str, int]]) -> None:
+        """Each (kind, label, expected status) once per round, interleaved, so that drift and
+        other jobs touch them alike; then each label's rounds combined into `closed`."""
+        for r in range(self.opts.rounds):
+            for kind, label, expected in loads:
+                await self.saturate(kind, f"{label}.r{r}", expected)
+        for _, label, _ in loads:
+            parts = [self.results["rounds"][f"{label}.r{r}"] for r in range(self.opts.rounds)]
+            self.results["closed"][label] = combine(parts)
 
     async def add_plan(
         self, conn: asyncpg.Connection, settings: Settings, order: str, hunters: int
@@ -230,10 +257,45 @@ class Bench:
             self.wrk.write_plan(order, plan.tokens, plan.bodies)
 
 
-def _hunter_count(opts: Options, insert_rate: float, closed_runs: int, open_runs: int) -> int:
-    """Enough (hunter, collectible) pairs for the runs of one plan, c's rate taken at most b's."""
-    closed_s = closed_runs * (4 * opts.warmup + opts.duration + 1)
-    need = closed_s * insert_rate * 1.25 + open_runs * opts.rate * opts.open_duration
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one load as one entry: counts and CPU added up, latencies the rounds' median."""
+    completed = sum(p["completed"] for p in parts)
+    duration = sum(p["duration_s"] for p in parts)
+    statuses: dict[str, int] = {}
+    for p in parts:
+        for code, n in p["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + n
+    cpu_keys = [k for k in parts[0]["cpu_us_per_request"] if k != "busy_pct"]
+    cpu_use = {
+        k: round(sum(p["cpu_us_per_request"][k] * p["completed"] for p in parts) / completed, 1)
+        if completed
+        else 0.0
+        for k in cpu_keys
+    }
+    cpu_use["busy_pct"] = round(
+        sum(p["cpu_us_per_request"]["busy_pct"] * p["duration_s"] for p in parts) / duration, 1
+    )
+    return {
+        **{k: parts[0][k] for k in ("generator", "mode", "rate_target")},
+        "duration_s": round(duration, 3),
+        "sent": sum(p["sent"] for p in parts),
+        "completed": completed,
+        "statuses": statuses,
+        "errors": sum(p["errors"] for p in parts),
+        "latency_ms": {
+            k: statistics.median(p["latency_ms"][k] for p in parts) for k in parts[0]["latency_ms"]
+        },
+        "rate": round(completed / duration, 1),
+        "cpu_us_per_request": cpu_use,
+        "rounds": len(parts),
+    }
+
+
+def _hunter_count(opts: Options, b_rate: float, closed_runs: int, open_runs: int) -> int:
+    """Enough (hunter, collectible) pairs for the scan loads of one plan, with c's rate taken
+    as 1.5 times b's at most (a scan does an INSERT and more)."""
+    closed_s = closed_runs * (opts.rounds * opts.duration + 4 * opts.warmup + 2)
+    need = closed_s * b_rate * 1.5 + open_runs * opts.rate * opts.open_duration
     return max(opts.hunters if open_runs else 200, math.ceil(need / opts.collectibles))
 
 
@@ -288,26 +350,23 @@ async def run(opts: Options) -> dict[str, Any]:
         results["server_start_s"] = round(await bench.server.start(), 2)
 
         log(f"phase 1: a, b, c closed loop; c open loop (hunt of {opts.collectibles} clues)")
-        for group, seconds in (("warmup", opts.warmup), ("closed", opts.duration)):
-            if seconds <= 0:
-                continue
-            for kind, status in (("trivial", 200), ("insert", 201)):
-                await bench.measured(
-                    group, kind, lambda k=kind, s=seconds: bench.closed(k, s), status
-                )
-        b_rate = results["closed"]["insert"]["rate"]
+        await bench.warm_up("trivial", 200)
+        warm_b = await bench.warm_up("insert", 201)
+        b_rate = warm_b.rate() if warm_b is not None else UNKNOWN_B_RATE
         hunters = _hunter_count(opts, b_rate, closed_runs=2, open_runs=2)
         await seed.add_hunters(conn, settings, plan, hunters)
         if bench.wrk is not None:
             bench.wrk.write_plan("spread", plan.tokens, plan.bodies)
         log(f"  {hunters} hunters: {plan.capacity} distinct (hunter, collectible) pairs")
         await bench.warm("spread", "scan")
-        await bench.saturate("spread", "scan")
+        await bench.rounds(
+            [("trivial", "trivial", 200), ("insert", "insert", 201), ("spread", "scan", 201)]
+        )
         await bench.measured("open", "scan", bench.open)
         if opts.hot:
             await bench.add_plan(conn, settings, "hot", _hunter_count(opts, b_rate, 1, 0))
             await bench.warm("hot", "scan_hot")
-            await bench.saturate("hot", "scan_hot")
+            await bench.rounds([("hot", "scan_hot", 201)])
 
         extra = opts.big_clues - opts.collectibles
         log(f"phase 2: {extra} more clues, server restarted, c again")
@@ -318,7 +377,7 @@ async def run(opts: Options) -> dict[str, Any]:
         )
         results["catalog_start_s"] = round(await bench.server.start(), 2)
         await bench.warm("spread", "scan_big")
-        await bench.saturate("spread", "scan_big")
+        await bench.rounds([("spread", "scan_big", 201)])
         await bench.measured("open", "scan_big", bench.open)
         results["hunters"] = len(plan.tokens)
         results["hot_hunters"] = len(bench.plans["hot"].tokens) if opts.hot else 0
