@@ -269,10 +269,13 @@ async def kept_current(
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # our caller is being cancelled too: not ours to swallow
-        with contextlib.suppress(Exception):
-            await listener.remove_listener(CHANNEL, on_notify)
-        with contextlib.suppress(Exception):
-            await pool.release(listener)
+        finally:
+            # Even when shutdown cancels us: a listener never given back makes pool.close() wait
+            # for ever, and `geohunt serve` would not exit on SIGTERM.
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(CHANNEL, on_notify)
+            with contextlib.suppress(Exception):
+                await pool.release(listener)
 
 
 # Parents first, so that a clue never arrives before its hunt.

@@ -28,7 +28,9 @@ class HunterState:
         return cls(version, PriorFind(LatLon(lat, lon), found_at))
 
 
-UNKNOWN = HunterState(version=-1, prior=None)
+# A hunter this process has not seen is most likely new (version 0, no finds): a guess the
+# database confirms, or corrects with a `stale` answer.
+UNKNOWN = HunterState(version=0, prior=None)
 
 
 class HunterStateCache:

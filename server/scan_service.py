@@ -170,14 +170,17 @@ class ScanService:
                     confirmed = True
                     continue
                 if verdict == "accepted":
-                    rank = await self._leaderboard.record(
-                        target.hunt.id, hunter_id, row["score"], row["reached_at"]
-                    )
-                    return self._answer(row, target, rank)
+                    break
                 if verdict == "unknown_hunter":
                     raise Unauthorized("this token names no hunter")
                 raise VERDICT_BY_CODE[verdict]()
-        raise Conflict("too many concurrent scans by this hunter; retry")
+            else:
+                raise Conflict("too many concurrent scans by this hunter; retry")
+        # The rank is Redis's: asked after the database connection went back to the pool.
+        rank = await self._leaderboard.record(
+            target.hunt.id, hunter_id, row["score"], row["reached_at"]
+        )
+        return self._answer(row, target, rank)
 
     async def _load_state(self, conn: asyncpg.Connection, hunter_id: int) -> HunterState:
         row = await conn.fetchrow(HUNTER_SQL, hunter_id)

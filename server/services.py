@@ -36,6 +36,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    return None
+
+
 async def create_pool(settings: Settings) -> asyncpg.Pool:
     assert settings.database_url, "resolve service URLs before opening a pool"
     return await asyncpg.create_pool(
@@ -43,6 +47,9 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         init=_init_connection,
+        # asyncpg's default reset (UNLISTEN *, RESET ALL, ...) costs a round trip per release;
+        # pooled connections here hold no session state, and the listener is never pooled back.
+        reset=_no_reset,
     )
 
 
