@@ -24,6 +24,25 @@ def with_database(dsn: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+async def create_database(server_url: str, name: str) -> str:
+    """Create database `name` on the server of `server_url` (through its `postgres` database);
+    return its URL. For scratch databases: tests and benchmarks."""
+    admin = await asyncpg.connect(with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return with_database(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 async def ensure_database(dsn: str) -> None:
     """Create the URL's database when it does not exist yet (a fresh machine's first run)."""
     try:

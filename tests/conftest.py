@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from server.app import create_app
 from server.auth import Role, TokenIssuer
 from server.embedded import resolve_service_urls
-from server.migrate import migrate, with_database
+from server.migrate import create_database, drop_database, migrate
 from server.settings import Settings
 
 RUN = uuid.uuid4().hex[:10]
@@ -43,21 +43,11 @@ def service_urls() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 async def database_url(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    admin_url = with_database(service_urls[0], "postgres")
     name = f"geohunt_test_{RUN}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(admin_url, name)
+    url = await create_database(service_urls[0], name)
     await migrate(url)
     yield url
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(service_urls[0], name)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.migrate import migrate, migration_files, with_database
+from server.migrate import (
+    create_database,
+    drop_database,
+    migrate,
+    migration_files,
+    with_database,
+)
 
 GEOHUNT = str(Path(sys.executable).with_name("geohunt"))
 TABLES = {
@@ -42,20 +48,12 @@ async def empty_database(service_urls: tuple[str, str]) -> AsyncIterator[EmptyDa
         name = f"geohunt_migrate_{uuid.uuid4().hex[:12]}"
         names.append(name)
         if create:
-            admin = await asyncpg.connect(admin_url)
-            try:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
+            return await create_database(admin_url, name)
         return with_database(admin_url, name)
 
     yield make
-    admin = await asyncpg.connect(admin_url)
-    try:
-        for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    for name in names:
+        await drop_database(admin_url, name)
 
 
 async def schema_of(url: str) -> tuple[set[str], set[str], list[str]]:

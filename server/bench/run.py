@@ -39,6 +39,7 @@ from server.bench import cpu, loadgen, seed
 from server.bench.loadgen import LoadResult
 from server.bench.wrk import Wrk, find_wrk
 from server.embedded import resolve_service_urls
+from server.migrate import drop_database
 from server.settings import Settings
 
 READY_TIMEOUT_S = 300.0
@@ -398,5 +399,5 @@ async def run(opts: Options) -> dict[str, Any]:
         if opts.keep_db:
             log(f"kept database {db_name}; server log {workdir / 'server.log'}")
         else:
-            await seed.drop_database(admin.database_url, db_name)
+            await drop_database(admin.database_url, db_name)
             shutil.rmtree(workdir, ignore_errors=True)

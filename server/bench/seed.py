@@ -28,7 +28,8 @@ import asyncpg
 from hunt_engine.codes import static_code
 from hunt_engine.rules import HuntRules
 from server.auth import Principal, Role, TokenIssuer
-from server.migrate import migrate, with_database
+from server.migrate import create_database as create_empty_database
+from server.migrate import migrate
 from server.routes.clues import import_features
 from server.settings import Settings
 
@@ -44,15 +45,9 @@ ORGANISER = Principal(Role.ORGANISER, "bench")
 
 async def create_database(server_url: str) -> tuple[str, str]:
     """A fresh, migrated database on the server of `server_url`, with the benchmark's table;
-    (name, url). The maintenance database `postgres` of that server creates it."""
+    (name, url)."""
     name = f"geohunt_bench_{uuid.uuid4().hex[:10]}"
-    admin_url = with_database(server_url, "postgres")
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(admin_url, name)
+    url = await create_empty_database(server_url, name)
     await migrate(url)
     conn = await asyncpg.connect(url)
     try:
@@ -60,14 +55,6 @@ async def create_database(server_url: str) -> tuple[str, str]:
     finally:
         await conn.close()
     return name, url
-
-
-async def drop_database(server_url: str, name: str) -> None:
-    admin = await asyncpg.connect(with_database(server_url, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def cluster_point(k: int, n: int) -> tuple[float, float]:
