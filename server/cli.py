@@ -1,4 +1,4 @@
-"""The `geohunt` command: serve, migrate, token, import-clues, demo."""
+"""The `geohunt` command: serve, worker, migrate, token, import-clues, demo, chain, mint."""
 
 from __future__ import annotations
 
@@ -109,3 +109,58 @@ def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
     from server.demo import run_demo
 
     run_demo(host, port, out, serve=not no_serve)
+
+
+@main.command()
+def worker() -> None:
+    """Mint verified finds on chain (CHAIN_RPC_URL, MINTER_PRIVATE_KEY); stops on SIGTERM."""
+    from chain.service import run_worker
+
+    settings = load_settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@main.group()
+def chain() -> None:
+    """The collectible contract."""
+
+
+@chain.command("deploy")
+@click.option("--admin", default=None, help="Address that administers the contract [the key's].")
+def chain_deploy(admin: str | None) -> None:
+    """Deploy the collectible contract with MINTER_PRIVATE_KEY and record its address."""
+    from chain.service import deploy
+
+    settings = load_settings()
+    try:
+        chain_id, address = asyncio.run(deploy(settings, admin))
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"deployed on chain {chain_id}: {address}")
+
+
+@main.group()
+def mint() -> None:
+    """The mint queue."""
+
+
+@mint.command("retry")
+@click.argument("find_ids", nargs=-1, type=click.IntRange(1))
+def mint_retry(find_ids: tuple[int, ...]) -> None:
+    """Requeue failed mints: all of them, or the finds named."""
+    from chain.mint_store import retry_failed
+    from server.services import create_pool
+
+    settings = load_settings()
+
+    async def run() -> int:
+        pool = await create_pool(settings)
+        try:
+            return await retry_failed(pool, find_ids or None)
+        finally:
+            await pool.close()
+
+    click.echo(f"requeued {asyncio.run(run())} failed mints")

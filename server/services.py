@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from redis.asyncio import Redis
+from web3 import AsyncWeb3
 
 from hunt_engine.keys import Keyring
 from server.auth import TokenIssuer
@@ -29,6 +30,8 @@ class Services:
     tokens: TokenIssuer
     keyring: Keyring
     scans: ScanService
+    # The chain's JSON-RPC client when CHAIN_RPC_URL is set (readiness; minting is the worker's).
+    chain: AsyncWeb3 | None = None
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -58,6 +61,7 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
     assert settings.redis_url, "resolve service URLs before connecting to Redis"
     pool = await create_pool(settings)
     redis = Redis.from_url(settings.redis_url)
+    chain = _chain_client(settings)
     try:
         async with kept_current(Catalog(), pool) as catalog:
             keyring = settings.qr_keyring
@@ -77,7 +81,18 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
                     HunterStateCache(),
                     Leaderboard(redis, settings.redis_prefix),
                 ),
+                chain=chain,
             )
     finally:
+        if chain is not None:
+            await chain.provider.disconnect()
         await redis.aclose()
         await pool.close()
+
+
+def _chain_client(settings: Settings) -> AsyncWeb3 | None:
+    from chain.client import connect
+
+    if not settings.chain_rpc_url:
+        return None
+    return connect(settings.chain_rpc_url, timeout_s=settings.mint.rpc_timeout_s)

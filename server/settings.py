@@ -19,6 +19,40 @@ class SettingsError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MintSettings:
+    """How `geohunt worker` batches, prices and confirms its transactions."""
+
+    batch_max: int = 100
+    max_in_flight: int = 8
+    confirmations: int = 1
+    replace_after_s: float = 30.0
+    fee_bump_percent: int = 25
+    priority_fee_wei: int = 1_000_000_000
+    poll_s: float = 1.0
+    receipt_poll_s: float = 0.1
+    max_attempts: int = 5
+    rpc_timeout_s: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MintSettings:
+        return cls(
+            batch_max=_int(env, "MINT_BATCH_MAX", cls.batch_max, 1, 500),
+            max_in_flight=_int(env, "MINT_MAX_IN_FLIGHT", cls.max_in_flight, 1, 64),
+            confirmations=_int(env, "MINT_CONFIRMATIONS", cls.confirmations, 1, 1000),
+            replace_after_s=_float(env, "MINT_REPLACE_AFTER_S", cls.replace_after_s, 1, 86400),
+            # Nodes refuse a replacement that raises its fees by less than 10%.
+            fee_bump_percent=_int(env, "MINT_FEE_BUMP_PERCENT", cls.fee_bump_percent, 10, 500),
+            priority_fee_wei=int(
+                _float(env, "MINT_PRIORITY_FEE_GWEI", cls.priority_fee_wei / 1e9, 0, 10_000) * 1e9
+            ),
+            poll_s=_float(env, "MINT_POLL_S", cls.poll_s, 0.05, 60),
+            receipt_poll_s=_float(env, "MINT_RECEIPT_POLL_S", cls.receipt_poll_s, 0.01, 60),
+            max_attempts=_int(env, "MINT_MAX_ATTEMPTS", cls.max_attempts, 1, 100),
+            rpc_timeout_s=_float(env, "CHAIN_RPC_TIMEOUT_S", cls.rpc_timeout_s, 0.5, 300),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     redis_url: str | None
@@ -35,6 +69,7 @@ class Settings:
     minter_private_key: str | None = field(default=None, repr=False)
     contract_address: str | None = None
     state_dir: str = ".geohunt"
+    mint: MintSettings = field(default_factory=MintSettings)
 
     @property
     def public_host(self) -> str:
@@ -78,10 +113,11 @@ class Settings:
             redis_prefix=env.get("GEOHUNT_REDIS_PREFIX", "geohunt:"),
             db_pool_min=_int(env, "GEOHUNT_DB_POOL_MIN", 2, 1, 1000),
             db_pool_max=_int(env, "GEOHUNT_DB_POOL_MAX", 10, 1, 1000),
-            chain_rpc_url=env.get("CHAIN_RPC_URL") or None,
-            minter_private_key=env.get("MINTER_PRIVATE_KEY") or None,
-            contract_address=env.get("CONTRACT_ADDRESS") or None,
+            chain_rpc_url=_rpc_url(env),
+            minter_private_key=_private_key(env),
+            contract_address=_address(env, "CONTRACT_ADDRESS"),
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
+            mint=MintSettings.from_env(env),
         )
 
 
@@ -120,4 +156,48 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise SettingsError(f"{name} must be an integer") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number") from None
+    if not low <= value <= high:  # also refuses nan
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _rpc_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("CHAIN_RPC_URL") or None
+    if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        raise SettingsError("CHAIN_RPC_URL must be an http(s) JSON-RPC endpoint")
+    return url
+
+
+def _private_key(env: Mapping[str, str]) -> str | None:
+    key = env.get("MINTER_PRIVATE_KEY") or None
+    if key is None:
+        return None
+    hex_part = key[2:] if key.startswith("0x") else key
+    if len(hex_part) != 64 or not all(c in "0123456789abcdefABCDEF" for c in hex_part):
+        # Never echo the value: it is a secret even when malformed.
+        raise SettingsError("MINTER_PRIVATE_KEY must be 32 bytes of hex")
+    return "0x" + hex_part.lower()
+
+
+def _address(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value is None:
+        return None
+    if len(value) != 42 or not value.startswith("0x"):
+        raise SettingsError(f"{name} must be a 0x-prefixed 20-byte address")
+    try:
+        int(value[2:], 16)
+    except ValueError:
+        raise SettingsError(f"{name} must be a 0x-prefixed 20-byte address") from None
     return value

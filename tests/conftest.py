@@ -21,6 +21,7 @@ from server.auth import Role, TokenIssuer
 from server.embedded import resolve_service_urls
 from server.migrate import create_database, drop_database, migrate
 from server.settings import Settings
+from tests.chain_fixtures import anvil, collectible, deployer, minter_account, w3  # noqa: F401
 
 RUN = uuid.uuid4().hex[:10]
 TEST_SECRET = "test-secret-" + "x" * 40

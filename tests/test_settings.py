@@ -25,8 +25,47 @@ def test_dev_mode_generates_one_private_secret_and_keeps_it(tmp_path: Path) -> N
 
 
 def test_secret_never_appears_in_repr() -> None:
-    settings = Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEY": "0xabc"})
-    assert "sss" not in repr(settings) and "0xabc" not in repr(settings)
+    key = "0x" + "ab" * 32
+    settings = Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEY": key})
+    assert settings.minter_private_key == key
+    assert "sss" not in repr(settings) and "abab" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MINTER_PRIVATE_KEY", "0xabc"),
+        ("MINTER_PRIVATE_KEY", "0x" + "zz" * 32),
+        ("CONTRACT_ADDRESS", "0x1234"),
+        ("CONTRACT_ADDRESS", "0x" + "g" * 40),
+        ("CHAIN_RPC_URL", "ftp://node"),
+        ("MINT_BATCH_MAX", "0"),
+        ("MINT_CONFIRMATIONS", "many"),
+        ("MINT_REPLACE_AFTER_S", "nan"),
+        ("MINT_FEE_BUMP_PERCENT", "5"),
+    ],
+)
+def test_chain_settings_are_checked(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"GEOHUNT_SECRET": "s" * 40, name: value})
+    assert name in str(caught.value)
+    if name == "MINTER_PRIVATE_KEY":
+        assert value not in str(caught.value)
+
+
+def test_mint_settings_from_env() -> None:
+    settings = Settings.from_env(
+        {
+            "GEOHUNT_SECRET": "s" * 40,
+            "MINT_BATCH_MAX": "50",
+            "MINT_CONFIRMATIONS": "3",
+            "MINT_REPLACE_AFTER_S": "2.5",
+            "MINT_PRIORITY_FEE_GWEI": "0.5",
+        }
+    )
+    assert settings.mint.batch_max == 50 and settings.mint.confirmations == 3
+    assert settings.mint.replace_after_s == 2.5
+    assert settings.mint.priority_fee_wei == 500_000_000
 
 
 def test_public_base_url_must_be_an_origin() -> None:

@@ -138,10 +138,13 @@ async def siwe_sign_in(call: Call) -> web.Response:
 
 
 async def release_waiting_finds(conn: asyncpg.Connection, hunter_id: int) -> None:
-    """A wallet arrived: finds that waited for one join the mint queue."""
+    """A wallet arrived: finds that waited for one get their mint jobs, in the caller's
+    transaction, so the link and the jobs commit together."""
     await conn.execute(
-        "UPDATE finds SET mint_status = 'queued' WHERE hunter_id = $1"
-        " AND mint_status = 'awaiting_wallet'",
+        "INSERT INTO mint_jobs (find_id, wallet)"
+        " SELECT f.id, h.wallet FROM finds f JOIN hunters h ON h.id = f.hunter_id"
+        " WHERE f.hunter_id = $1 AND h.wallet IS NOT NULL"
+        " ORDER BY f.id ON CONFLICT (find_id) DO NOTHING",
         hunter_id,
     )
 

@@ -11,7 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from hunt_engine.codes import parse_code
 from hunt_engine.errors import InvalidCode, NotFound
 from server import openapi
+from server.mint_metrics import refresh_mint_metrics
 from server.routing import ROUTES, Call, route
+from server.services import Services
 
 READY_TIMEOUT_S = 2.0
 
@@ -29,16 +31,30 @@ async def _probe(name: str, check: object) -> tuple[str, str | None]:
         return name, f"{type(err).__name__}: {err}"[:200]
 
 
+async def _chain_ready(services: Services) -> None:
+    assert services.chain is not None
+    await services.chain.eth.block_number
+
+
 @route(
-    "GET", "/readyz", "Database and Redis reachable", ok_schema={"type": "object"}, errors=(503,)
+    "GET",
+    "/readyz",
+    "Database, Redis and chain reachable",
+    ok_schema={"type": "object"},
+    errors=(503,),
 )
 async def readyz(call: Call) -> web.Response:
     services = call.services
-    results = await asyncio.gather(
+    probes = [
         _probe("database", services.pool.fetchval("SELECT 1")),
         _probe("redis", services.redis.ping()),
-    )
+    ]
+    if services.chain is not None:
+        probes.append(_probe("chain", _chain_ready(services)))
+    results = await asyncio.gather(*probes)
     checks = {name: ("ok" if error is None else error) for name, error in results}
+    if services.chain is None:
+        checks["chain"] = "not configured (CHAIN_RPC_URL): finds queue until a worker mints"
     if all(error is None for _, error in results):
         return web.json_response({"status": "ready", "checks": checks})
     failed = ", ".join(name for name, error in results if error is not None)
@@ -55,6 +71,7 @@ async def readyz(call: Call) -> web.Response:
 
 @route("GET", "/metrics", "Prometheus metrics", ok_media="text/plain")
 async def metrics(call: Call) -> web.Response:
+    await refresh_mint_metrics(call.services.pool)
     response = web.Response(body=generate_latest())
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

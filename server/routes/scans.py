@@ -17,17 +17,29 @@ from server.validation import parse_model, read_body
 IDEMPOTENCY_KEY_MAX = 200
 
 FINDS_SQL = """
-SELECT f.id, f.clue_id, f.found_at, f.mint_status, f.mint_error,
-       c.key, c.name, c.episode
-FROM finds f JOIN collectibles c ON c.id = f.collectible_id
+SELECT f.id, f.clue_id, f.found_at, c.key, c.name, c.episode,
+       COALESCE(j.status, 'awaiting_wallet') AS mint_status, j.error, j.tx_hash, j.contract,
+       j.chain_id, b.contract AS batch_contract, b.chain_id AS batch_chain
+FROM finds f
+JOIN collectibles c ON c.id = f.collectible_id
+LEFT JOIN mint_jobs j ON j.find_id = f.id
+LEFT JOIN mint_batches b ON b.id = j.batch_id
 WHERE f.hunter_id = $1 ORDER BY f.id
 """
 
 
 def mint_json(row: Any) -> dict[str, Any]:
-    mint: dict[str, Any] = {"status": row["mint_status"]}
-    if row["mint_status"] == "failed":
-        mint["error"] = row["mint_error"]
+    """The contract's `mint` object: what is known of the token so far."""
+    status = row["mint_status"]
+    mint: dict[str, Any] = {"status": status}
+    if status == "failed":
+        mint["error"] = row["error"]
+    if status in ("submitted", "minted"):
+        mint["token_id"] = row["id"]
+        mint["contract"] = row["contract"] or row["batch_contract"]
+        mint["chain_id"] = row["chain_id"] or row["batch_chain"]
+        if status == "minted":
+            mint["tx_hash"] = row["tx_hash"]
     return mint
 
 

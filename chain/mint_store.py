@@ -1,0 +1,292 @@
+"""The mint outbox and transaction ledger in PostgreSQL, as the worker sees them.
+
+Every state change is one short transaction. A batch's signed transaction is stored in the same
+transaction that marks its jobs `submitted`, before anything is broadcast, so a worker killed
+at any moment finds on restart every hash it may have sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Job:
+    find_id: int
+    wallet: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    hash: str
+    raw: bytes
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class StoredTx:
+    hash: str
+    raw: bytes
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+    signed_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    nonce: int
+    jobs: tuple[Job, ...]
+    txs: tuple[StoredTx, ...]  # oldest first; the last one is the current price
+
+    @property
+    def latest(self) -> StoredTx:
+        return self.txs[-1]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the chain says about one token of a reverted batch."""
+
+    find_id: int
+    minted: bool
+    tx_hash: str | None = None
+    error: str | None = None
+
+
+Signer = Callable[[Sequence[Job]], Awaitable[SignedTx]]
+
+CLAIM_FRESH = """
+SELECT find_id, wallet, attempts FROM mint_jobs
+WHERE status = 'queued' AND attempts = 0
+ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+# A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others.
+CLAIM_RETRIED = """
+SELECT find_id, wallet, attempts FROM mint_jobs
+WHERE status = 'queued' AND attempts > 0
+ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+
+
+class MintStore:
+    def __init__(self, pool: asyncpg.Pool, signer: str, chain_id: int, contract: str) -> None:
+        self.pool = pool
+        self.signer = signer.lower()
+        self.chain_id = chain_id
+        self.contract = contract
+
+    async def claim(self, limit: int, nonce: int, sign: Signer) -> Batch | None:
+        """Take up to `limit` queued jobs, sign their transaction at `nonce` and store both;
+        None when nothing waits. If signing raises, nothing changes."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(CLAIM_RETRIED)
+            if not rows:
+                rows = await conn.fetch(CLAIM_FRESH, limit)
+            if not rows:
+                return None
+            jobs = tuple(Job(r["find_id"], r["wallet"], r["attempts"]) for r in rows)
+            signed = await sign(jobs)
+            batch_id = await conn.fetchval(
+                "INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)"
+                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                self.signer,
+                self.chain_id,
+                self.contract,
+                nonce,
+                [j.find_id for j in jobs],
+            )
+            stored = await self._insert_tx(conn, batch_id, signed)
+            await conn.execute(
+                "UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()"
+                " WHERE find_id = ANY($1::bigint[])",
+                [j.find_id for j in jobs],
+                batch_id,
+            )
+        return Batch(batch_id, nonce, jobs, (stored,))
+
+    async def add_replacement(self, batch: Batch, signed: SignedTx) -> Batch:
+        async with self.pool.acquire() as conn:
+            stored = await self._insert_tx(conn, batch.id, signed)
+        return Batch(batch.id, batch.nonce, batch.jobs, (*batch.txs, stored))
+
+    @staticmethod
+    async def _insert_tx(conn: asyncpg.Connection, batch_id: int, signed: SignedTx) -> StoredTx:
+        row = await conn.fetchrow(
+            "INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING signed_at",
+            signed.hash,
+            batch_id,
+            signed.raw,
+            signed.max_fee_per_gas,
+            signed.max_priority_fee_per_gas,
+        )
+        return StoredTx(
+            signed.hash,
+            signed.raw,
+            signed.max_fee_per_gas,
+            signed.max_priority_fee_per_gas,
+            row["signed_at"],
+            None,
+        )
+
+    async def mark_sent(self, tx_hash: str) -> None:
+        await self.pool.execute(
+            "UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = $1", tx_hash
+        )
+
+    async def pending(self) -> list[Batch]:
+        """This signer's unsettled batches on this chain, in nonce order."""
+        async with self.pool.acquire() as conn:
+            batches = await conn.fetch(
+                "SELECT id, nonce FROM mint_batches"
+                " WHERE signer = $1 AND chain_id = $2 AND status = 'pending' ORDER BY nonce",
+                self.signer,
+                self.chain_id,
+            )
+            if not batches:
+                return []
+            ids = [b["id"] for b in batches]
+            jobs = await conn.fetch(
+                "SELECT batch_id, find_id, wallet, attempts FROM mint_jobs"
+                " WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted' ORDER BY find_id",
+                ids,
+            )
+            txs = await conn.fetch(
+                "SELECT batch_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas,"
+                " signed_at, sent_at FROM mint_txs WHERE batch_id = ANY($1::bigint[])"
+                " ORDER BY signed_at, hash",
+                ids,
+            )
+        jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
+        for r in jobs:
+            jobs_of[r["batch_id"]].append(Job(r["find_id"], r["wallet"], r["attempts"]))
+        txs_of: dict[int, list[StoredTx]] = {i: [] for i in ids}
+        for r in txs:
+            txs_of[r["batch_id"]].append(
+                StoredTx(
+                    r["hash"],
+                    bytes(r["raw"]),
+                    int(r["max_fee_per_gas"]),
+                    int(r["max_priority_fee_per_gas"]),
+                    r["signed_at"],
+                    r["sent_at"],
+                )
+            )
+        return [
+            Batch(b["id"], b["nonce"], tuple(jobs_of[b["id"]]), tuple(txs_of[b["id"]]))
+            for b in batches
+        ]
+
+    async def settle_mined(self, batch: Batch, tx_hash: str, block: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,"
+                " settled_at = now() WHERE id = $1",
+                batch.id,
+                tx_hash,
+                block,
+            )
+            await conn.execute(
+                "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,"
+                " chain_id = $4, minted_at = now(), updated_at = now(), error = NULL"
+                " WHERE batch_id = $1 AND status = 'submitted'",
+                batch.id,
+                tx_hash,
+                self.contract,
+                self.chain_id,
+            )
+
+    async def settle_reverted(
+        self,
+        batch: Batch,
+        tx_hash: str | None,
+        block: int | None,
+        outcomes: Sequence[Settled],
+        max_attempts: int,
+    ) -> None:
+        """Close a batch that did not mint (a revert, or its nonce taken by another
+        transaction): tokens the chain shows as the wallet's are minted, the rest go back to
+        the queue, or fail once they have been tried `max_attempts` times."""
+        status = "reverted" if tx_hash is not None else "dropped"
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE mint_batches SET status = $2, mined_hash = $3, block_number = $4,"
+                " settled_at = now() WHERE id = $1",
+                batch.id,
+                status,
+                tx_hash,
+                block,
+            )
+            for outcome in outcomes:
+                if outcome.minted:
+                    await conn.execute(
+                        "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,"
+                        " chain_id = $4, minted_at = now(), updated_at = now(), error = NULL"
+                        " WHERE find_id = $1 AND batch_id = $5 AND status = 'submitted'",
+                        outcome.find_id,
+                        outcome.tx_hash,
+                        self.contract,
+                        self.chain_id,
+                        batch.id,
+                    )
+                else:
+                    await conn.execute(
+                        "UPDATE mint_jobs SET attempts = attempts + 1, error = $2,"
+                        " status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,"
+                        " updated_at = now()"
+                        " WHERE find_id = $1 AND batch_id = $4 AND status = 'submitted'",
+                        outcome.find_id,
+                        outcome.error,
+                        max_attempts,
+                        batch.id,
+                    )
+
+    async def requeue(self, batch: Batch) -> None:
+        """Give a batch's jobs back to the queue without counting an attempt: its nonce was
+        used by another transaction, so it never reached the chain."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE mint_batches SET status = 'dropped', settled_at = now() WHERE id = $1",
+                batch.id,
+            )
+            await conn.execute(
+                "UPDATE mint_jobs SET status = 'queued', updated_at = now()"
+                " WHERE batch_id = $1 AND status = 'submitted'",
+                batch.id,
+            )
+
+    async def record_signer(
+        self, local_nonce: int | None, chain_nonce: int | None, balance_wei: int | None
+    ) -> None:
+        await self.pool.execute(
+            "INSERT INTO mint_signers AS s (signer, chain_id, contract, local_nonce, chain_nonce,"
+            " balance_wei, seen_at) VALUES ($1, $2, $3, $4, $5, $6, now())"
+            " ON CONFLICT (signer, chain_id) DO UPDATE SET contract = $3,"
+            " local_nonce = COALESCE($4, s.local_nonce), chain_nonce = COALESCE($5, s.chain_nonce),"
+            " balance_wei = COALESCE($6, s.balance_wei), seen_at = now()",
+            self.signer,
+            self.chain_id,
+            self.contract,
+            local_nonce,
+            chain_nonce,
+            balance_wei,
+        )
+
+
+async def retry_failed(pool: asyncpg.Pool, find_ids: Sequence[int] | None = None) -> int:
+    """Requeue failed jobs (all, or the given finds) with a fresh attempt count."""
+    status = await pool.execute(
+        "UPDATE mint_jobs SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,"
+        " updated_at = now() WHERE status = 'failed'"
+        " AND ($1::bigint[] IS NULL OR find_id = ANY($1::bigint[]))",
+        list(find_ids) if find_ids is not None else None,
+    )
+    return int(status.split()[-1])

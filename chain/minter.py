@@ -1,0 +1,203 @@
+"""The collectible contract as the mint worker uses it: sign locally, send raw, read back.
+
+Every call that can fail because the node is away raises `ChainUnavailable`, so the worker can
+tell "try again later" from an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from web3 import AsyncWeb3
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+
+from chain.artifact import load_artifact
+from chain.mint_store import Job, SignedTx
+
+MINTER_ROLE = AsyncWeb3.keccak(text="MINTER_ROLE")
+TRANSFER_TOPIC = AsyncWeb3.keccak(text="Transfer(address,address,uint256)").to_0x_hex()
+# Used when the node cannot estimate (it is the revert itself we then want to see on chain):
+# comfortably above what _safeMint costs per token to a new holder.
+GAS_PER_TOKEN = 80_000
+GAS_BASE = 60_000
+GAS_MARGIN = 1.25
+
+
+class ChainUnavailable(RuntimeError):
+    """The node did not answer; nothing is known about the request's effect."""
+
+
+class Rejected(RuntimeError):
+    """The node answered with an error for this request."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message.lower()
+
+    @property
+    def nonce_too_low(self) -> bool:
+        return "nonce too low" in self.message or "nonce has already been used" in self.message
+
+    @property
+    def already_known(self) -> bool:
+        return "already known" in self.message or "already imported" in self.message
+
+    @property
+    def underpriced(self) -> bool:
+        return "underpriced" in self.message
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    block: int
+    ok: bool
+
+
+_NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ConnectionError)
+
+
+async def _call(awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except _NETWORK_ERRORS as err:
+        raise ChainUnavailable(f"{type(err).__name__}: {err}") from None
+
+
+class Minter:
+    def __init__(self, w3: AsyncWeb3, contract: str, private_key: str) -> None:
+        self.w3 = w3
+        self.account: LocalAccount = Account.from_key(private_key)
+        self.address = self.account.address
+        self.contract_address = to_checksum_address(contract)
+        self.contract = w3.eth.contract(address=self.contract_address, abi=load_artifact().abi)
+        self.chain_id = 0
+
+    async def connect(self) -> int:
+        """Read the chain id and check that the contract is deployed there and lets this key
+        mint; raise ChainUnavailable when the node is away, RuntimeError when misconfigured."""
+        self.chain_id = int(await _call(self.w3.eth.chain_id))
+        code = await _call(self.w3.eth.get_code(self.contract_address))
+        if not code:
+            raise RuntimeError(f"no contract at {self.contract_address} on chain {self.chain_id}")
+        allowed = await _call(self.contract.functions.hasRole(MINTER_ROLE, self.address).call())
+        if not allowed:
+            raise RuntimeError(f"{self.address} lacks MINTER_ROLE on {self.contract_address}")
+        return self.chain_id
+
+    async def nonce(self, block: str = "latest") -> int:
+        return int(await _call(self.w3.eth.get_transaction_count(self.address, block)))
+
+    async def balance(self) -> int:
+        return int(await _call(self.w3.eth.get_balance(self.address)))
+
+    async def block_number(self) -> int:
+        return int(await _call(self.w3.eth.block_number))
+
+    async def base_fee(self) -> int:
+        block = await _call(self.w3.eth.get_block("latest"))
+        return int(block.get("baseFeePerGas") or 0)
+
+    def _call(self, jobs: Sequence[Job]) -> tuple[str, list[Any]]:
+        wallets = [to_checksum_address(j.wallet) for j in jobs]
+        ids = [j.find_id for j in jobs]
+        if len(jobs) == 1:
+            return "mint", [wallets[0], ids[0]]
+        return "mintBatch", [wallets, ids]
+
+    async def estimate_gas(self, jobs: Sequence[Job]) -> int:
+        """The gas the batch needs with a margin; a batch that would revert (a token already
+        minted, a recipient refusing it) is sent anyway with a fixed allowance, so that the
+        revert is settled by reading the chain, like any other."""
+        name, args = self._call(jobs)
+        function = self.contract.get_function_by_name(name)(*args)
+        try:
+            estimate = await _call(function.estimate_gas({"from": self.address}))
+        except (ContractLogicError, Web3RPCError):
+            return GAS_BASE + GAS_PER_TOKEN * len(jobs)
+        return int(estimate * GAS_MARGIN)
+
+    def sign(
+        self,
+        jobs: Sequence[Job],
+        *,
+        nonce: int,
+        gas: int,
+        max_fee_per_gas: int,
+        max_priority_fee_per_gas: int,
+    ) -> SignedTx:
+        name, args = self._call(jobs)
+        tx = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "from": self.address,
+            "to": self.contract_address,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": max_fee_per_gas,
+            "maxPriorityFeePerGas": max_priority_fee_per_gas,
+            "value": 0,
+            "data": self.contract.encode_abi(name, args=args),
+        }
+        signed = self.account.sign_transaction(tx)
+        return SignedTx(
+            hash=signed.hash.to_0x_hex(),
+            raw=bytes(signed.raw_transaction),
+            max_fee_per_gas=max_fee_per_gas,
+            max_priority_fee_per_gas=max_priority_fee_per_gas,
+        )
+
+    async def send(self, raw: bytes) -> None:
+        """Broadcast; an 'already known' answer counts as sent."""
+        try:
+            await _call(self.w3.eth.send_raw_transaction(raw))
+        except Web3RPCError as err:
+            rejected = Rejected(str(err))
+            if rejected.already_known:
+                return
+            raise rejected from None
+
+    async def receipt(self, tx_hash: str) -> Receipt | None:
+        try:
+            found = await _call(self.w3.eth.get_transaction_receipt(tx_hash))
+        except TransactionNotFound:
+            return None
+        if found is None or found.get("blockNumber") is None:
+            return None
+        return Receipt(tx_hash, int(found["blockNumber"]), int(found["status"]) == 1)
+
+    async def owner_of(self, token_id: int) -> str | None:
+        try:
+            owner = await _call(self.contract.functions.ownerOf(token_id).call())
+        except ContractLogicError:
+            return None  # ERC721NonexistentToken: not minted
+        return str(owner).lower()
+
+    async def mint_tx_of(self, token_id: int) -> str | None:
+        """The hash of the transaction that minted `token_id` (its Transfer from 0x0)."""
+        try:
+            logs = await _call(
+                self.w3.eth.get_logs(
+                    {
+                        "address": self.contract_address,
+                        "fromBlock": 0,
+                        "toBlock": "latest",
+                        "topics": [
+                            TRANSFER_TOPIC,
+                            "0x" + "00" * 32,
+                            None,
+                            "0x" + token_id.to_bytes(32, "big").hex(),
+                        ],
+                    }
+                )
+            )
+        except Web3RPCError:
+            return None  # nodes limit log ranges; the hash is a nicety, ownership is the fact
+        return logs[0]["transactionHash"].to_0x_hex() if logs else None
