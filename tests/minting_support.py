@@ -88,7 +88,7 @@ class WorkerProcess:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker"],
+            [str(Path(sys.executable).with_name("geohunt")), "worker"],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
