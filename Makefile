@@ -6,12 +6,20 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup venv demo test lint bench serve migrate
+.PHONY: setup venv compile demo test lint bench serve migrate
 
-# Everything a run needs. A step added later goes here, next to venv, e.g. the Solidity toolchain:
-#   setup: venv node_modules/.installed
-#   node_modules/.installed: package.json package-lock.json ; npm ci && touch $@
-setup: venv
+# Everything a run needs: the Python venv and the Solidity toolchain (solc-js, OpenZeppelin and
+# anvil from npm, pinned in package-lock.json; node and npm must be installed).
+setup: venv node_modules/.installed
+
+# Re-install only when package.json or its lock is newer than the stamp of the last `npm ci`.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Rebuild chain/artifacts/ after a change to chain/contracts/ (commit the result).
+compile: node_modules/.installed
+	npm run compile
 
 venv: $(VENV)/.installed
 

@@ -33,8 +33,8 @@ def token_base_uri(settings: Settings) -> str:
     return f"{settings.public_base_url}/v1/tokens/"
 
 
-async def recorded_contract(pool: asyncpg.Pool, chain_id: int) -> str | None:
-    return await pool.fetchval(
+async def recorded_contract(db: asyncpg.Pool | asyncpg.Connection, chain_id: int) -> str | None:
+    return await db.fetchval(
         "SELECT address FROM chain_deployments WHERE chain_id = $1 ORDER BY id DESC LIMIT 1",
         chain_id,
     )

@@ -57,6 +57,8 @@ class MintWorker:
         self.in_flight: list[Batch] = []
         self.next_nonce = 0
         self._orphans: dict[int, float] = {}
+        self._sent: set[str] = set()  # hashes this process has broadcast
+        self._backlog = False  # jobs were left queued because the window was full
         self._last_heartbeat = 0.0
         self._wake = asyncio.Event()
         self.is_sender = False
@@ -123,6 +125,8 @@ class MintWorker:
                 raise LostSenderLock("the lock connection closed")
             self._wake.clear()
             await self.step(store)
+            if self._backlog and len(self.in_flight) < self.settings.max_in_flight:
+                continue  # jobs wait and the window has room again: no sleeping
             wait = self.settings.receipt_poll_s if self.in_flight else self.settings.poll_s
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             try:
@@ -132,8 +136,15 @@ class MintWorker:
                     waiter.cancel()
 
     async def step(self, store: MintStore) -> None:
-        await self._track(store)
-        await self._submit(store)
+        # Settling mined batches and sending new ones wait on different things (receipts and
+        # the database; signing and the node): overlapped, the chain sets the pace.
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._track(store))
+                group.create_task(self._submit(store))
+        except ExceptionGroup as failed:
+            # The outer loop decides by the kind of failure: hand it the first one.
+            raise failed.exceptions[0] from None
         await self._heartbeat(store)
 
     # -- recovery -----------------------------------------------------------------------------
@@ -142,6 +153,7 @@ class MintWorker:
         """Settle or resend what an earlier run left pending, then take up the nonce."""
         self.in_flight = await store.pending()
         self._orphans.clear()
+        self._sent.clear()
         if self.in_flight:
             log.info("recovering %d pending batches", len(self.in_flight))
         await self._track(store, resend=True)
@@ -158,24 +170,25 @@ class MintWorker:
             return
         mined_count = await self.minter.nonce("latest")
         head = await self.minter.block_number() if self.settings.confirmations > 1 else None
-        still: list[Batch] = []
-        for batch in self.in_flight:
+        done: set[int] = set()
+        replaced: dict[int, Batch] = {}
+        # A snapshot: _submit may append new batches meanwhile; they are kept below.
+        for batch in list(self.in_flight):
             if batch.nonce >= mined_count:
-                still.append(await self._nudge(store, batch, resend=resend))
+                replaced[batch.id] = await self._nudge(store, batch, resend=resend)
                 continue
             receipt = await self._receipt(batch)
             if receipt is None:
                 if self._orphaned(batch):
                     log.warning("nonce %d went to a transaction not ours: requeued", batch.nonce)
                     await store.requeue(batch)
-                else:
-                    still.append(batch)
+                    done.add(batch.id)
                 continue
             if head is not None and head - receipt.block + 1 < self.settings.confirmations:
-                still.append(batch)
                 continue
             await self._settle(store, batch, receipt)
-        self.in_flight = still
+            done.add(batch.id)
+        self.in_flight = [replaced.get(b.id, b) for b in self.in_flight if b.id not in done]
 
     def _orphaned(self, batch: Batch) -> bool:
         first = self._orphans.setdefault(batch.id, time.monotonic())
@@ -227,7 +240,7 @@ class MintWorker:
         age = time.time() - latest.signed_at.timestamp()
         if age >= self.settings.replace_after_s:
             return await self._replace(store, batch)
-        if resend or latest.sent_at is None:
+        if resend or (latest.sent_at is None and latest.hash not in self._sent):
             await self._send(store, latest.hash, latest.raw)
         return batch
 
@@ -239,7 +252,7 @@ class MintWorker:
         )
         base_fee = await self.minter.base_fee()
         max_fee = max(latest.max_fee_per_gas * bump // 100 + 1, 2 * base_fee + priority)
-        gas = await self.minter.estimate_gas(batch.jobs)
+        gas = await self.minter.gas_for(batch.jobs)
         signed = self.minter.sign(
             batch.jobs,
             nonce=batch.nonce,
@@ -266,13 +279,18 @@ class MintWorker:
                 return False  # mined already (ours or not): the receipt check settles it
             log.error("node refused %s: %s", tx_hash, err.message)
             return False
-        await store.mark_sent(tx_hash)
+        await self._mark_sent(store, tx_hash)
         return True
+
+    async def _mark_sent(self, store: MintStore, tx_hash: str) -> None:
+        self._sent.add(tx_hash)
+        await store.mark_sent(tx_hash)
 
     # -- new batches --------------------------------------------------------------------------
 
     async def _submit(self, store: MintStore) -> None:
         fees: tuple[int, int] | None = None
+        self._backlog = True
         while len(self.in_flight) < self.settings.max_in_flight:
             if fees is None:
                 priority = self.settings.priority_fee_wei
@@ -280,6 +298,7 @@ class MintWorker:
             nonce = self.next_nonce
             batch = await store.claim(self.settings.batch_max, nonce, self._signer(nonce, *fees))
             if batch is None:
+                self._backlog = False
                 return
             self.next_nonce = nonce + 1
             self.in_flight.append(batch)
@@ -291,11 +310,11 @@ class MintWorker:
                 # Kept pending: the next steps resend it, then replace it if it stays stuck.
                 log.error("node refused %s: %s", batch.latest.hash, err.message)
                 continue
-            await store.mark_sent(batch.latest.hash)
+            await self._mark_sent(store, batch.latest.hash)
 
     def _signer(self, nonce: int, max_fee: int, priority: int) -> Signer:
         async def sign(jobs: Sequence[Job]) -> SignedTx:
-            gas = await self.minter.estimate_gas(jobs)
+            gas = await self.minter.gas_for(jobs)
             return self.minter.sign(
                 jobs,
                 nonce=nonce,

@@ -133,8 +133,9 @@ async def test_sigkill_mid_batch_again_and_again_mints_every_find_exactly_once(
         worker.start()
 
         async def minting(minted_before: int = minted_before) -> bool:
-            # This worker has settled a batch: it is up and has more in flight.
-            return (await job_counts(db)).get("minted", 0) > minted_before
+            # This worker has settled a batch and has more in flight.
+            counts = await job_counts(db)
+            return counts.get("minted", 0) > minted_before and counts.get("submitted", 0) > 0
 
         await wait_until(minting, 30, "the restarted worker to mint")
         await asyncio.sleep(rng.uniform(0.0, 0.3))

@@ -1,0 +1,89 @@
+"""Talking to an EVM node: a web3 client, and sending transactions signed here.
+
+Transactions are signed locally with eth_account and sent raw: production nodes hold no keys,
+so `eth_sendTransaction` is never used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from eth_account import Account
+from hexbytes import HexBytes
+from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.exceptions import ContractLogicError
+from web3.types import TxParams, TxReceipt
+
+from chain.artifact import DecodedError, load_artifact
+
+
+class TransactionReverted(RuntimeError):
+    """A transaction was refused by the contract, in simulation or on chain."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: DecodedError | None = None,
+        tx_hash: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.tx_hash = tx_hash
+
+
+def connect(url: str, *, timeout_s: float = 10.0) -> AsyncWeb3:
+    """An AsyncWeb3 on `url` whose requests give up after `timeout_s`; no network call here."""
+    provider = AsyncHTTPProvider(
+        url, request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)}
+    )
+    return AsyncWeb3(provider)
+
+
+async def wait_receipt(w3: AsyncWeb3, tx_hash: Any, timeout_s: float = 30.0) -> TxReceipt:
+    """The receipt of `tx_hash`, polled every 50 ms; web3's TimeExhausted after `timeout_s`."""
+    return await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout_s, poll_latency=0.05)
+
+
+async def eip1559_fees(w3: AsyncWeb3) -> dict[str, int]:
+    """maxFeePerGas covers the base fee doubling (six full blocks) plus the node's tip."""
+    latest = await w3.eth.get_block("latest")
+    tip = await w3.eth.max_priority_fee
+    base = int(latest.get("baseFeePerGas", 0))
+    return {"maxPriorityFeePerGas": int(tip), "maxFeePerGas": 2 * base + int(tip)}
+
+
+def reverted(exc: ContractLogicError, what: str) -> TransactionReverted:
+    """A TransactionReverted naming the contract's custom error when the revert data has one."""
+    error = load_artifact().decode_error(exc.data if isinstance(exc.data, str) else None)
+    reason = str(error) if error else (exc.message or str(exc))
+    return TransactionReverted(f"{what} reverted: {reason}", error=error)
+
+
+async def send_transaction(
+    w3: AsyncWeb3, private_key: str, tx: TxParams, *, what: str, timeout_s: float = 30.0
+) -> TxReceipt:
+    """Fills from, nonce, fees and gas (estimated, so a revert is caught before paying), signs
+    with `private_key`, sends raw and waits for a successful receipt."""
+    account = Account.from_key(private_key)
+    filled: dict[str, Any] = dict(tx)
+    filled["from"] = account.address
+    filled.setdefault("chainId", await w3.eth.chain_id)
+    filled.setdefault("nonce", await w3.eth.get_transaction_count(account.address, "pending"))
+    if "gasPrice" not in filled and "maxFeePerGas" not in filled:
+        filled.update(await eip1559_fees(w3))
+    if "gas" not in filled:
+        try:
+            filled["gas"] = await w3.eth.estimate_gas(filled)  # type: ignore[arg-type]
+        except ContractLogicError as exc:
+            raise reverted(exc, what) from exc
+    signed = account.sign_transaction(filled)
+    tx_hash = await w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = await wait_receipt(w3, tx_hash, timeout_s)
+    if receipt["status"] != 1:
+        raise TransactionReverted(
+            f"{what} reverted on chain (tx {HexBytes(tx_hash).to_0x_hex()})",
+            tx_hash=HexBytes(tx_hash).to_0x_hex(),
+        )
+    return receipt

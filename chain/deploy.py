@@ -1,0 +1,59 @@
+"""Deploying the collectible contract and handing out its minter role."""
+
+from __future__ import annotations
+
+from eth_account import Account
+from eth_utils import to_checksum_address
+from web3 import AsyncWeb3
+
+from chain.artifact import load_artifact
+from chain.client import TransactionReverted, send_transaction
+
+
+async def deploy_collectible(
+    w3: AsyncWeb3,
+    deployer_key: str,
+    *,
+    base_uri: str,
+    minter: str,
+    admin: str | None = None,
+    name: str = "geohunt collectibles",
+    symbol: str = "GEOHUNT",
+) -> str:
+    """Deploys GeohuntCollectible (admin defaults to the deployer) and returns its checksum
+    address once the deployment is mined; TransactionReverted if the constructor reverts."""
+    artifact = load_artifact()
+    deployer = Account.from_key(deployer_key).address
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    constructor = factory.constructor(
+        name,
+        symbol,
+        base_uri,
+        to_checksum_address(admin or deployer),
+        to_checksum_address(minter),
+    )
+    receipt = await send_transaction(
+        w3,
+        deployer_key,
+        {"data": constructor.data_in_transaction},
+        what="deploying GeohuntCollectible",
+    )
+    address = receipt.get("contractAddress")
+    if not address:
+        raise TransactionReverted("deploying GeohuntCollectible created no contract")
+    return to_checksum_address(address)
+
+
+async def grant_minter(w3: AsyncWeb3, admin_key: str, contract_address: str, minter: str) -> None:
+    """Gives `minter` MINTER_ROLE; `admin_key` must hold DEFAULT_ADMIN_ROLE."""
+    contract = w3.eth.contract(
+        address=to_checksum_address(contract_address), abi=load_artifact().abi
+    )
+    role = await contract.functions.MINTER_ROLE().call()
+    data = contract.encode_abi("grantRole", args=[role, to_checksum_address(minter)])
+    await send_transaction(
+        w3,
+        admin_key,
+        {"to": contract.address, "data": data},
+        what=f"granting MINTER_ROLE to {minter}",
+    )
