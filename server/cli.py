@@ -31,6 +31,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # web3 logs every provider disconnect at INFO.
+    logging.getLogger("web3").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @main.command()

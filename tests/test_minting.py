@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -121,9 +122,7 @@ async def test_walletless_finds_wait_then_mint_after_a_siwe_link(
     assert {f["mint"]["status"] for f in finds} == {"awaiting_wallet"}
     async with worker_task(mint_settings):
         # A worker running changes nothing for a hunter without a wallet.
-        await wait_until(
-            lambda: _worker_reported(mint_settings), what="the worker's first report"
-        )
+        await wait_until(lambda: _worker_reported(mint_settings), what="the worker's first report")
         assert {f["mint"]["status"] for f in await my_finds(mint_api, me)} == {"awaiting_wallet"}
         assert await job_counts(mint_settings.database_url or "") == {}
 
@@ -182,9 +181,7 @@ async def test_a_revert_for_an_already_minted_id_is_settled_by_owner_of(
         assert await contract.functions.ownerOf(find).call() == wallet
 
 
-async def _send_as_minter(
-    w3: AsyncWeb3, minter: tuple[str, str], data: str, to: str
-) -> str:
+async def _send_as_minter(w3: AsyncWeb3, minter: tuple[str, str], data: str, to: str) -> str:
     from chain.client import send_transaction
 
     receipt = await send_transaction(w3, minter[1], {"to": to, "data": data}, what="test mint")
@@ -240,8 +237,6 @@ async def retry_failed_count(database_url: str) -> int:
 
 
 def _with_mint(settings: Settings, **changes: Any) -> Settings:
-    import dataclasses
-
     return dataclasses.replace(settings, mint=dataclasses.replace(settings.mint, **changes))
 
 
@@ -314,9 +309,7 @@ async def _settle_time() -> None:
     await asyncio.sleep(0.5)  # ten receipt polls: enough for the worker to act if it would
 
 
-async def test_metrics_and_readiness_show_the_chain(
-    mint_api: Api, mint_settings: Settings
-) -> None:
+async def test_metrics_and_readiness_show_the_chain(mint_api: Api, mint_settings: Settings) -> None:
     db = mint_settings.database_url or ""
     hunt, collectible_id, clue = await seed_hunt(db)
     await seed_finds(db, hunt, collectible_id, clue, [Account.create().address for _ in range(2)])
@@ -333,3 +326,34 @@ async def test_metrics_and_readiness_show_the_chain(
     signer = Account.from_key(mint_settings.minter_private_key).address.lower()
     assert f'geohunt_mint_nonce_drift{{chain_id="31337",signer="{signer}"}} 0.0' in text
     assert f'geohunt_mint_signer_balance_wei{{chain_id="31337",signer="{signer}"}}' in text
+
+
+async def test_chain_deploy_records_the_contract_and_workers_use_it(
+    mint_settings: Settings, w3: AsyncWeb3, minter_account: tuple[str, str]
+) -> None:
+    db = mint_settings.database_url or ""
+    env = {**worker_env(mint_settings), "CONTRACT_ADDRESS": ""}
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["chain", "deploy"], env=env)
+    assert result.exit_code == 0, result.output
+    address = result.output.strip().rsplit(" ", 1)[-1]
+    assert result.output.startswith("deployed on chain 31337: 0x")
+    contract = token(w3, address)
+    minter_role = await contract.functions.MINTER_ROLE().call()
+    assert await contract.functions.hasRole(minter_role, minter_account[0]).call()
+    # Without CONTRACT_ADDRESS, a worker mints on the recorded deployment.
+    hunt, collectible_id, clue = await seed_hunt(db)
+    finds = await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
+    recorded = dataclasses.replace(mint_settings, contract_address=None)
+    async with worker_task(recorded):
+        await wait_until(lambda: all_minted(db, 1), what="a mint on the recorded contract")
+    assert await transfers_from_zero(w3, address) == {finds[0]: 1}
+    uri = await contract.functions.tokenURI(finds[0]).call()
+    assert uri == f"{mint_settings.public_base_url}/v1/tokens/{finds[0]}"
+
+
+async def test_chain_commands_explain_missing_settings(mint_settings: Settings) -> None:
+    env = {**worker_env(mint_settings), "MINTER_PRIVATE_KEY": ""}
+    for command in (["chain", "deploy"], ["worker"]):
+        result = await asyncio.to_thread(CliRunner().invoke, cli, command, env=env)
+        assert result.exit_code != 0
+        assert "MINTER_PRIVATE_KEY is required" in result.output

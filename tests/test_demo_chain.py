@@ -1,0 +1,75 @@
+"""`geohunt demo` on chain: its own anvil, the contract deployed once per chain state, a worker
+beside the server, and the showcase hunter's finds minted."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_utils import to_checksum_address
+
+from chain.artifact import load_artifact
+from chain.client import connect
+from hunt_engine.codes import static_code
+from server import demo
+from server.app import create_app
+from server.auth import Role
+from server.demo_chain import demo_chain
+from server.migrate import create_database, drop_database, migrate
+from server.settings import Settings
+from tests.conftest import RUN, Api
+
+
+@pytest.fixture
+async def demo_db(service_urls: tuple[str, str]) -> AsyncIterator[str]:
+    name = f"geohunt_demochain_{RUN}_{uuid.uuid4().hex[:6]}"
+    url = await create_database(service_urls[0], name)
+    await migrate(url)
+    yield url
+    await drop_database(service_urls[0], name)
+
+
+async def test_demo_starts_a_chain_deploys_once_and_mints_the_showcase(
+    settings: Settings, demo_db: str, tmp_path: Path, aiohttp_client: Any
+) -> None:
+    local = dataclasses.replace(
+        settings,
+        database_url=demo_db,
+        chain_rpc_url=None,
+        minter_private_key=None,
+        contract_address=None,
+        state_dir=str(tmp_path),
+    )
+    async with demo_chain(local) as chain:
+        assert chain is not None and chain.anvil is not None and chain.chain_id == 31337
+        api = Api(await aiohttp_client(create_app(chain.settings)), chain.settings)
+        organiser, _ = api.issuer.issue(Role.ORGANISER, "demo-test", 3600)
+        seeded = await demo.seed(api.client, organiser, datetime.now(UTC))
+
+        def code_of(clue_id: int) -> str:
+            return static_code(api.settings.qr_keyring, clue_id)
+
+        text = await demo.showcase_mint(api.client, seeded, code_of, chain.settings, chain)
+        assert text.count(": minted, 0x") == 2, text
+        first = chain.contract
+        w3 = connect(chain.settings.chain_rpc_url or "")
+        try:
+            contract = w3.eth.contract(address=first, abi=load_artifact().abi)
+            assert await contract.functions.balanceOf(_wallet(text)).call() == 2
+        finally:
+            await w3.provider.disconnect()
+    assert not chain.anvil.running
+    # The chain's state was kept: the next demo finds its contract instead of deploying again.
+    async with demo_chain(local) as again:
+        assert again is not None and again.contract == first
+
+
+def _wallet(text: str) -> str:
+    marker = "with wallet "
+    start = text.index(marker) + len(marker)
+    return to_checksum_address(text[start : start + 42])
