@@ -44,6 +44,7 @@ lint: venv
 
 bench: setup
 	$(BIN)/python -m server.bench
+	$(BIN)/python -m server.bench.mint
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without
 # GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.

@@ -51,7 +51,7 @@ WORKER_LOG = Path(".geohunt/bench-mint-worker.log")
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m server.bench.mint", description=__doc__)
     p.add_argument("--finds", type=int, default=5000, help="finds per throughput run [5000]")
-    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds of a and b [2]")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of a and b [3]")
     p.add_argument("--batch", type=int, default=100, help="MINT_BATCH_MAX [100]")
     p.add_argument("--in-flight", type=int, default=8, help="MINT_MAX_IN_FLIGHT [8]")
     p.add_argument("--rate", type=float, default=100.0, help="steady finds/s of (c) [100]")
@@ -343,7 +343,10 @@ async def steady_run(
 def section(results: dict[str, Any], command: str) -> str:
     worker = statistics.median(r["rate"] for r in results["worker"])
     bare = statistics.median(r["rate"] for r in results["bare"])
-    ratio = worker / bare
+    # Each round's a and b ran back to back, under the same load from the rest of the machine.
+    ratio = statistics.median(
+        w["rate"] / b["rate"] for w, b in zip(results["worker"], results["bare"], strict=True)
+    )
     steady = results["steady"]
     cfg = results["config"]
     m = machine()
@@ -367,7 +370,7 @@ def section(results: dict[str, Any], command: str) -> str:
         f"| (a) worker: queued → minted ({cfg['finds']} finds) | {worker:.0f} |"
         f" ≥ {MIN_RATE:.0f} | {met(worker >= MIN_RATE)} |",
         f"| (b) bare script, same batches | {bare:.0f} | | |",
-        f"| a / b | {ratio:.2f} | ≥ {MIN_RATIO:.2f} | {met(ratio >= MIN_RATIO)} |",
+        f"| a / b (median of the rounds' ratios) | {ratio:.2f} | ≥ {MIN_RATIO:.2f} | {met(ratio >= MIN_RATIO)} |",
         "",
         f"Rounds (a vs b, interleaved): {rounds}. Transactions per run:"
         f" {results['worker'][0]['transactions']} (worker),"
