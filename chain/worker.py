@@ -31,7 +31,9 @@ HEARTBEAT_S = 5.0
 # A nonce the chain has used while none of our hashes has a receipt: give the node this long
 # to index the receipt before deciding that another transaction took the nonce.
 ORPHAN_GRACE_S = 10.0
+MIN_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0
+HEALTHY_RUN_S = 30.0
 
 
 class LostSenderLock(RuntimeError):
@@ -61,19 +63,18 @@ class MintWorker:
         self._backlog = False  # jobs were left queued because the window was full
         self._last_heartbeat = 0.0
         self._wake = asyncio.Event()
-        self.is_sender = False
 
     # -- the outer loop: hold the lock, serve, start over after any failure ----------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.5
+        backoff = MIN_BACKOFF_S
         while not stop.is_set():
+            started = time.monotonic()
             try:
                 async with self._sender_lock(stop) as lock_conn:
                     if lock_conn is None:
                         return  # asked to stop while waiting for the lock
                     await self._serve(lock_conn, stop)
-                backoff = 0.5
             except ChainUnavailable as err:
                 log.warning("chain unavailable, retrying in %.1f s: %s", backoff, err)
             except (NonceConflict, LostSenderLock) as err:
@@ -82,7 +83,10 @@ class MintWorker:
                 log.warning("database unavailable, retrying in %.1f s: %s", backoff, err)
             except RuntimeError as err:  # misconfiguration: say so, keep trying
                 log.error("cannot mint: %s", err)
-            self.is_sender = False
+            except Exception:  # whatever else: everything needed to resume is stored
+                log.exception("unexpected failure; starting over")
+            if time.monotonic() - started > HEALTHY_RUN_S:
+                backoff = MIN_BACKOFF_S  # a new outage, not the same one going on
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -104,7 +108,6 @@ class MintWorker:
                 if stop.is_set():
                     yield None
                     return
-            self.is_sender = True
             await conn.add_listener(MINT_CHANNEL, self._on_notify)
             log.info("sending for %s", self.minter.address)
             yield conn
