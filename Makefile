@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup venv compile demo test lint bench serve migrate
+.PHONY: setup venv compile browser demo test lint bench serve migrate
 
 # Everything a run needs: the Python venv and the Solidity toolchain (solc-js, OpenZeppelin and
 # anvil from npm, pinned in package-lock.json; node and npm must be installed).
@@ -34,7 +34,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: setup
 	$(BIN)/geohunt demo
 
-test: setup
+# The venue-screen browser tests drive Debian's Chromium (a test tool's own browser download
+# does not work offline); installed here when missing and apt-get is at hand.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; }
+
+test: setup browser
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: venv
@@ -45,6 +52,8 @@ lint: venv
 bench: setup
 	$(BIN)/python -m server.bench
 	$(BIN)/python -m server.bench.mint
+	$(BIN)/python -m server.bench.live
+	$(BIN)/python -m server.bench.nearby
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without
 # GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.

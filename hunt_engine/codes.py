@@ -2,9 +2,9 @@
 
 Format: dot-separated ASCII fields, the tag last::
 
-    s.{kid}.{clue}.{tag}            static: billboards, social drops
-    r.{kid}.{clue}.{step}.{tag}     rotating: digital screens, step = floor(unix / rotate_s)
-    t.{kid}.{clue}.{hunter}.{exp}.{tag}   reserved: AR ticket (not implemented yet)
+    s.{kid}.{clue}.{tag}                  static: billboards, social drops
+    r.{kid}.{clue}.{step}.{tag}           rotating: digital screens, step = floor(unix / rotate_s)
+    t.{kid}.{clue}.{hunter}.{issued}.{tag}  AR ticket: one hunter, issued at unix second `issued`
 
 e.g. ``s.k1.2s.PN4Nx_p3vWWzzrr7`` is clue 100 (base 36 ``2s``) signed with key id ``k1``, and
 ``r.k1.2s.yj534.SBL8QLGdDkrd0aZy`` the same clue at step 58000000, with
@@ -18,6 +18,10 @@ e.g. ``s.k1.2s.PN4Nx_p3vWWzzrr7`` is clue 100 (base 36 ``2s``) signed with key i
   dot), as 16 base64url chars (96 bits fill them exactly, so it has no padding bits and no
   second spelling). The MAC covers the kind marker, so a static code cannot be replayed as a
   rotating one, and the kid, so a tag cannot be moved onto another key.
+- A ticket's tag is the same MAC under its own domain string (`geohunt/ticket/v1`), with the
+  same keys and key ids, so tickets rotate with the QR keys and no other code is ever a ticket.
+  It covers the hunter and the issue time: a ticket works for its hunter only, for
+  TICKET_TTL_S seconds.
 
 Parsing is strict: one code has exactly one accepted spelling, so any single-character change
 invalidates it.
@@ -35,28 +39,39 @@ from hunt_engine.keys import Keyring
 
 KIND_STATIC = "s"
 KIND_ROTATING = "r"
-# Reserved for AR tickets bound to a hunter with an expiry: `t.{kid}.{clue}.{hunter}.{exp}.{tag}`.
 KIND_TICKET = "t"
+TICKET_TTL_S = 300
+# Server processes' clocks may differ a little: a ticket issued by one "in the future" of
+# another is still ours. Anything further ahead was not issued by this server.
+TICKET_CLOCK_SLACK_S = 30
 
 MAX_ID = 2**63 - 1
 TAG_BYTES = 12
 TAG_CHARS = 16
-# Longest genuine code is `r.` + 8-char kid + two 13-digit numbers + tag + dots = 55 chars.
+# Longest genuine code is a ticket: `t.` + 8-char kid + two 13-digit ids + a 7-digit time (good
+# until the year 4453) + tag + dots = 63 chars.
 MAX_CODE_LEN = 64
 # Checked before any other work, so hostile input costs nothing; room for a long base URL.
 MAX_INPUT_LEN = 512
 
 _DOMAIN = b"geohunt/code/v1\n"
+_TICKET_DOMAIN = b"geohunt/ticket/v1\n"
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _MAX_DIGITS = 13  # len(base36(MAX_ID)); longer fields are rejected before int() runs
 
 
+CodeKind = Literal["static", "rotating", "ticket"]
+
+
 @dataclass(frozen=True, slots=True)
 class ScannedCode:
-    kind: Literal["static", "rotating"]
+    kind: CodeKind
     clue_id: int
     step: int | None
     kid: str
+    # Tickets only: whom it was issued to, and when (unix seconds).
+    hunter_id: int | None = None
+    issued_at: int | None = None
 
 
 def step_at(now_unix: float, rotate_s: int) -> int:
@@ -81,6 +96,26 @@ def rotating_code(ring: Keyring, clue_id: int, step: int) -> str:
     return _sign(ring, f"{KIND_ROTATING}.{ring.active_kid}.{_b36(clue_id)}.{_b36(step)}")
 
 
+def ticket_code(ring: Keyring, clue_id: int, hunter_id: int, issued_at: int) -> str:
+    """A ticket for `hunter_id` to claim clue `clue_id`, valid TICKET_TTL_S from `issued_at`."""
+    return TicketSigner(ring, hunter_id, issued_at).sign(clue_id)
+
+
+class TicketSigner:
+    """Tickets of one hunter at one issue time: the parts they share are spelled once."""
+
+    __slots__ = ("_head", "_tail", "_key")
+
+    def __init__(self, ring: Keyring, hunter_id: int, issued_at: int) -> None:
+        self._head = f"{KIND_TICKET}.{ring.active_kid}."
+        self._tail = f".{_b36(hunter_id)}.{_b36(issued_at)}"
+        self._key = ring.active_key
+
+    def sign(self, clue_id: int) -> str:
+        body = f"{self._head}{_b36(clue_id)}{self._tail}"
+        return f"{body}.{_tag(self._key, body, _TICKET_DOMAIN)}"
+
+
 def parse_code(ring: Keyring, text: str) -> ScannedCode:
     """Verify a bare code or a URL ending in `/c/{code}`; `InvalidCode` unless genuine."""
     if len(text) > MAX_INPUT_LEN or not text.isascii():
@@ -91,22 +126,31 @@ def parse_code(ring: Keyring, text: str) -> ScannedCode:
     body, _, tag = code.rpartition(".")
     parts = body.split(".")
     marker = parts[0]
-    step: int | None
+    step = hunter_id = issued_at = None
+    domain = _DOMAIN
     if marker == KIND_STATIC and len(parts) == 3:
-        kind: Literal["static", "rotating"] = "static"
-        step = None
+        kind: CodeKind = "static"
     elif marker == KIND_ROTATING and len(parts) == 4:
         kind = "rotating"
         step = _parse_b36(parts[3])
+    elif marker == KIND_TICKET and len(parts) == 5:
+        kind = "ticket"
+        hunter_id = _parse_b36(parts[3])
+        issued_at = _parse_b36(parts[4])
+        domain = _TICKET_DOMAIN
     else:
         raise InvalidCode()
     kid = parts[1]
     clue_id = _parse_b36(parts[2])
     key = ring.get(kid)
     # Ring kids are validated on construction, so the lookup doubles as the kid format check.
-    if key is None or len(tag) != TAG_CHARS or not hmac.compare_digest(tag, _tag(key, body)):
+    if (
+        key is None
+        or len(tag) != TAG_CHARS
+        or not hmac.compare_digest(tag, _tag(key, body, domain))
+    ):
         raise InvalidCode()
-    return ScannedCode(kind, clue_id, step, kid)
+    return ScannedCode(kind, clue_id, step, kid, hunter_id, issued_at)
 
 
 def check_step(code: ScannedCode, now_step: int) -> None:
@@ -120,12 +164,28 @@ def check_step(code: ScannedCode, now_step: int) -> None:
         raise CodeExpired()
 
 
+def check_ticket_holder(code: ScannedCode, hunter_id: int | None) -> None:
+    """A ticket works for the hunter it was issued to and nobody else."""
+    if code.kind == "ticket" and code.hunter_id != hunter_id:
+        raise InvalidCode("this ticket was issued to another hunter")
+
+
+def check_ticket_time(code: ScannedCode, now_unix: float) -> None:
+    """A ticket lives TICKET_TTL_S seconds from its issue time."""
+    if code.issued_at is None:
+        return
+    if code.issued_at > now_unix + TICKET_CLOCK_SLACK_S:
+        raise InvalidCode()
+    if now_unix >= code.issued_at + TICKET_TTL_S:
+        raise CodeExpired("this ticket has expired; ask for hints again on the spot")
+
+
 def _sign(ring: Keyring, body: str) -> str:
     return f"{body}.{_tag(ring.active_key, body)}"
 
 
-def _tag(key: bytes, body: str) -> str:
-    mac = hmac.digest(key, _DOMAIN + body.encode("ascii"), "sha256")
+def _tag(key: bytes, body: str, domain: bytes = _DOMAIN) -> str:
+    mac = hmac.digest(key, domain + body.encode("ascii"), "sha256")
     return urlsafe_b64encode(mac[:TAG_BYTES]).decode("ascii")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from hunt_engine.errors import InvalidRequest
+
 
 @dataclass(frozen=True, slots=True)
 class HuntRules:
@@ -25,7 +27,14 @@ class HuntRules:
         return cls(**{k: v for k, v in (raw or {}).items() if k in known})
 
     def merged(self, changes: dict[str, Any]) -> HuntRules:
-        return replace(self, **changes)
+        """These rules with an organiser's changes; InvalidRequest if they contradict."""
+        rules = replace(self, **changes)
+        if rules.reveal_radius_m > rules.hint_radius_m:
+            raise InvalidRequest(
+                f"reveal_radius_m ({rules.reveal_radius_m:g}) must not exceed "
+                f"hint_radius_m ({rules.hint_radius_m:g})"
+            )
+        return rules
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,7 +13,13 @@ from datetime import datetime
 from geo.coords import LatLon
 from geo.distance import geodesic_m
 from geo.fences import within_fence
-from hunt_engine.codes import ScannedCode, check_step, step_at
+from hunt_engine.codes import (
+    ScannedCode,
+    check_step,
+    check_ticket_holder,
+    check_ticket_time,
+    step_at,
+)
 from hunt_engine.errors import (
     ClockSkew,
     ClueNotActive,
@@ -39,9 +45,14 @@ class ScanFacts:
 
 
 def check_code_kind(code: ScannedCode, clue: Clue) -> None:
-    """Only printed clues have static codes and only screens rotating ones; any other pairing
-    was never published by us."""
-    published = clue.kind is ClueKind.DIGITAL if code.kind == "rotating" else clue.kind.printed
+    """Only printed clues have static codes, only screens rotating ones and only AR clues
+    tickets; any other pairing was never published by us."""
+    if code.kind == "rotating":
+        published = clue.kind is ClueKind.DIGITAL
+    elif code.kind == "ticket":
+        published = clue.kind is ClueKind.AR
+    else:
+        published = clue.kind.printed
     if not published:
         raise InvalidCode("this code does not belong to a clue of its kind")
 
@@ -69,6 +80,8 @@ def check_clue_active(clue: Clue, now: datetime) -> None:
 def check_code_fresh(code: ScannedCode, now: datetime, rules: HuntRules) -> None:
     if code.kind == "rotating":
         check_step(code, step_at(now.timestamp(), rules.rotate_s))
+    elif code.kind == "ticket":
+        check_ticket_time(code, now.timestamp())
 
 
 def require_fix(clue: Clue, facts: ScanFacts) -> Fix | None:
@@ -129,10 +142,13 @@ def admit(
     facts: ScanFacts,
     prior: PriorFind | None,
     now: datetime,
+    hunter_id: int | None = None,
 ) -> Admitted:
-    """Apply the in-memory rules from `clock_skew` to `impossible_travel`, in the contract order."""
+    """Apply the in-memory rules from `invalid_code` to `impossible_travel`, in the contract
+    order. `hunter_id` is the scanning hunter: a ticket is `invalid_code` for anyone else."""
     rules = hunt.rules
     check_code_kind(code, clue)
+    check_ticket_holder(code, hunter_id)
     check_clock(facts.scanned_at, now, rules)
     check_hunt_active(hunt, now)
     check_clue_active(clue, now)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from server import routes
 from server.app_keys import SERVICES
+from server.live.runtime import close_clients
 from server.metrics import timing_middleware
 from server.problems import problem_middleware
 from server.routing import ROUTES, install
@@ -30,6 +31,7 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(services_ctx)
+    app.on_shutdown.append(close_clients)
     install(app, ROUTES)
     if extra_routes:
         app.add_routes(extra_routes)

@@ -19,7 +19,8 @@ import asyncpg
 from geo.coords import LatLon
 from geo.fences import parse_geofence
 from geo.index import FenceIndex
-from hunt_engine.models import Clue, ClueKind, Collectible, Hunt
+from hunt_engine.hints import location_gap_m
+from hunt_engine.models import ArAnchor, Clue, ClueKind, Collectible, Hunt
 from hunt_engine.rules import HuntRules
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ HUNT_SQL = "SELECT id, slug, starts_at, ends_at, rules, rev FROM hunts"
 COLLECTIBLE_SQL = "SELECT id, hunt_id, key, name, episode, rev FROM collectibles"
 CLUE_SQL = (
     "SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,"
-    " active_until, rev FROM clues"
+    " active_until, ar, rev FROM clues"
 )
 
 
@@ -53,6 +54,9 @@ def clue_from_row(row: asyncpg.Record) -> Clue:
     if kind.located and location is not None:
         raw = row["geofence"]
         fence = parse_geofence(json.loads(raw) if isinstance(raw, str) else raw, location)
+    ar = row["ar"]
+    if isinstance(ar, str):
+        ar = json.loads(ar)
     return Clue(
         id=row["id"],
         hunt_id=row["hunt_id"],
@@ -63,6 +67,7 @@ def clue_from_row(row: asyncpg.Record) -> Clue:
         active=row["active"],
         active_from=row["active_from"],
         active_until=row["active_until"],
+        ar=None if ar is None else ArAnchor.from_mapping(ar),
     )
 
 
@@ -73,6 +78,9 @@ class Catalog:
         self.collectibles: dict[int, Collectible] = {}
         self.clues: dict[int, Clue] = {}
         self.fences: dict[int, FenceIndex] = {}
+        # Per hunt, the farthest any clue's location lies outside its fence (hints search that
+        # much beyond their radius); only ever grows, which keeps it a safe bound.
+        self.location_gaps: dict[int, float] = {}
         self._max_rev = 0
         self._poll_floor = 0
 
@@ -112,6 +120,11 @@ class Catalog:
         )
         self._seen(row["rev"])
 
+    def _note_gap(self, clue: Clue) -> None:
+        gap = location_gap_m(clue)
+        if gap > self.location_gaps.get(clue.hunt_id, 0.0):
+            self.location_gaps[clue.hunt_id] = gap
+
     def put_clue(self, row: asyncpg.Record) -> None:
         try:
             clue = clue_from_row(row)
@@ -120,9 +133,11 @@ class Catalog:
             log.exception("clue %s has an unusable geofence; skipped", row["id"])
             return
         self.clues[clue.id] = clue
+        self._note_gap(clue)
         index = self.fences_of(clue.hunt_id)
         if clue.fence is not None and clue.active:
-            index.upsert(clue.id, clue.fence)
+            # Hints measure to the clue's location: it is the fence's spot in the index.
+            index.upsert(clue.id, clue.fence, clue.location)
         elif clue.id in index:
             index.remove(clue.id)
         self._seen(row["rev"])
@@ -135,6 +150,7 @@ class Catalog:
         for row in await conn.fetch(COLLECTIBLE_SQL):
             self.put_collectible(row)
         by_hunt: dict[int, list[tuple[int, Any]]] = {}
+        spots: dict[int, dict[int, LatLon]] = {}
         for row in await conn.fetch(CLUE_SQL):
             try:
                 clue = clue_from_row(row)
@@ -142,11 +158,14 @@ class Catalog:
                 log.exception("clue %s has an unusable geofence; skipped", row["id"])
                 continue
             self.clues[clue.id] = clue
+            self._note_gap(clue)
             if clue.fence is not None and clue.active:
                 by_hunt.setdefault(clue.hunt_id, []).append((clue.id, clue.fence))
+                if clue.location is not None:
+                    spots.setdefault(clue.hunt_id, {})[clue.id] = clue.location
             self._seen(row["rev"])
         for hunt_id, items in by_hunt.items():
-            self.fences[hunt_id] = FenceIndex.from_items(items)
+            self.fences[hunt_id] = FenceIndex.from_items(items, spots=spots.get(hunt_id))
         self._poll_floor = self._max_rev
 
     async def reload(self, conn: asyncpg.Connection, table: str, row_id: int) -> None:

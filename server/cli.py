@@ -166,3 +166,24 @@ def mint_retry(find_ids: tuple[int, ...]) -> None:
             await pool.close()
 
     click.echo(f"requeued {asyncio.run(run())} failed mints")
+
+
+@main.group()
+def leaderboard() -> None:
+    """The hunts' leaderboards in Redis."""
+
+
+@leaderboard.command("rebuild")
+@click.option("--hunt", "slug", default=None, help="Only this hunt [all].")
+def leaderboard_rebuild(slug: str | None) -> None:
+    """Rebuild leaderboards from PostgreSQL (safe while the servers run)."""
+    from server.live.runtime import rebuild_leaderboards
+
+    settings = load_settings()
+    try:
+        counts = asyncio.run(rebuild_leaderboards(settings, slug))
+    except LookupError as err:
+        raise click.ClickException(str(err)) from None
+    for name, entries in sorted(counts.items()):
+        click.echo(f"{name}: {entries} hunters")
+    click.echo(f"rebuilt {len(counts)} leaderboards")

@@ -95,6 +95,8 @@ def check_clue(body: ClueIn, who: Principal, collectibles: dict[str, int]) -> Ne
         fence_json = fence_for(body.geofence, location)
     if body.kind == "ar" and body.ar is None:
         raise InvalidRequest("an ar clue needs its ar anchor")
+    if body.kind == "ar" and location is not None and fence_json is not None:
+        check_ar_spot(fence_json, location)
     if body.kind != "ar" and body.ar is not None:
         raise InvalidRequest("only ar clues carry an ar anchor")
     return NewClue(
@@ -110,6 +112,12 @@ def check_clue(body: ClueIn, who: Principal, collectibles: dict[str, int]) -> Ne
         active_until=body.active_until,
         max_finds=body.max_finds,
     )
+
+
+def check_ar_spot(fence_json: dict[str, Any], location: LatLon) -> None:
+    """An AR object is claimed where it stands: its location must be inside its geofence."""
+    if parse_geofence(fence_json, location).distance_m(location) > 0.0:
+        raise InvalidGeofence("an ar clue's location must lie inside its geofence")
 
 
 def fence_for(raw: Any, location: LatLon) -> dict[str, Any]:
@@ -212,6 +220,8 @@ def planned_changes(patch: CluePatch, row: asyncpg.Record) -> dict[str, tuple[An
         assert location is not None
         raw = given["geofence"] if "geofence" in given else row["geofence"]
         changes["geofence"] = (row["geofence"], fence_for(raw, location))
+        if row["kind"] == "ar":
+            check_ar_spot(changes["geofence"][1], location)
     for name in ("label", "city", "active_from", "active_until", "active", "max_finds"):
         if name in given:
             changes[name] = (row[name], getattr(patch, name))

@@ -29,9 +29,11 @@ from typing import Any, Protocol
 import asyncpg
 import click
 from aiohttp import ClientResponse, ClientSession, ClientTimeout, web
+from eth_account import Account
 from geopy.distance import geodesic
 
 from server import demo_data
+from server.demo_chain import DemoChain, demo_chain, siwe_body, wait_minted
 from server.settings import DEV_SECRET_FILE, Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -326,8 +328,22 @@ def instructions(
         f'curl -s "$GEOHUNT/v1/clues/{screen["id"]}/display" -H "Authorization: Bearer $SCREEN"',
         "# Its code counts with a position at the screen, for this step and the next:",
         f"#   lat {screen['location']['lat']}, lon {screen['location']['lon']}",
+        "# The venue screen, in a browser: leaderboard, finds per episode, the latest finds",
+        "# (the scans above appear at once) and this screen's rotating code:",
+        f"#   {api_url}/screens/{slug}?token={guest.screen_token}&clue={screen['id']}",
+        f'curl -s "$GEOHUNT/v1/hunts/{slug}/leaderboard"',
         "",
     ]
+    for ar in seeded.of_kind("ar")[:1]:
+        spot = ar["location"]
+        lines += [
+            f"# 7. Hints for the camera view, standing by the {ar['city']} AR clue"
+            f" ({ar['collectible']}): its anchor and a 5-minute ticket, sent as `code` to"
+            " /v1/scans from there",
+            f'curl -s "$GEOHUNT/v1/hunts/{slug}/nearby?lat={spot["lat"]}&lon={spot["lon"]}'
+            '&accuracy_m=10" -H "Authorization: Bearer $HUNTER"',
+            "",
+        ]
     # The command line reads GEOHUNT_SECRET itself: give it the one the demo signs with.
     env = f"GEOHUNT_SECRET=$(cat {shlex.quote(str(secret_file))}) " if secret_file else ""
     lines += [
@@ -387,9 +403,6 @@ def run_demo(host: str, port: int, out: Path, serve: bool) -> None:
 
 
 async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool) -> None:
-    from hunt_engine.codes import static_code
-    from server.app import create_app
-    from server.auth import Role, TokenIssuer
     from server.migrate import migrate
 
     assert settings.database_url
@@ -399,6 +412,19 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
         raise DemoError(f"cannot migrate the database: {err}") from None
     if applied:
         log.info("migrations applied: %s", ", ".join(applied))
+    async with demo_chain(settings) as chain:
+        if chain is not None:
+            settings = chain.settings
+        await _serve_demo(settings, chain, host, port, out, serve)
+
+
+async def _serve_demo(
+    settings: Settings, chain: DemoChain | None, host: str, port: int, out: Path, serve: bool
+) -> None:
+    from hunt_engine.codes import static_code
+    from server.app import create_app
+    from server.auth import Role, TokenIssuer
+
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()
     try:
@@ -410,13 +436,15 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
         organiser, _ = TokenIssuer(settings.jwt_key).issue(
             Role.ORGANISER, ORGANISER_SUB, TOKEN_TTL_S
         )
+
+        def code_of(clue_id: int) -> str:
+            return static_code(settings.qr_keyring, clue_id)
+
         async with ClientSession(base_url=api_url, timeout=ClientTimeout(total=60)) as session:
             seeded = await seed(session, organiser, datetime.now(UTC).replace(microsecond=0))
             files = await write_codes(session, organiser, seeded, out)
             guest = await newcomer(session, organiser)
-
-        def code_of(clue_id: int) -> str:
-            return static_code(settings.qr_keyring, clue_id)
+            minted = await showcase_mint(session, seeded, code_of, settings, chain)
 
         secret_file = (
             None if os.environ.get("GEOHUNT_SECRET") else Path(settings.state_dir, DEV_SECRET_FILE)
@@ -426,11 +454,56 @@ async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool)
                 api_url, settings, organiser, guest, seeded, code_of, out, files, secret_file
             )
         )
+        click.echo(minted)
         if serve:
             click.echo(f"Serving on {api_url}; Ctrl-C stops.")
             await _until_stopped()
     finally:
         await runner.cleanup()
+
+
+async def showcase_mint(
+    client: Client,
+    seeded: Seeded,
+    code_of: Callable[[int], str],
+    settings: Settings,
+    chain: DemoChain | None,
+) -> str:
+    """A hunter signs in with a fresh wallet and scans two clues; their finds are minted by
+    the worker running beside the server. Returns what to print."""
+    if chain is None:
+        return "# No chain: finds stay queued (run `npm ci`, or set CHAIN_RPC_URL)."
+    _, nonce = await call(client, "GET", "/v1/auth/siwe/nonce")
+    wallet_key = Account.create().key.hex()
+    _, signed_in = await call(
+        client,
+        "POST",
+        "/v1/auth/siwe",
+        body=siwe_body(settings.public_base_url, nonce["nonce"], wallet_key),
+    )
+    token = signed_in["token"]
+    scans = showcase_scans(seeded, code_of, settings.public_base_url)
+    for body in (scans["at_billboard"], scans["social"]):
+        await call(client, "POST", "/v1/scans", token=token, body=body)
+
+    async def finds() -> list[dict[str, Any]]:
+        _, listed = await call(client, "GET", "/v1/me/finds", token=token)
+        return list(listed)
+
+    listed = await wait_minted(finds)
+    where = f"chain {chain.chain_id}" + (f" at {chain.anvil.url}" if chain.anvil else "")
+    lines = [
+        f"# On chain ({where}), contract {chain.contract}:",
+        f"# a hunter signed in with wallet {signed_in['wallet']} and scanned two clues:",
+    ]
+    for find in listed:
+        mint = find["mint"]
+        detail = mint.get("tx_hash") or mint.get("error") or "not yet"
+        lines.append(
+            f"#   token {find['id']} ({find['collectible']['name']}): {mint['status']}, {detail}"
+        )
+        lines.append(f'curl -s "$GEOHUNT/v1/tokens/{find["id"]}"')
+    return "\n".join(lines) + "\n"
 
 
 async def _until_stopped() -> None:

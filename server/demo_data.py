@@ -120,7 +120,7 @@ SOCIAL_CLOSES_AFTER = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class ClueSpec:
-    kind: str  # billboard, digital or social
+    kind: str  # billboard, digital, social or ar
     collectible: str
     label: str  # unique within the demo: re-runs find their clues by label
     city: str | None = None
@@ -129,6 +129,7 @@ class ClueSpec:
     radius_m: float | None = None
     # [lon, lat] ring of a GeoJSON Polygon geofence, first point repeated last.
     polygon: tuple[tuple[float, float], ...] | None = None
+    ar_asset: str | None = None  # an AR clue's model, drawn where it stands
 
     def body(self, now: datetime) -> dict[str, Any]:
         """The POST /v1/hunts/{slug}/clues body; `now` (aware) places a social drop's window."""
@@ -148,6 +149,8 @@ class ClueSpec:
             }
         elif self.radius_m is not None:
             body["geofence"] = {"radius_m": self.radius_m}
+        if self.ar_asset is not None:
+            body["ar"] = {"asset_url": self.ar_asset, "scale": 1.0, "heading_deg": 180.0}
         if self.kind == "social":
             start, end = social_window(now)
             body["active_from"] = start.isoformat()
@@ -238,6 +241,16 @@ CLUES: tuple[ClueSpec, ...] = (
         lat=34.1017,
         lon=-118.3361,
         radius_m=50,
+    ),
+    ClueSpec(
+        "ar",
+        "bad-travelling",
+        "AR: the crab on the steps of the Eros fountain, Piccadilly Circus",
+        city="London",
+        lat=51.50988,
+        lon=-0.13466,
+        radius_m=60,
+        ar_asset=f"{IMAGE_BASE}/ar/bad-travelling-crab.glb",
     ),
     ClueSpec(
         "social",

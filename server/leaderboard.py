@@ -1,40 +1,259 @@
-"""A hunt's ranking in a Redis sorted set: O(log n) rank for the scan's answer.
+"""A hunt's ranking in a Redis sorted set, `{prefix}lb:{hunt_id}`, member the hunter's id.
 
-PostgreSQL (`hunt_scores`) holds the truth; each find writes the hunter's score as returned by
-the database (ZADD, not an increment), so a lost write heals at the hunter's next find.
+PostgreSQL (`hunt_scores`) holds the truth. Every write to the set is the hunter's committed
+(score, reached_at) packed into one number and stored with `ZADD ... GT`: a repeated or late
+write changes nothing, so the scan path and the relay (which replays every find from the
+outbox) may both write, in any order, any number of times. The whole set can be rebuilt from
+the table at any moment, concurrently with scans, and comes out the same.
+
+When Redis is unreachable or has lost its data (the relay's `live:seq` marker is gone) ranks
+and lists are read from PostgreSQL instead, in the same order.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import asyncpg
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-# Equal scores rank by who reached them first: the earlier, the higher the sort key.
-# Milliseconds since 2020 stay below 10**12 until 2051; scores up to 9,000 keep the key below
-# 2**53, where doubles are exact.
-_EPOCH_MS = 1_577_836_800_000
-_TIME_SLOTS = 10**12
+from server.live.health import CALL_TIMEOUT_S, RedisHealth
+
+log = logging.getLogger(__name__)
+
+# One exact double (below 2**53): the score in the high 12 bits, then the milliseconds since
+# 2020 that the score was reached, inverted so that the earlier the higher. 41 bits of
+# milliseconds last until 2089; 12 bits hold scores up to 4,095 collectibles.
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+TIME_BITS = 41
+TIME_SLOTS = 1 << TIME_BITS
+MAX_SCORE = (1 << (53 - TIME_BITS)) - 1
+_MS = timedelta(milliseconds=1)
+
+LIMIT_MAX = 100
+_REBUILD_CHUNK = 5000
 
 
-def sort_key(score: int, reached_at: datetime) -> float:
-    millis = int(reached_at.timestamp() * 1000) - _EPOCH_MS
-    return float(score * _TIME_SLOTS + (_TIME_SLOTS - 1 - millis))
+def reached_ms(reached_at: datetime) -> int:
+    """Whole milliseconds since EPOCH, computed on integers (a float timestamp can round)."""
+    return min(max((reached_at - EPOCH) // _MS, 0), TIME_SLOTS - 1)
+
+
+def sort_key(score: int, reached_at: datetime) -> int:
+    """Higher score first; at equal scores, who reached it first."""
+    score = min(max(score, 0), MAX_SCORE)
+    return score * TIME_SLOTS + (TIME_SLOTS - 1 - reached_ms(reached_at))
+
+
+def unpack(value: float | int) -> tuple[int, datetime]:
+    """(score, reached_at at millisecond precision) of a sort key."""
+    key = int(value)
+    score, rest = divmod(key, TIME_SLOTS)
+    return score, EPOCH + (TIME_SLOTS - 1 - rest) * _MS
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    rank: int
+    hunter_id: int
+    name: str
+    score: int
+    last_find_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "hunter_id": self.hunter_id,
+            "name": self.name,
+            "score": self.score,
+            "last_find_at": self.last_find_at.isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"
+            ),
+        }
+
+
+def ranked(rows: Iterable[tuple[int, int, str]]) -> list[Entry]:
+    """Competition ranks ("1, 2, 2, 4") of (hunter_id, sort key, name) rows, best first."""
+    entries: list[Entry] = []
+    previous: int | None = None
+    rank = 0
+    for position, (hunter_id, key, name) in enumerate(rows, start=1):
+        if key != previous:
+            rank, previous = position, key
+        score, reached = unpack(key)
+        entries.append(Entry(rank, hunter_id, name, score, reached))
+    return entries
+
+
+NAMES_SQL = (
+    "SELECT id, live_name(handle, wallet, id) AS name FROM hunters WHERE id = ANY($1::bigint[])"
+)
+# The same order as the sorted set's ZREVRANGE: key descending, then member text descending.
+TOP_SQL = """
+SELECT s.hunter_id, s.score, s.reached_at, live_name(h.handle, h.wallet, h.id) AS name
+FROM hunt_scores s JOIN hunters h ON h.id = s.hunter_id
+WHERE s.hunt_id = $1
+ORDER BY s.score DESC, date_trunc('milliseconds', s.reached_at), s.hunter_id::text DESC
+LIMIT $2
+"""
+RANK_SQL = """
+SELECT count(*) + 1 FROM hunt_scores
+WHERE hunt_id = $1 AND (score > $2 OR (score = $2 AND reached_at < $3))
+"""
+
+
+class HunterNames:
+    """Hunters' display names, which do not change once a hunter has a handle or a wallet."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._names: OrderedDict[int, str] = OrderedDict()
+        self._capacity = capacity
+
+    def remember(self, hunter_id: int, name: str) -> None:
+        self._names[hunter_id] = name
+        self._names.move_to_end(hunter_id)
+        while len(self._names) > self._capacity:
+            self._names.popitem(last=False)
+
+    async def of(self, pool: asyncpg.Pool, ids: list[int]) -> dict[int, str]:
+        found = {i: self._names[i] for i in ids if i in self._names}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            for row in await pool.fetch(NAMES_SQL, missing):
+                found[row["id"]] = row["name"]
+                self.remember(row["id"], row["name"])
+        return found
 
 
 class Leaderboard:
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        pool: asyncpg.Pool,
+        health: RedisHealth | None = None,
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._pool = pool
+        self._health = health or RedisHealth()
+        self.names = HunterNames()
 
     def key(self, hunt_id: int) -> str:
         return f"{self._prefix}lb:{hunt_id}"
 
+    @property
+    def marker(self) -> str:
+        """Set by the relay once Redis holds everything PostgreSQL does (see live/relay.py)."""
+        return f"{self._prefix}live:seq"
+
     async def record(self, hunt_id: int, hunter_id: int, score: int, reached_at: datetime) -> int:
-        """Store the hunter's score; return their 1-based rank."""
+        """Store the hunter's committed score; return their competition rank."""
+        value = sort_key(score, reached_at)
+        if self._health.usable():
+            try:
+                async with asyncio.timeout(CALL_TIMEOUT_S):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        pipe.zadd(self.key(hunt_id), {str(hunter_id): value}, gt=True)
+                        pipe.zcount(self.key(hunt_id), f"({value}", "+inf")
+                        pipe.exists(self.marker)
+                        _, better, ready = await pipe.execute()
+                self._health.ok()
+                if ready:
+                    return int(better) + 1
+            except (RedisError, OSError, TimeoutError) as err:
+                self._health.failed(err)
+        return await self.rank_from_db(hunt_id, score, reached_at)
+
+    async def rank_from_db(self, hunt_id: int, score: int, reached_at: datetime) -> int:
+        # Ties at the millisecond, as in the sorted set.
+        floor = EPOCH + reached_ms(reached_at) * _MS
+        return int(await self._pool.fetchval(RANK_SQL, hunt_id, score, floor))
+
+    async def top(self, hunt_id: int, limit: int = 10) -> list[Entry]:
+        limit = min(max(limit, 1), LIMIT_MAX)
+        if self._health.usable():
+            try:
+                async with asyncio.timeout(CALL_TIMEOUT_S):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        pipe.exists(self.marker)
+                        pipe.zrevrange(self.key(hunt_id), 0, limit - 1, withscores=True)
+                        ready, rows = await pipe.execute()
+                self._health.ok()
+                if ready:
+                    pairs = [(int(member), int(value)) for member, value in rows]
+                    names = await self.names.of(self._pool, [h for h, _ in pairs])
+                    return ranked((h, v, names.get(h, f"hunter {h}")) for h, v in pairs)
+            except (RedisError, OSError, TimeoutError) as err:
+                self._health.failed(err)
+        return await self.top_from_db(hunt_id, limit)
+
+    async def top_from_db(self, hunt_id: int, limit: int) -> list[Entry]:
+        rows = await self._pool.fetch(TOP_SQL, hunt_id, limit)
+        for row in rows:
+            self.names.remember(row["hunter_id"], row["name"])
+        return ranked(
+            (r["hunter_id"], sort_key(r["score"], r["reached_at"]), r["name"]) for r in rows
+        )
+
+    async def rebuild(self, hunt_ids: list[int] | None = None) -> dict[int, int]:
+        """Make the sets equal to `hunt_scores` (all hunts by default); entries per hunt.
+
+        Safe while scans go on: the truth is added with GT (never lowering what a newer find
+        wrote), and only members that have no row in the table are removed.
+        """
+        async with self._pool.acquire() as conn:
+            if hunt_ids is None:
+                # Keys listed before the table is read: a key written after a commit that the
+                # read does not see cannot be among them.
+                pattern = f"{self._prefix}lb:*"
+                keys = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
+                hunt_ids = [
+                    r["hunt_id"]
+                    for r in await conn.fetch("SELECT DISTINCT hunt_id FROM hunt_scores")
+                ]
+                await self._drop_orphans(keys, set(hunt_ids))
+            counts = {}
+            for hunt_id in hunt_ids:
+                counts[hunt_id] = await self._rebuild_one(conn, hunt_id)
+        return counts
+
+    async def _rebuild_one(self, conn: asyncpg.Connection, hunt_id: int) -> int:
         key = self.key(hunt_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {str(hunter_id): sort_key(score, reached_at)})
-            pipe.zrevrank(key, str(hunter_id))
-            _, rank = await pipe.execute()
-        return int(rank) + 1
+        # Members present before the truth is read: any of them without a row is stale.
+        before = {m async for m, _ in self._redis.zscan_iter(key, count=5000)}
+        seen: set[bytes] = set()
+        async with conn.transaction(readonly=True):
+            cursor = conn.cursor(
+                "SELECT hunter_id, score, reached_at FROM hunt_scores WHERE hunt_id = $1",
+                hunt_id,
+                prefetch=_REBUILD_CHUNK,
+            )
+            batch: dict[str, int] = {}
+            async for row in cursor:
+                member = str(row["hunter_id"])
+                batch[member] = sort_key(row["score"], row["reached_at"])
+                seen.add(member.encode())
+                if len(batch) >= _REBUILD_CHUNK:
+                    await self._redis.zadd(key, batch, gt=True)  # type: ignore[arg-type]
+                    batch = {}
+            if batch:
+                await self._redis.zadd(key, batch, gt=True)  # type: ignore[arg-type]
+        stale = list(before - seen)
+        for start in range(0, len(stale), _REBUILD_CHUNK):
+            await self._redis.zrem(key, *stale[start : start + _REBUILD_CHUNK])
+        return len(seen)
+
+    async def _drop_orphans(self, keys: list[bytes], live: set[int]) -> None:
+        """Sets of hunts that have no scores any more (a deleted hunt)."""
+        for key in keys:
+            suffix = key.decode()[len(self._prefix) + 3 :]
+            if suffix.isdigit() and int(suffix) not in live:
+                await self._redis.delete(key)

@@ -1,14 +1,27 @@
 """The scan's one Redis round trip before any work: idempotent replay, rate limit, and a claim
-on the idempotency key so that a retried request cannot run twice at once."""
+on the idempotency key so that a retried request cannot run twice at once.
+
+Without Redis (unreachable, or failing) scans go on: the same rules run in this process's
+memory (`LocalGate`), so the rate limit becomes a per-process limit and an Idempotency-Key
+replays only through the process that answered it first. A retry that reaches another process
+runs again, and the database refuses the second find (`already_found`): no double find, only a
+409 where a replay would have been a 200.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.live.health import CALL_TIMEOUT_S, RedisHealth
 
 # KEYS[1] rate counter, KEYS[2] idempotency key (or "" without one)
 # ARGV[1] limit per window, ARGV[2] window ms, ARGV[3] body hash, ARGV[4] claim ttl ms
@@ -53,11 +66,59 @@ def body_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
+class LocalGate:
+    """The gate's rules in this process's memory, bounded, for when Redis cannot be reached."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._capacity = capacity
+        self._windows: dict[int, tuple[float, int]] = {}
+        # (hunter, key digest) -> (expires at, stored value as in Redis)
+        self._idem: OrderedDict[tuple[int, str], tuple[float, str]] = OrderedDict()
+
+    def enter(self, hunter_id: int, limit: int, idem: str, digest: str) -> tuple[str, str]:
+        now = time.monotonic()
+        if idem:
+            stored = self._get(hunter_id, idem, now)
+            if stored is not None:
+                return "stored", stored
+        start, count = self._windows.get(hunter_id, (now, 0))
+        if now - start >= _WINDOW_MS / 1000:
+            start, count = now, 0
+        count += 1
+        if len(self._windows) >= self._capacity:
+            self._windows = {
+                h: w for h, w in self._windows.items() if now - w[0] < _WINDOW_MS / 1000
+            }
+        self._windows[hunter_id] = (start, count)
+        if count > limit:
+            return "limited", str(int((start + _WINDOW_MS / 1000 - now) * 1000))
+        if idem:
+            self.put(hunter_id, idem, "pending:" + digest, _CLAIM_TTL_MS / 1000)
+        return "ok", str(count)
+
+    def _get(self, hunter_id: int, idem: str, now: float) -> str | None:
+        entry = self._idem.get((hunter_id, idem))
+        if entry is None or entry[0] <= now:
+            return None
+        return entry[1]
+
+    def put(self, hunter_id: int, idem: str, value: str, ttl_s: float) -> None:
+        self._idem[(hunter_id, idem)] = (time.monotonic() + ttl_s, value)
+        self._idem.move_to_end((hunter_id, idem))
+        while len(self._idem) > self._capacity:
+            self._idem.popitem(last=False)
+
+    def forget(self, hunter_id: int, idem: str) -> None:
+        self._idem.pop((hunter_id, idem), None)
+
+
 class ScanGate:
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, health: RedisHealth | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_GATE)
+        self._health = health or RedisHealth()
+        self.local = LocalGate()
 
     def _idem_key(self, hunter_id: int, key: str | None) -> str:
         if key is None:
@@ -70,11 +131,21 @@ class ScanGate:
     ) -> GateResult:
         idem = self._idem_key(hunter_id, idempotency_key)
         rate_key = f"{self._prefix}rate:{hunter_id}"
-        kind, value = await self._script(
-            keys=[rate_key, idem], args=[limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS]
-        )
-        kind = kind.decode() if isinstance(kind, bytes) else kind
-        value = value.decode() if isinstance(value, bytes) else value
+        answer = None
+        if self._health.usable():
+            try:
+                async with asyncio.timeout(CALL_TIMEOUT_S):
+                    answer = await self._script(
+                        keys=[rate_key, idem],
+                        args=[limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS],
+                    )
+                self._health.ok()
+            except (RedisError, OSError, TimeoutError) as err:
+                self._health.failed(err)
+        if answer is None:
+            kind, value = self.local.enter(hunter_id, limit, idem, body_digest)
+        else:
+            kind, value = (v.decode() if isinstance(v, bytes) else v for v in answer)
         if kind == "limited":
             return GateResult("limited", retry_after_s=max(1, -(-int(value) // 1000)))
         if kind == "stored":
@@ -92,12 +163,27 @@ class ScanGate:
     ) -> None:
         if idempotency_key is None:
             return
+        key = self._idem_key(hunter_id, idempotency_key)
         value = json.dumps({"body": body_digest, "answer": answer})
-        await self._redis.set(
-            self._idem_key(hunter_id, idempotency_key), value, ex=IDEMPOTENCY_TTL_S
-        )
+        # Kept here too: if Redis is down now, or failed at `enter`, this process still replays.
+        self.local.put(hunter_id, key, value, IDEMPOTENCY_TTL_S)
+        await self._quietly(self._redis.set(key, value, ex=IDEMPOTENCY_TTL_S))
 
     async def release(self, hunter_id: int, idempotency_key: str | None) -> None:
         """A refused scan is not remembered: the hunter may retry it, e.g. after walking closer."""
         if idempotency_key is not None:
-            await self._redis.delete(self._idem_key(hunter_id, idempotency_key))
+            key = self._idem_key(hunter_id, idempotency_key)
+            self.local.forget(hunter_id, key)
+            await self._quietly(self._redis.delete(key))
+
+    async def _quietly(self, command: Any) -> None:
+        """A write the scan's answer does not depend on: skipped while Redis is down."""
+        if not self._health.usable():
+            command.close()
+            return
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT_S):
+                await command
+            self._health.ok()
+        except (RedisError, OSError, TimeoutError) as err:
+            self._health.failed(err)

@@ -143,7 +143,9 @@ class ScanService:
         async with self._pool.acquire() as conn:
             for _ in range(_MAX_CLAIMS):
                 try:
-                    admitted = admit(target.code, target.hunt, target.clue, facts, state.prior, now)
+                    admitted = admit(
+                        target.code, target.hunt, target.clue, facts, state.prior, now, hunter_id
+                    )
                 except ImpossibleTravel:
                     if confirmed:
                         await self._reject(

@@ -328,6 +328,40 @@ class DisplayOut(BaseModel):
     expires_in_s: float
 
 
+# --- AR -------------------------------------------------------------------------------------
+
+
+class NearbyQuery(Lax):
+    # Required, but checked by the handler after the token's hunt: a token of another hunt is
+    # refused (403) whatever its query.
+    lat: Lat | None = None
+    lon: Lon | None = None
+    accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    limit: Annotated[
+        int, Field(ge=1, le=1000, description="at most this many hints, the nearest")
+    ] = 50
+
+
+class HintOut(BaseModel):
+    clue_id: int
+    kind: Literal["billboard", "digital", "ar"]
+    collectible: str
+    found: bool
+    distance_m: int = Field(description="to the clue's location, rounded to 25 m")
+    bearing_deg: int = Field(description="from true north, rounded to 10 degrees, 0-350")
+    location: dict[str, float] | None = Field(None, description="within reveal_radius_m only")
+    ar: ArAnchor | None = Field(None, description="an ar clue within reveal_radius_m only")
+    ticket: str | None = Field(
+        None, description="an ar clue within reveal_radius_m only: the `code` to scan there"
+    )
+    ticket_expires_at: datetime | None = None
+
+
+class NearbyOut(BaseModel):
+    hints: list[HintOut]
+    truncated: bool = Field(description="more clues were within the hint radius than `limit`")
+
+
 # --- scans and finds --------------------------------------------------------------------------
 
 
@@ -378,3 +412,60 @@ class AlertOut(BaseModel):
     clue_id: int | None
     raised_at: datetime
     detail: dict[str, Any]
+
+
+# --- live -------------------------------------------------------------------------------------
+
+
+EventId = Annotated[str, StringConstraints(pattern=r"^\d{1,19}-\d{1,19}$")]
+# A JWT, for browsers' EventSource and WebSocket, which cannot send headers: URL-safe already,
+# so a URL carrying one stays far below what a server reads of a request line.
+BrowserToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_=.-]{1,2048}$")]
+
+
+class LeaderboardQuery(Lax):
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int
+    hunter_id: int
+    name: str
+    score: int
+    last_find_at: datetime
+
+
+class LeaderboardOut(BaseModel):
+    entries: list[LeaderboardEntry]
+
+
+class LiveQuery(Lax):
+    token: BrowserToken | None = None
+
+
+class EventsQuery(Lax):
+    token: BrowserToken | None = None
+    last_event_id: EventId | None = Field(
+        None, description="Where to resume, for clients that cannot send Last-Event-ID"
+    )
+
+
+class ScreenQuery(Lax):
+    clue: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    token: BrowserToken | None = None
+
+
+class ScreenCodeQuery(Lax):
+    # Required, but checked by the handler: a token of another hunt is a 403 first.
+    clue: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    token: BrowserToken | None = None
+
+
+class ScreenCodeOut(BaseModel):
+    clue_id: int
+    url: str
+    code: str
+    step: int
+    expires_in_s: float
+    rotate_s: int
+    svg: str

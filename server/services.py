@@ -15,7 +15,8 @@ from hunt_engine.keys import Keyring
 from server.auth import TokenIssuer
 from server.catalog import Catalog, kept_current
 from server.hunter_state import HunterStateCache
-from server.leaderboard import Leaderboard
+from server.live.health import RedisHealth
+from server.live.runtime import Live, live_started
 from server.scan_gate import ScanGate
 from server.scan_service import ScanService
 from server.settings import Settings
@@ -32,6 +33,8 @@ class Services:
     scans: ScanService
     # The chain's JSON-RPC client when CHAIN_RPC_URL is set (readiness; minting is the worker's).
     chain: AsyncWeb3 | None = None
+    # Live screens: leaderboard, outbox relay, per-process hub (server/live).
+    live: Live | None = None
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -63,9 +66,12 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
     redis = Redis.from_url(settings.redis_url)
     chain = _chain_client(settings)
     try:
-        async with kept_current(Catalog(), pool) as catalog:
+        async with (
+            kept_current(Catalog(), pool) as catalog,
+            live_started(pool, redis, settings.redis_prefix, health := RedisHealth()) as live,
+        ):
             keyring = settings.qr_keyring
-            gate = ScanGate(redis, settings.redis_prefix)
+            gate = ScanGate(redis, settings.redis_prefix, health)
             yield Services(
                 settings=settings,
                 pool=pool,
@@ -79,9 +85,10 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
                     gate,
                     keyring,
                     HunterStateCache(),
-                    Leaderboard(redis, settings.redis_prefix),
+                    live.leaderboard,
                 ),
                 chain=chain,
+                live=live,
             )
     finally:
         if chain is not None:

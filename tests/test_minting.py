@@ -59,7 +59,8 @@ def mint_settings(
 
 
 @pytest.fixture
-async def mint_api(aiohttp_client: Any, mint_settings: Settings) -> Api:
+async def mint_api(mint_settings: Settings, aiohttp_client: Any) -> Api:
+    # mint_settings first: its database must outlive the app, which is closed before it.
     return Api(await aiohttp_client(create_app(mint_settings)), mint_settings)
 
 

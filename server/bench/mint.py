@@ -370,7 +370,8 @@ def section(results: dict[str, Any], command: str) -> str:
         f"| (a) worker: queued → minted ({cfg['finds']} finds) | {worker:.0f} |"
         f" ≥ {MIN_RATE:.0f} | {met(worker >= MIN_RATE)} |",
         f"| (b) bare script, same batches | {bare:.0f} | | |",
-        f"| a / b (median of the rounds' ratios) | {ratio:.2f} | ≥ {MIN_RATIO:.2f} | {met(ratio >= MIN_RATIO)} |",
+        f"| a / b (median of the rounds' ratios) | {ratio:.2f} | ≥ {MIN_RATIO:.2f} |"
+        f" {met(ratio >= MIN_RATIO)} |",
         "",
         f"Rounds (a vs b, interleaved): {rounds}. Transactions per run:"
         f" {results['worker'][0]['transactions']} (worker),"

@@ -241,11 +241,16 @@ def reading(results: dict[str, Any]) -> str:
 
 
 def write(path: Path, results: dict[str, Any], command: str) -> None:
-    text = section(results, command)
+    replace_section(path, BEGIN, END, section(results, command))
+
+
+def replace_section(path: Path, begin: str, end: str, text: str) -> None:
+    """Put `text` (which starts with `begin` and ends with `end`) in place of the file's
+    section between those markers, or after the rest when it has none yet."""
     old = path.read_text() if path.exists() else HEADER
-    if BEGIN in old and END in old:
-        head, _, rest = old.partition(BEGIN)
-        _, _, tail = rest.partition(END)
+    if begin in old and end in old:
+        head, _, rest = old.partition(begin)
+        _, _, tail = rest.partition(end)
         new = head + text.rstrip("\n") + tail
     else:
         new = old.rstrip("\n") + "\n\n" + text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("ops", "identity", "hunts", "clues", "scans")
+MODULES = ("ops", "identity", "hunts", "clues", "scans", "nearby", "live", "screens")
 
 
 def load_all() -> None:

@@ -170,7 +170,7 @@ def test_every_truncation_is_invalid(code: str) -> None:
         "r.k1.2s.02",
         "r.k1.2s.",
         "r.k1.2s.1y2p0ij32e8e8",
-        "t.k1.2s.1.2",  # reserved ticket kind, not accepted yet
+        "t.k1.2s.1.2",  # a ticket with too few parts
         "x.k1.2s",
         "s.k1.2s.1",  # static with a step
         "r.k1.2s",  # rotating without one

@@ -1,0 +1,182 @@
+"""The live outbox: triggers write an event exactly when its change commits; the relay moves
+events to Redis streams once each, in one order, and keeps them while Redis is away."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import asyncpg
+import pytest
+from redis.asyncio import Redis
+
+from server.leaderboard import Leaderboard, sort_key
+from server.live.relay import Relay, stream_key
+from server.services import create_pool
+from server.settings import Settings
+from tests.builders import TIMES_SQUARE, at, make_hunt
+from tests.conftest import Api
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(settings)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    """A Redis prefix of the test's own, removed afterwards."""
+    name = f"geohunt-relay-{uuid.uuid4().hex[:8]}:"
+    yield name
+    keys = [k async for k in redis.scan_iter(match=name + "*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+
+
+def relay_on(pool: asyncpg.Pool, redis: Redis, prefix: str) -> Relay:
+    return Relay(pool, redis, prefix, Leaderboard(redis, prefix, pool))
+
+
+async def test_a_find_writes_its_event_with_the_committed_score(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(supply=3)
+    clue = await hunt.clue(collectible=key)
+    hunter_id, me = await api.hunter()
+    _, answer = await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    )
+    row = await db.fetchrow(
+        "SELECT kind, payload FROM live_events WHERE (payload->'find'->>'id')::bigint = $1",
+        answer["find"]["id"],
+    )
+    payload = json.loads(row["payload"])
+    assert row["kind"] == "find" and payload["type"] == "find" and payload["hunt"] == hunt.slug
+    assert payload["hunter"]["hunter_id"] == hunter_id and payload["hunter"]["score"] == 1
+    assert payload["collectible"] == {
+        "key": key,
+        "name": f"Collectible {key}",
+        "episode": "Jibaro",
+        "found": 1,
+        "supply": 3,
+    }
+    assert payload["find"]["found_at"].endswith("Z")
+
+
+async def test_a_rolled_back_change_writes_no_event(api: Api, db: asyncpg.Connection) -> None:
+    hunt = await make_hunt(api)
+    hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
+    before = await db.fetchval("SELECT count(*) FROM live_events WHERE hunt_id = $1", hunt_id)
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute(
+                "INSERT INTO alerts (hunt_id, kind, detail) VALUES ($1, 'test', '{}')", hunt_id
+            )
+            raise RuntimeError("roll back")
+    await db.execute(
+        "INSERT INTO alerts (hunt_id, kind, detail) VALUES ($1, 'test', '{}')", hunt_id
+    )
+    kinds = await db.fetch("SELECT kind FROM live_events WHERE hunt_id = $1", hunt_id)
+    assert [r["kind"] for r in kinds][before:] == ["alert"]
+
+
+async def test_relay_delivers_each_event_once_in_order_and_a_repeat_adds_nothing(
+    api: Api, pool: asyncpg.Pool, redis: Redis, prefix: str, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api)
+    clues = [await hunt.clue() for _ in range(3)]
+    hunter_id, me = await api.hunter()
+    for clue in clues:
+        body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+        await api.call("POST", "/v1/scans", 201, headers=me, json=body)
+    hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
+    sql = (
+        "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
+        " AND delivered_at IS NOT NULL ORDER BY id"
+    )
+    rows = await db.fetch(sql, hunt_id)
+    while len(rows) < 3:  # until the app's own relay has numbered and delivered them
+        await asyncio.sleep(0.02)
+        rows = await db.fetch(sql, hunt_id)
+    relay = relay_on(pool, redis, prefix)
+    await redis.set(relay.marker, 0)
+    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    await relay._apply(records)  # type: ignore[arg-type]
+    await relay._apply(records)  # type: ignore[arg-type]  # again, as after a crash
+    entries = await redis.xrange(stream_key(prefix, hunt_id))
+    assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in rows]
+    assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
+        r["payload"]["find"]["id"] for r in records
+    ]
+    last = records[-1]["payload"]["hunter"]
+    expected = sort_key(3, datetime.fromisoformat(last["last_find_at"]))
+    assert await redis.zscore(relay._leaderboard.key(hunt_id), str(hunter_id)) == expected
+    assert int(await redis.get(relay.marker)) == rows[-1]["seq"]
+
+
+async def test_events_wait_in_postgresql_while_redis_is_away(
+    api: Api, pool: asyncpg.Pool, prefix: str, db: asyncpg.Connection, settings: Settings
+) -> None:
+    hunt = await make_hunt(api)
+    hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
+    # The app of this test is running its own relay: stop it taking the lock for a moment.
+    await api.client.app.shutdown()
+    await api.client.app.cleanup()
+    alert_ids = [
+        await db.fetchval(
+            "INSERT INTO alerts (hunt_id, kind, detail) VALUES ($1, 'test', '{}') RETURNING id",
+            hunt_id,
+        )
+        for _ in range(3)
+    ]
+    dead = Redis.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    away = relay_on(pool, dead, prefix)
+    async with pool.acquire() as conn:
+        with pytest.raises(Exception, match="onnect"):
+            await away.deliver(conn)
+    await dead.aclose()
+    waiting = await db.fetch(
+        "SELECT seq, delivered_at FROM live_events WHERE hunt_id = $1 ORDER BY id", hunt_id
+    )
+    assert len(waiting) == 3 and all(r["delivered_at"] is None for r in waiting)
+    assert all(r["seq"] is not None for r in waiting)  # numbered: the next try keeps the order
+
+    assert settings.redis_url
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        back = relay_on(pool, redis, prefix)
+        async with pool.acquire() as conn:
+            await back.check(conn)  # the prefix is new: an empty Redis, "recovered"
+            assert back.recoveries == 1
+            assert await back.deliver(conn) >= 3
+        entries = await redis.xrange(stream_key(prefix, hunt_id))
+        assert [json.loads(e[1][b"data"])["alert"]["id"] for e in entries] == alert_ids
+        assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in waiting]
+        delivered = await db.fetchval(
+            "SELECT count(*) FROM live_events WHERE hunt_id = $1 AND delivered_at IS NOT NULL",
+            hunt_id,
+        )
+        assert delivered == 3
+    finally:
+        await redis.aclose()
+
+
+async def test_one_relay_at_a_time(pool: asyncpg.Pool, redis: Redis, prefix: str) -> None:
+    first, second = relay_on(pool, redis, prefix), relay_on(pool, redis, prefix)
+    a, b = await pool.acquire(), await pool.acquire()
+    try:
+        await first._try_lead(a)
+        await second._try_lead(b)
+        assert (first.leader, second.leader) == (True, False)
+        await first._drop(a)  # as when its process stops: the lock goes with the session
+        await second._try_lead(b)
+        assert second.leader
+    finally:
+        await second._drop(b)
+        assert not first.leader and not second.leader
