@@ -2,7 +2,7 @@
 bare script sending the same batched transactions straight to anvil, in one run; and the time
 from find to minted at a steady rate. Writes the "Minting" section of BENCHMARKS.md.
 
-Each phase gets a fresh contract on one anvil (automine), so the phases compare like with like:
+Each run gets a fresh anvil (automine) with the contract, so the runs compare like with like:
 (a) the worker (`geohunt worker`, its own process) drains a queue of N finds written by
 claim_find; (b) the bare script signs N mints in batches of the same size, sends them with the
 same number in flight and waits for the receipts, with no database at all; (c) finds are
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -21,6 +22,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +72,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     name = f"geohunt_benchmint_{uuid.uuid4().hex[:10]}"
     db = await create_database(base.database_url, name)
     await migrate(db)
-    anvil = AnvilProcess()
-    await asyncio.to_thread(anvil.start)
-    w3 = connect(anvil.url)
     settings = dataclasses.replace(
         base,
         database_url=db,
-        chain_rpc_url=anvil.url,
         minter_private_key=MINTER[1],
         mint=MintSettings(
             batch_max=args.batch, max_in_flight=args.in_flight, poll_s=0.2, receipt_poll_s=0.02
@@ -86,34 +84,37 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         hunt = await seed_hunt(db)
         for _ in range(args.rounds):
-            contract = await deploy_collectible(
-                w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
-            )
-            results["worker"].append(
-                await worker_run(
-                    dataclasses.replace(settings, contract_address=contract), hunt, args.finds
+            async with fresh_chain(settings) as (chained, _):
+                results["worker"].append(await worker_run(chained, hunt, args.finds))
+            async with fresh_chain(settings) as (chained, w3):
+                assert chained.contract_address
+                results["bare"].append(
+                    await bare_run(
+                        w3, chained.contract_address, args.finds, args.batch, args.in_flight
+                    )
                 )
-            )
-            contract = await deploy_collectible(
-                w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
-            )
-            results["bare"].append(
-                await bare_run(w3, contract, args.finds, args.batch, args.in_flight)
-            )
+        async with fresh_chain(settings) as (chained, _):
+            results["steady"] = await steady_run(chained, hunt, args.rate, args.steady_s)
+    finally:
+        await drop_database(base.database_url, name)
+    return results
+
+
+@contextlib.asynccontextmanager
+async def fresh_chain(settings: Settings) -> AsyncIterator[tuple[Settings, Any]]:
+    """A new anvil with the contract deployed, for one run: anvil slows down as its state
+    grows, so no run inherits another's chain."""
+    anvil = AnvilProcess()
+    await asyncio.to_thread(anvil.start)
+    w3 = connect(anvil.url)
+    try:
         contract = await deploy_collectible(
             w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
         )
-        results["steady"] = await steady_run(
-            dataclasses.replace(settings, contract_address=contract),
-            hunt,
-            args.rate,
-            args.steady_s,
-        )
+        yield dataclasses.replace(settings, chain_rpc_url=anvil.url, contract_address=contract), w3
     finally:
         await w3.provider.disconnect()
         await asyncio.to_thread(anvil.stop)
-        await drop_database(base.database_url, name)
-    return results
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -362,7 +363,8 @@ def section(results: dict[str, Any], command: str) -> str:
         BEGIN,
         "## Minting",
         "",
-        f"`{command}`, {stamp()}; {m.get('cpu', '')}. One anvil (automine) on the same machine;"
+        f"`{command}`, {stamp()}; {m.get('cpu', '')}. A fresh anvil (automine) per run, on"
+        " the same machine;"
         f" batches of up to {cfg['batch']} finds, {cfg['in_flight']} transactions in flight.",
         "",
         "| | finds/s | target | |",
