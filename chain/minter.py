@@ -66,7 +66,8 @@ class Receipt:
 _NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ConnectionError)
 
 
-async def _call(awaitable: Any) -> Any:
+async def rpc(awaitable: Any) -> Any:
+    """The answer of one JSON-RPC call; ChainUnavailable when the node did not answer."""
     try:
         return await awaitable
     except _NETWORK_ERRORS as err:
@@ -99,26 +100,26 @@ class Minter:
     async def connect(self) -> int:
         """Read the chain id and check that the contract is deployed there and lets this key
         mint; raise ChainUnavailable when the node is away, RuntimeError when misconfigured."""
-        self.chain_id = int(await _call(self.w3.eth.chain_id))
-        code = await _call(self.w3.eth.get_code(self.contract_address))
+        self.chain_id = int(await rpc(self.w3.eth.chain_id))
+        code = await rpc(self.w3.eth.get_code(self.contract_address))
         if not code:
             raise RuntimeError(f"no contract at {self.contract_address} on chain {self.chain_id}")
-        allowed = await _call(self.contract.functions.hasRole(MINTER_ROLE, self.address).call())
+        allowed = await rpc(self.contract.functions.hasRole(MINTER_ROLE, self.address).call())
         if not allowed:
             raise RuntimeError(f"{self.address} lacks MINTER_ROLE on {self.contract_address}")
         return self.chain_id
 
     async def nonce(self, block: str = "latest") -> int:
-        return int(await _call(self.w3.eth.get_transaction_count(self.address, block)))
+        return int(await rpc(self.w3.eth.get_transaction_count(self.address, block)))
 
     async def balance(self) -> int:
-        return int(await _call(self.w3.eth.get_balance(self.address)))
+        return int(await rpc(self.w3.eth.get_balance(self.address)))
 
     async def block_number(self) -> int:
-        return int(await _call(self.w3.eth.block_number))
+        return int(await rpc(self.w3.eth.block_number))
 
     async def base_fee(self) -> int:
-        block = await _call(self.w3.eth.get_block("latest"))
+        block = await rpc(self.w3.eth.get_block("latest"))
         return int(block.get("baseFeePerGas") or 0)
 
     def _call(self, jobs: Sequence[Job]) -> tuple[str, list[Any]]:
@@ -139,7 +140,7 @@ class Minter:
         name, args = self._call(jobs)
         function = self.contract.get_function_by_name(name)(*args)
         try:
-            estimate = await _call(function.estimate_gas({"from": self.address}))
+            estimate = await rpc(function.estimate_gas({"from": self.address}))
         except (ContractLogicError, Web3RPCError):
             return allowance
         return max(int(estimate * GAS_MARGIN), allowance)
@@ -177,7 +178,7 @@ class Minter:
     async def send(self, raw: bytes) -> None:
         """Broadcast; an 'already known' answer counts as sent."""
         try:
-            await _call(self.w3.eth.send_raw_transaction(raw))
+            await rpc(self.w3.eth.send_raw_transaction(raw))
         except Web3RPCError as err:
             rejected = Rejected(str(err))
             if rejected.already_known:
@@ -187,7 +188,7 @@ class Minter:
     async def receipt(self, tx_hash: str) -> Receipt | None:
         # The raw answer: web3's formatting of a receipt with a hundred logs costs more than
         # the round trip, and only two fields matter here.
-        answer = await _call(
+        answer = await rpc(
             self.w3.provider.make_request(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash])
         )
         if "error" in answer:
@@ -199,7 +200,7 @@ class Minter:
 
     async def owner_of(self, token_id: int) -> str | None:
         try:
-            owner = await _call(self.contract.functions.ownerOf(token_id).call())
+            owner = await rpc(self.contract.functions.ownerOf(token_id).call())
         except ContractLogicError:
             return None  # ERC721NonexistentToken: not minted
         return str(owner).lower()
@@ -207,7 +208,7 @@ class Minter:
     async def mint_tx_of(self, token_id: int) -> str | None:
         """The hash of the transaction that minted `token_id` (its Transfer from 0x0)."""
         try:
-            logs = await _call(
+            logs = await rpc(
                 self.w3.eth.get_logs(
                     {
                         "address": self.contract_address,

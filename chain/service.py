@@ -1,4 +1,4 @@
-"""What the `geohunt worker`, `geohunt chain deploy` and `geohunt mint retry` commands run."""
+"""What the `geohunt worker`, `follow`, `chain deploy` and `mint retry` commands run."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from web3 import AsyncWeb3
 
 from chain.client import connect
 from chain.deploy import deploy_collectible
-from chain.minter import ChainUnavailable, Minter
+from chain.follower import TransferFollower
+from chain.minter import ChainUnavailable, Minter, rpc
 from chain.worker import MintWorker
 from server.services import create_pool
 from server.settings import Settings, SettingsError
@@ -58,6 +59,8 @@ async def deploy(settings: Settings, admin: str | None = None) -> tuple[int, str
     w3 = connect(rpc_url, timeout_s=settings.mint.rpc_timeout_s)
     minter = Account.from_key(key).address
     base_uri = token_base_uri(settings)
+    # The block before the deployment: no event of the contract can be older.
+    before = int(await w3.eth.block_number)
     address = await deploy_collectible(
         w3, key, base_uri=base_uri, minter=minter, admin=admin or minter
     )
@@ -66,10 +69,12 @@ async def deploy(settings: Settings, admin: str | None = None) -> tuple[int, str
     conn = await asyncpg.connect(settings.database_url)
     try:
         await conn.execute(
-            "INSERT INTO chain_deployments (chain_id, address, base_uri) VALUES ($1, $2, $3)",
+            "INSERT INTO chain_deployments (chain_id, address, base_uri, block_number)"
+            " VALUES ($1, $2, $3, $4)",
             chain_id,
             address,
             base_uri,
+            before,
         )
     finally:
         await conn.close()
@@ -92,6 +97,46 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     finally:
         await pool.close()
         await w3.provider.disconnect()
+
+
+async def run_follower(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Read the contract's Transfer events until `stop` is set (or SIGTERM/SIGINT)."""
+    if not settings.chain_rpc_url:
+        raise SettingsError("CHAIN_RPC_URL is required to follow the chain")
+    assert settings.database_url
+    stop = stop or _stop_on_signals()
+    w3 = connect(settings.chain_rpc_url, timeout_s=settings.mint.rpc_timeout_s)
+    pool = await create_pool(settings)
+    try:
+        address = await _wait_for_contract(settings, pool, w3, stop)
+        if address is None:
+            return
+        chain_id = await _chain_id(w3, stop)
+        if chain_id is None:
+            return
+        deployed = await pool.fetchval(
+            "SELECT block_number FROM chain_deployments WHERE chain_id = $1 AND lower(address) = $2"
+            " AND block_number IS NOT NULL ORDER BY id DESC LIMIT 1",
+            chain_id,
+            address.lower(),
+        )
+        start = settings.follow.from_block if deployed is None else int(deployed)
+        follower = TransferFollower(pool, w3, chain_id, address, settings.follow, start)
+        await follower.run(stop)
+    finally:
+        await pool.close()
+        await w3.provider.disconnect()
+
+
+async def _chain_id(w3: AsyncWeb3, stop: asyncio.Event) -> int | None:
+    while not stop.is_set():
+        try:
+            return int(await rpc(w3.eth.chain_id))
+        except ChainUnavailable as err:
+            log.warning("chain unavailable: %s", err)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+    return None
 
 
 async def _wait_for_contract(

@@ -40,6 +40,93 @@ CREATE TABLE token_holders (
 );
 CREATE INDEX token_holders_token_idx ON token_holders (token_id);
 
--- The stats queries read one hunt's rows at a time.
-CREATE INDEX scan_attempts_hunt_idx ON scan_attempts (hunt_id, at);
-CREATE INDEX finds_hunt_idx ON finds (hunt_id, collectible_id);
+-- Where `geohunt chain deploy` found the chain: the follower starts there, not at block 0.
+ALTER TABLE chain_deployments ADD COLUMN block_number bigint;
+
+-- Rollups for the organisers' figures, kept by triggers in the transaction of each write, so a
+-- figure is as current as the rows it counts and a hunt of a million scans is read in a few
+-- thousand rows. Statement-level triggers with transition tables: one scan writes one row of
+-- each, a bulk insert one grouped upsert; rows are upserted in key order so that concurrent
+-- bulk writers cannot deadlock.
+CREATE TABLE scan_counts (
+    hunt_id  bigint NOT NULL,
+    hour     timestamptz NOT NULL,
+    -- 0 for an attempt that names no clue (its code did not get that far).
+    clue_id  bigint NOT NULL,
+    verdict  text NOT NULL,
+    n        bigint NOT NULL,
+    PRIMARY KEY (hunt_id, hour, clue_id, verdict)
+);
+
+-- Who ever scanned a collectible's clues, whatever the verdict: its unique hunters.
+CREATE TABLE collectible_scanners (
+    collectible_id bigint NOT NULL,
+    hunter_id      bigint NOT NULL,
+    PRIMARY KEY (collectible_id, hunter_id)
+);
+
+CREATE TABLE collectible_counts (
+    collectible_id bigint PRIMARY KEY,
+    scanners       bigint NOT NULL DEFAULT 0,
+    minted         bigint NOT NULL DEFAULT 0
+);
+
+CREATE FUNCTION scan_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO scan_counts AS s (hunt_id, hour, clue_id, verdict, n)
+    SELECT hunt_id, date_trunc('hour', at, 'UTC'), COALESCE(clue_id, 0), verdict, count(*)
+    FROM new_attempts WHERE hunt_id IS NOT NULL
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (hunt_id, hour, clue_id, verdict) DO UPDATE SET n = s.n + EXCLUDED.n;
+
+    WITH fresh AS (
+        INSERT INTO collectible_scanners (collectible_id, hunter_id)
+        SELECT DISTINCT c.collectible_id, a.hunter_id
+        FROM new_attempts a JOIN clues c ON c.id = a.clue_id
+        ORDER BY 1, 2
+        ON CONFLICT DO NOTHING
+        RETURNING collectible_id
+    )
+    INSERT INTO collectible_counts AS cc (collectible_id, scanners)
+    SELECT collectible_id, count(*) FROM fresh GROUP BY 1 ORDER BY 1
+    ON CONFLICT (collectible_id) DO UPDATE SET scanners = cc.scanners + EXCLUDED.scanners;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON scan_attempts
+    REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION scan_rollup();
+
+-- Mints per collectible: a job counts from the statement that makes it `minted`.
+CREATE FUNCTION mint_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO collectible_counts AS cc (collectible_id, minted)
+    SELECT f.collectible_id, count(*)
+    FROM new_jobs n JOIN old_jobs o ON o.find_id = n.find_id JOIN finds f ON f.id = n.find_id
+    WHERE n.status = 'minted' AND o.status <> 'minted'
+    GROUP BY 1 ORDER BY 1
+    ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER mint_jobs_rollup AFTER UPDATE ON mint_jobs
+    REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION mint_rollup();
+
+-- The first find of each collectible, read by an index probe per collectible.
+CREATE INDEX finds_first_idx ON finds (collectible_id, found_at);
+CREATE INDEX token_transfers_secondary_idx ON token_transfers (contract, token_id) WHERE secondary;
+
+-- Figures for what happened before this migration: no write may slip between the backfill and
+-- the triggers, so the tables they count are held still until it commits.
+LOCK TABLE scan_attempts, mint_jobs IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO scan_counts (hunt_id, hour, clue_id, verdict, n)
+SELECT hunt_id, date_trunc('hour', at, 'UTC'), COALESCE(clue_id, 0), verdict, count(*)
+FROM scan_attempts WHERE hunt_id IS NOT NULL GROUP BY 1, 2, 3, 4;
+INSERT INTO collectible_scanners (collectible_id, hunter_id)
+SELECT DISTINCT c.collectible_id, a.hunter_id FROM scan_attempts a JOIN clues c ON c.id = a.clue_id;
+INSERT INTO collectible_counts (collectible_id, scanners, minted)
+SELECT c.id,
+       (SELECT count(*) FROM collectible_scanners s WHERE s.collectible_id = c.id),
+       (SELECT count(*) FROM mint_jobs j JOIN finds f ON f.id = j.find_id
+        WHERE f.collectible_id = c.id AND j.status = 'minted')
+FROM collectibles c;

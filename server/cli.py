@@ -1,4 +1,4 @@
-"""The `geohunt` command: serve, worker, migrate, token, import-clues, demo, chain, mint."""
+"""The `geohunt` command: serve, worker, follow, migrate, token, import-clues, demo, chain, mint."""
 
 from __future__ import annotations
 
@@ -111,6 +111,18 @@ def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
     from server.demo import run_demo
 
     run_demo(host, port, out, serve=not no_serve)
+
+
+@main.command()
+def follow() -> None:
+    """Read the contract's Transfer events into the ratings (CHAIN_RPC_URL); stops on SIGTERM."""
+    from chain.service import run_follower
+
+    settings = load_settings()
+    try:
+        asyncio.run(run_follower(settings))
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @main.command()

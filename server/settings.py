@@ -53,6 +53,29 @@ class MintSettings:
 
 
 @dataclass(frozen=True)
+class FollowSettings:
+    """How `geohunt follow` reads the contract's Transfer events."""
+
+    # Blocks (the including one counts) before an event is counted: a block that may still be
+    # reorganised away is not read yet.
+    confirmations: int = 3
+    # Blocks per eth_getLogs request: public nodes cap the range of one request.
+    block_span: int = 2000
+    poll_s: float = 2.0
+    # Where to start when no deployment block is recorded and no cursor is stored yet.
+    from_block: int = 0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> FollowSettings:
+        return cls(
+            confirmations=_int(env, "FOLLOW_CONFIRMATIONS", cls.confirmations, 1, 1000),
+            block_span=_int(env, "FOLLOW_BLOCK_SPAN", cls.block_span, 1, 100_000),
+            poll_s=_float(env, "FOLLOW_POLL_S", cls.poll_s, 0.05, 600),
+            from_block=_int(env, "FOLLOW_FROM_BLOCK", cls.from_block, 0, 2**62),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     redis_url: str | None
@@ -70,6 +93,7 @@ class Settings:
     contract_address: str | None = None
     state_dir: str = ".geohunt"
     mint: MintSettings = field(default_factory=MintSettings)
+    follow: FollowSettings = field(default_factory=FollowSettings)
 
     @property
     def public_host(self) -> str:
@@ -118,6 +142,7 @@ class Settings:
             contract_address=_address(env, "CONTRACT_ADDRESS"),
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
             mint=MintSettings.from_env(env),
+            follow=FollowSettings.from_env(env),
         )
 
 

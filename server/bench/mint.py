@@ -103,7 +103,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def fresh_chain(settings: Settings) -> AsyncIterator[tuple[Settings, Any]]:
     """A new anvil with the contract deployed, for one run: anvil slows down as its state
-    grows, so no run inherits another's chain."""
+    grows, so no run inherits another's chain. The new chain starts the signer's nonces at 0
+    again, so the previous chain's transaction ledger (whose nonces it would collide with) is
+    emptied first; its finds stay, minted there."""
+    assert settings.database_url
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute("TRUNCATE mint_txs, mint_batches, mint_signers, mint_jobs")
+    finally:
+        await conn.close()
     anvil = AnvilProcess()
     await asyncio.to_thread(anvil.start)
     w3 = connect(anvil.url)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("ops", "identity", "hunts", "clues", "scans", "nearby", "live", "screens")
+MODULES = (
+    "ops",
+    "identity",
+    "hunts",
+    "clues",
+    "scans",
+    "nearby",
+    "live",
+    "screens",
+    "stats",
+    "ratings",
+)
 
 
 def load_all() -> None:
