@@ -78,17 +78,24 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """`geohunt worker` in its own process, its log in a file."""
+    """`geohunt worker` (or another chain command) in its own process, its log in a file."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.env = worker_env(settings)
+    def __init__(
+        self,
+        settings: Settings,
+        log_path: Path,
+        command: str = "worker",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.env = worker_env(settings) | (env or {})
+        self.command = command
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("geohunt")), "worker"],
+            [str(Path(sys.executable).with_name("geohunt")), self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
