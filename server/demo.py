@@ -332,6 +332,9 @@ def instructions(
         "# (the scans above appear at once) and this screen's rotating code:",
         f"#   {api_url}/screens/{slug}?token={guest.screen_token}&clue={screen['id']}",
         f'curl -s "$GEOHUNT/v1/hunts/{slug}/leaderboard"',
+        "# The organisers' ratings: per-episode charts, on-site/online, cities, alerts",
+        f"#   {api_url}/organisers/{slug}?token={organiser}",
+        f'curl -s "$GEOHUNT/v1/hunts/{slug}/stats" -H "Authorization: Bearer $ORGANISER"',
         "",
     ]
     for ar in seeded.of_kind("ar")[:1]:

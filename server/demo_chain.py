@@ -22,7 +22,7 @@ from eth_account.messages import encode_defunct
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
-from chain.service import deploy, recorded_contract, run_worker
+from chain.service import deploy, recorded_contract, run_follower, run_worker
 from server.settings import Settings
 
 with warnings.catch_warnings():
@@ -45,8 +45,8 @@ class DemoChain:
 
 @contextlib.asynccontextmanager
 async def demo_chain(settings: Settings) -> AsyncIterator[DemoChain | None]:
-    """Yield the chain the demo mints on, with a worker running; None (and a warning) when
-    there is none to be had, so the rest of the demo still runs."""
+    """Yield the chain the demo mints on, with a worker and a Transfer follower running; None
+    (and a warning) when there is none to be had, so the rest of the demo still runs."""
     anvil: AnvilProcess | None = None
     if settings.chain_rpc_url is None:
         anvil = AnvilProcess(state_path=Path(settings.state_dir) / ANVIL_STATE_FILE)
@@ -63,16 +63,21 @@ async def demo_chain(settings: Settings) -> AsyncIterator[DemoChain | None]:
             minter_private_key=settings.minter_private_key or DEV_ACCOUNTS[0][1],
         )
     stop = asyncio.Event()
-    worker: asyncio.Task[None] | None = None
+    tasks: list[asyncio.Task[None]] = []
     try:
         chain_id, contract = await _contract(settings)
         settings = dataclasses.replace(settings, contract_address=contract)
-        worker = asyncio.create_task(run_worker(settings, stop))
+        tasks.append(asyncio.create_task(run_worker(settings, stop)))
+        # A local chain mines a block only for a transaction: one confirmation is enough there.
+        follow = dataclasses.replace(settings.follow, confirmations=1) if anvil else settings.follow
+        tasks.append(
+            asyncio.create_task(run_follower(dataclasses.replace(settings, follow=follow), stop))
+        )
         yield DemoChain(settings, anvil, chain_id, contract)
     finally:
         stop.set()
-        if worker is not None:
-            await worker
+        for task in tasks:
+            await task
         if anvil is not None:
             await asyncio.to_thread(anvil.stop)
 

@@ -34,7 +34,7 @@ def grouped_bars(
 ) -> str:
     """One group of horizontal bars per label, one bar per series, each with its value."""
     names = list(series)
-    label_w, bar_h, gap = 190, 14, 12
+    label_w, bar_h, gap = 220, 14, 12
     group_h = bar_h * len(names) + gap
     height = 40 + group_h * max(len(labels), 1)
     top = max((max(v, default=0) for v in series.values()), default=0) or 1
@@ -44,7 +44,7 @@ def grouped_bars(
         y0 = 32 + row * group_h
         body.append(
             f'<text x="{label_w - 8}" y="{y0 + group_h / 2}" text-anchor="end" {FONT}>'
-            f"{escape(label[:28])}</text>"
+            f"{escape(label)}</text>"
         )
         for k, name in enumerate(names):
             value = series[name][row]
@@ -63,7 +63,7 @@ def grouped_bars(
 
 def split_bars(labels: Sequence[str], on_site: Sequence[int], online: Sequence[int]) -> str:
     """Per label, one bar of 100%: the share of finds made on site against online."""
-    width, label_w, bar_h = 760, 190, 20
+    width, label_w, bar_h = 760, 220, 20
     height = 40 + (bar_h + 8) * max(len(labels), 1)
     span = width - label_w - 20
     body = _legend(["on site", "online"], [ON_SITE, ONLINE], label_w, 18)
@@ -71,8 +71,7 @@ def split_bars(labels: Sequence[str], on_site: Sequence[int], online: Sequence[i
         y = 30 + row * (bar_h + 8)
         total = on_site[row] + online[row]
         body.append(
-            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" {FONT}>'
-            f"{escape(label[:28])}</text>"
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" {FONT}>{escape(label)}</text>'
         )
         if total == 0:
             body.append(

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("server", "worker")
+APP_SERVICES = ("server", "worker", "follower")
 # Every variable Settings.from_env reads for a server or worker (API.md, "Running it").
 SETTINGS_VARIABLES = {
     "DATABASE_URL",
@@ -125,6 +125,7 @@ def test_server_migrates_then_serves_and_worker_works(services: dict[str, Any]) 
     assert server.index("geohunt migrate") < server.index("geohunt serve --host 0.0.0.0")
     assert "&&" in server  # no serving on a failed migration
     assert services["worker"]["command"] == ["geohunt", "worker"]
+    assert services["follower"]["command"] == ["geohunt", "follow"]
     for name in APP_SERVICES:
         assert services[name]["build"] == "."
     assert services["server"]["image"] == services["worker"]["image"]

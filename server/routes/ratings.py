@@ -53,7 +53,8 @@ class RatingsQuery(Lax):
 
 
 def _label(c: dict[str, Any]) -> str:
-    return str(c["episode"] or c["name"])
+    name = str(c["name"])
+    return name if len(name) <= 28 else name[:27] + "…"
 
 
 def _cards(totals: dict[str, Any]) -> str:
@@ -132,6 +133,7 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="60">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Ratings: {escape(hunt["name"])}</title><style>{STYLE}</style></head>
 <body>
 <h1>{escape(hunt["name"])}</h1>

@@ -1,0 +1,110 @@
+"""The organisers' ratings page in a real browser (Debian's Chromium, headless, Playwright) for
+the demo hunt: its charts render from the hunt's figures, with nothing from outside the server
+and no script at all. A screenshot is kept in test-artifacts/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from hunt_engine.codes import static_code
+from server import demo, demo_data
+from tests.conftest import Api
+from tests.test_screen_browser import ARTIFACTS, CHROMIUM, FLAGS
+
+
+async def _play_the_demo_hunt(api: Api, organiser: str) -> dict[str, Any]:
+    seeded = await demo.seed(api.client, organiser, datetime.now(UTC).replace(microsecond=0))
+    ring = api.settings.qr_keyring
+    for clue in seeded.of_kind("billboard")[:6]:
+        _, fan = await api.hunter()
+        spot = clue["location"]
+        body = {"code": static_code(ring, clue["id"]), "lat": spot["lat"], "lon": spot["lon"]}
+        await api.call("POST", "/v1/scans", 201, headers=fan, json={**body, "accuracy_m": 10})
+    [social] = seeded.of_kind("social")
+    for _ in range(2):
+        _, fan = await api.hunter()
+        code = static_code(ring, social["id"])
+        await api.call("POST", "/v1/scans", 201, headers=fan, json={"code": code})
+    # A photo of the showcase billboard posted online: five fans try it from home.
+    showcase = seeded.clue(demo_data.SHOWCASE_LABEL)
+    home = demo.home_of(showcase["location"]["lat"], showcase["location"]["lon"])
+    for _ in range(5):
+        _, fan = await api.hunter()
+        body = {"code": static_code(ring, showcase["id"]), "lat": home[0], "lon": home[1]}
+        await api.call("POST", "/v1/scans", 422, headers=fan, json={**body, "accuracy_m": 10})
+    return seeded.hunt
+
+
+async def test_ratings_page_draws_the_demo_hunts_charts(api: Api) -> None:
+    organiser = api.organiser["Authorization"].removeprefix("Bearer ")
+    hunt = await _play_the_demo_hunt(api, organiser)
+    slug = hunt["slug"]
+    _, stats = await api.call("GET", f"/v1/hunts/{slug}/stats", 200, headers=api.organiser)
+    base = str(api.client.make_url("")).rstrip("/")
+    requested: list[str] = []
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.on("request", lambda request: requested.append(request.url))
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            answer = await page.goto(f"{base}/organisers/{slug}?token={organiser}")
+            assert answer is not None and answer.status == 200
+            assert await page.title() == f"Ratings: {hunt['name']}"
+
+            # One bar per episode and series (finds, unique hunters, transfers), with the
+            # figures of the stats endpoint.
+            bars = await page.query_selector_all("#episodes svg rect.bar")
+            assert len(bars) == 3 * len(demo_data.COLLECTIBLES)
+            drawn = [
+                (
+                    await b.get_attribute("data-series"),
+                    int(await b.get_attribute("data-value") or -1),
+                )
+                for b in bars
+            ]
+            expected = [
+                (series, c[field])
+                for c in stats["collectibles"]
+                for series, field in (
+                    ("finds", "finds"),
+                    ("unique hunters", "unique_hunters"),
+                    ("transfers", "transfers"),
+                )
+            ]
+            assert drawn == expected
+            widths = [float(await b.get_attribute("width") or 0) for b in bars]
+            assert max(widths) > 100  # the largest figure spans the chart, not a sliver
+
+            splits = await page.query_selector_all("#split svg rect.split")
+            assert len(splits) == sum(
+                1 for c in stats["collectibles"] if c["on_site_finds"] + c["online_finds"]
+            )
+            assert len(splits) >= 2
+            assert await page.query_selector("#hours svg .line[data-series='scans']")
+            cities = await page.query_selector_all("#cities tr")
+            assert len(cities) == 1 + len(stats["cities"])
+            alert = await page.wait_for_selector("#alerts .alert", timeout=5_000)
+            assert alert is not None and "leaked_code" in await alert.inner_text()
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "ratings-page.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert requested and all(u.startswith(base + "/") for u in requested), requested
+    assert len(requested) == 1  # the page alone: no script, font, image or style to fetch
+    assert (ARTIFACTS / "ratings-page.png").stat().st_size > 20_000
+    assert errors == []  # no Content-Security-Policy violation
+
+
+async def test_ratings_page_needs_an_organiser_token(api: Api) -> None:
+    path = f"/organisers/{demo_data.SLUG}"
+    _, hunter = await api.hunter()
+    token = hunter["Authorization"].removeprefix("Bearer ")
+    assert (await api.call("GET", path, 401))[1]["code"] == "unauthorized"
+    assert (await api.call("GET", f"{path}?token={token}", 403))[1]["code"] == "forbidden"
+    assert (await api.call("GET", f"{path}?token=not-a-jwt", 401))[1]["code"] == "unauthorized"
