@@ -114,6 +114,8 @@ def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {spec.ok_media: {"schema": _schema(spec.ok_schema, defs)}}
     elif spec.ok_media != "application/json":
         ok["content"] = {spec.ok_media: {"schema": {"type": "string", "format": "binary"}}}
+    for media in spec.alt_media:
+        ok.setdefault("content", {})[media] = {"schema": {"type": "string"}}
     op["responses"][str(spec.ok_status)] = ok
     if spec.ok_status == 201 and spec.path == "/v1/scans":
         op["responses"]["200"] = {"description": "Replay of an earlier answer (Idempotency-Key)"}

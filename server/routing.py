@@ -56,6 +56,8 @@ class Route:
     ok_status: int = 200
     ok_schema: type[BaseModel] | dict[str, Any] | None = None
     ok_media: str = "application/json"
+    # Other answers a query may ask for instead (e.g. `?format=csv`).
+    alt_media: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     optional_auth: bool = False
     raw_body: dict[str, Any] | None = None

@@ -37,7 +37,7 @@ class Services:
     live: Live | None = None
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     # jsonb as Python values both ways, so SQL never sees hand-built JSON text.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -52,7 +52,7 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        init=_init_connection,
+        init=init_connection,
         # asyncpg's default reset (UNLISTEN *, RESET ALL, ...) costs a round trip per release;
         # pooled connections here hold no session state, and the listener is never pooled back.
         reset=_no_reset,

@@ -47,6 +47,7 @@ from server.bench.run import ServerProcess, free_port
 from server.embedded import resolve_service_urls
 from server.live.hub import FLUSH_EVERY_S
 from server.migrate import drop_database
+from server.services import init_connection
 from server.settings import Settings
 
 BEGIN = "<!-- bench:live:begin -->"
@@ -395,7 +396,7 @@ async def run(opts: LiveOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="geohunt-bench-live-"))
     servers = [ServerProcess(env, p, workdir / f"server-{p}.log") for p in ports]
     conn = await asyncpg.connect(db_url)
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await init_connection(conn)
     redis = Redis.from_url(admin.redis_url)
     results: dict[str, Any] = {}
     clients: ClientProcesses | None = None

@@ -47,6 +47,7 @@ from server.embedded import resolve_service_urls
 from server.migrate import drop_database
 from server.routes.clues import import_features
 from server.schemas import NearbyQuery
+from server.services import init_connection
 from server.settings import Settings
 
 BEGIN = "<!-- bench:nearby:begin -->"
@@ -259,7 +260,7 @@ async def run(opts: NearbyOptions) -> dict[str, Any]:
     bench.server = ServerProcess(env, port, workdir / "server.log")
     bench.conn = conn = await asyncpg.connect(db_url)
     redis = Redis.from_url(admin.redis_url)
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await init_connection(conn)
     results = bench.results
     try:
         results["services"] = {

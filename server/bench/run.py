@@ -40,6 +40,7 @@ from server.bench.loadgen import LoadResult
 from server.bench.wrk import Wrk, find_wrk
 from server.embedded import resolve_service_urls
 from server.migrate import drop_database
+from server.services import init_connection
 from server.settings import Settings
 
 READY_TIMEOUT_S = 300.0
@@ -333,7 +334,7 @@ async def run(opts: Options) -> dict[str, Any]:
     bench.server = ServerProcess(env, port, workdir / "server.log")
     bench.conn = conn = await asyncpg.connect(db_url)
     redis = Redis.from_url(admin.redis_url)
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await init_connection(conn)
     results = bench.results
     try:
         results["services"] = await _service_facts(conn, redis)

@@ -102,6 +102,7 @@ def to_csv(stats: dict[str, Any], table: str) -> str:
     roles={Role.ORGANISER},
     query=StatsQuery,
     ok_schema={"type": "object"},
+    alt_media=("text/csv",),
     errors=(400, 401, 403, 404),
 )
 async def stats(call: Call) -> web.Response:
