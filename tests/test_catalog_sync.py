@@ -186,11 +186,11 @@ async def test_clue_window_and_hunt_window_follow(api: Api, second: Api) -> None
 
 
 async def _connect(settings: Settings) -> asyncpg.Connection:
-    from server.services import _init_connection
+    from server.services import init_connection
 
     assert settings.database_url
     conn = await asyncpg.connect(settings.database_url)
-    await _init_connection(conn)
+    await init_connection(conn)
     return conn
 
 
@@ -272,14 +272,14 @@ async def test_follower_survives_a_lost_listener_and_stops_promptly(
 ) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue()
-    from server.services import _init_connection
+    from server.services import init_connection
 
     assert settings.database_url
     pool = await asyncpg.create_pool(
         settings.database_url,
         min_size=1,
         max_size=4,
-        init=_init_connection,
+        init=init_connection,
         server_settings={"application_name": "catalog-follow-test"},
     )
     admin = await _connect(settings)
