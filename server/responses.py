@@ -25,5 +25,20 @@ def ok(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> w
     )
 
 
+def page(text: str, csp: str) -> web.Response:
+    """An HTML page geohunt serves itself: its own Content-Security-Policy, never cached, and
+    never naming its URL (which may carry a token) to anyone as a referrer."""
+    return web.Response(
+        text=text,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": csp,
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def iso(value: datetime | None) -> str | None:
     return None if value is None else _default(value)

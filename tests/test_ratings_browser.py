@@ -7,12 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from playwright.async_api import async_playwright
-
 from hunt_engine.codes import static_code
 from server import demo, demo_data
+from tests.browser import ARTIFACTS, full_hd_tab
 from tests.conftest import Api
-from tests.test_screen_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 
 async def _play_the_demo_hunt(api: Api, organiser: str) -> dict[str, Any]:
@@ -44,61 +42,53 @@ async def test_ratings_page_draws_the_demo_hunts_charts(api: Api) -> None:
     slug = hunt["slug"]
     _, stats = await api.call("GET", f"/v1/hunts/{slug}/stats", 200, headers=api.organiser)
     base = str(api.client.make_url("")).rstrip("/")
-    requested: list[str] = []
-    errors: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.on("request", lambda request: requested.append(request.url))
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            answer = await page.goto(f"{base}/organisers/{slug}?token={organiser}")
-            assert answer is not None and answer.status == 200
-            assert await page.title() == f"Ratings: {hunt['name']}"
+    async with full_hd_tab() as tab:
+        page = tab.page
+        answer = await page.goto(f"{base}/organisers/{slug}?token={organiser}")
+        assert answer is not None and answer.status == 200
+        assert await page.title() == f"Ratings: {hunt['name']}"
 
-            # One bar per episode and series (finds, unique hunters, transfers), with the
-            # figures of the stats endpoint.
-            bars = await page.query_selector_all("#episodes svg rect.bar")
-            assert len(bars) == 3 * len(demo_data.COLLECTIBLES)
-            drawn = [
-                (
-                    await b.get_attribute("data-series"),
-                    int(await b.get_attribute("data-value") or -1),
-                )
-                for b in bars
-            ]
-            expected = [
-                (series, c[field])
-                for c in stats["collectibles"]
-                for series, field in (
-                    ("finds", "finds"),
-                    ("unique hunters", "unique_hunters"),
-                    ("transfers", "transfers"),
-                )
-            ]
-            assert drawn == expected
-            widths = [float(await b.get_attribute("width") or 0) for b in bars]
-            assert max(widths) > 100  # the largest figure spans the chart, not a sliver
-
-            splits = await page.query_selector_all("#split svg rect.split")
-            assert len(splits) == sum(
-                1 for c in stats["collectibles"] if c["on_site_finds"] + c["online_finds"]
+        # One bar per episode and series (finds, unique hunters, transfers), with the
+        # figures of the stats endpoint.
+        bars = await page.query_selector_all("#episodes svg rect.bar")
+        assert len(bars) == 3 * len(demo_data.COLLECTIBLES)
+        drawn = [
+            (
+                await b.get_attribute("data-series"),
+                int(await b.get_attribute("data-value") or -1),
             )
-            assert len(splits) >= 2
-            assert await page.query_selector("#hours svg .line[data-series='scans']")
-            cities = await page.query_selector_all("#cities tr")
-            assert len(cities) == 1 + len(stats["cities"])
-            alert = await page.wait_for_selector("#alerts .alert", timeout=5_000)
-            assert alert is not None and "leaked_code" in await alert.inner_text()
+            for b in bars
+        ]
+        expected = [
+            (series, c[field])
+            for c in stats["collectibles"]
+            for series, field in (
+                ("finds", "finds"),
+                ("unique hunters", "unique_hunters"),
+                ("transfers", "transfers"),
+            )
+        ]
+        assert drawn == expected
+        widths = [float(await b.get_attribute("width") or 0) for b in bars]
+        assert max(widths) > 100  # the largest figure spans the chart, not a sliver
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "ratings-page.png"), full_page=True)
-        finally:
-            await browser.close()
-    assert requested and all(u.startswith(base + "/") for u in requested), requested
-    assert len(requested) == 1  # the page alone: no script, font, image or style to fetch
+        splits = await page.query_selector_all("#split svg rect.split")
+        assert len(splits) == sum(
+            1 for c in stats["collectibles"] if c["on_site_finds"] + c["online_finds"]
+        )
+        assert len(splits) >= 2
+        assert await page.query_selector("#hours svg .line[data-series='scans']")
+        cities = await page.query_selector_all("#cities tr")
+        assert len(cities) == 1 + len(stats["cities"])
+        alert = await page.wait_for_selector("#alerts .alert", timeout=5_000)
+        assert alert is not None and "leaked_code" in await alert.inner_text()
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "ratings-page.png"), full_page=True)
+    assert tab.requested and all(u.startswith(base + "/") for u in tab.requested), tab.requested
+    assert len(tab.requested) == 1  # the page alone: no script, font, image or style to fetch
     assert (ARTIFACTS / "ratings-page.png").stat().st_size > 20_000
-    assert errors == []  # no Content-Security-Policy violation
+    assert tab.errors == []  # no Content-Security-Policy violation
 
 
 async def test_ratings_page_needs_an_organiser_token(api: Api) -> None:

@@ -7,27 +7,15 @@ fails (it never skips: the screen would be untested)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-from playwright.async_api import async_playwright
 
 from hunt_engine.codes import rotating_code
 from server.app_keys import SERVICES
 from server.auth import Role
+from tests.browser import ARTIFACTS, full_hd_tab
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import Api
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ROTATE_S = 5  # the shortest step a hunt may have
 
 
@@ -39,75 +27,62 @@ async def test_screen_shows_finds_live_and_rotates_its_code(api: Api) -> None:
     token = api.issuer.issue(Role.SCREEN, "venue", 600, hunt.slug)[0]
     base = str(api.client.make_url("")).rstrip("/")
     url = f"{base}/screens/{hunt.slug}?token={token}&clue={digital['id']}"
-    requested: list[str] = []
-    errors: list[str] = []
+    async with full_hd_tab() as tab:
+        page = tab.page
+        answer = await page.goto(url)
+        assert answer is not None and answer.status == 200
+        # Selectors only: the page's CSP rightly forbids evaluating strings as script.
+        await page.wait_for_selector("#status.live", timeout=20_000)
+        await page.wait_for_selector(f'#episodes li[data-key="{key}"]', timeout=20_000)
 
-    # Playwright gives each launch a fresh, temporary profile (--user-data-dir).
-    if True:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            try:
-                page = await browser.new_page(viewport={"width": 1920, "height": 1080})
-                page.on("request", lambda request: requested.append(request.url))
-                page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-                answer = await page.goto(url)
-                assert answer is not None and answer.status == 200
-                # Selectors only: the page's CSP rightly forbids evaluating strings as script.
-                await page.wait_for_selector("#status.live", timeout=20_000)
-                await page.wait_for_selector(f'#episodes li[data-key="{key}"]', timeout=20_000)
+        hunter_id, me = await api.hunter("Fan_on_site")
+        body = {"code": hunt.code(billboard), **at(TIMES_SQUARE)}
+        _, scan = await api.call("POST", "/v1/scans", 201, headers=me, json=body)
+        # What the issue asks of a screen: the find shows within 2 seconds.
+        ticker = await page.wait_for_selector(
+            f'#ticker li[data-find="{scan["find"]["id"]}"]', timeout=2_000
+        )
+        assert ticker is not None
+        assert "Fan_on_site found Jibaro's Siren in New York" in await ticker.inner_text()
+        row = await page.wait_for_selector(f'#board li[data-hunter="{hunter_id}"]', timeout=20_000)
+        assert row is not None and (await row.inner_text()).split() == [
+            "1",
+            "Fan_on_site",
+            "1",
+        ]
+        count = await page.inner_text(f'#episodes li[data-key="{key}"] .count')
+        assert count == "1 / 100"
 
-                hunter_id, me = await api.hunter("Fan_on_site")
-                body = {"code": hunt.code(billboard), **at(TIMES_SQUARE)}
-                _, scan = await api.call("POST", "/v1/scans", 201, headers=me, json=body)
-                # What the issue asks of a screen: the find shows within 2 seconds.
-                ticker = await page.wait_for_selector(
-                    f'#ticker li[data-find="{scan["find"]["id"]}"]', timeout=2_000
-                )
-                assert ticker is not None
-                assert "Fan_on_site found Jibaro's Siren in New York" in await ticker.inner_text()
-                row = await page.wait_for_selector(
-                    f'#board li[data-hunter="{hunter_id}"]', timeout=20_000
-                )
-                assert row is not None and (await row.inner_text()).split() == [
-                    "1",
-                    "Fan_on_site",
-                    "1",
-                ]
-                count = await page.inner_text(f'#episodes li[data-key="{key}"] .count')
-                assert count == "1 / 100"
+        # The server drops the page's stream (as a restart would) and a find happens
+        # meanwhile: the page reconnects by itself and resumes where it was.
+        hub = api.client.app[SERVICES].live.hub
+        await hub.close_all()
+        _, other = await api.hunter("Second_fan")
+        _, missed = await api.call("POST", "/v1/scans", 201, headers=other, json=body)
+        await page.wait_for_selector(
+            f'#ticker li[data-find="{missed["find"]["id"]}"]', timeout=20_000
+        )
+        await page.wait_for_selector("#status.live", timeout=20_000)
+        count = await page.inner_text(f'#episodes li[data-key="{key}"] .count')
+        assert count == "2 / 100"
 
-                # The server drops the page's stream (as a restart would) and a find happens
-                # meanwhile: the page reconnects by itself and resumes where it was.
-                hub = api.client.app[SERVICES].live.hub
-                await hub.close_all()
-                _, other = await api.hunter("Second_fan")
-                _, missed = await api.call("POST", "/v1/scans", 201, headers=other, json=body)
-                await page.wait_for_selector(
-                    f'#ticker li[data-find="{missed["find"]["id"]}"]', timeout=20_000
-                )
-                await page.wait_for_selector("#status.live", timeout=20_000)
-                count = await page.inner_text(f'#episodes li[data-key="{key}"] .count')
-                assert count == "2 / 100"
+        code, step = await _code(page)
+        assert code == rotating_code(api.settings.qr_keyring, digital["id"], step)
+        assert await page.inner_html("#qr") != ""
+        await page.wait_for_selector(
+            f'#code-text:not([data-step="{step}"])', timeout=(ROTATE_S + 10) * 1000
+        )
+        new_code, new_step = await _code(page)
+        assert new_step == step + 1
+        assert new_code == rotating_code(api.settings.qr_keyring, digital["id"], new_step)
+        assert new_code != code
 
-                code, step = await _code(page)
-                assert code == rotating_code(api.settings.qr_keyring, digital["id"], step)
-                assert await page.inner_html("#qr") != ""
-                await page.wait_for_selector(
-                    f'#code-text:not([data-step="{step}"])', timeout=(ROTATE_S + 10) * 1000
-                )
-                new_code, new_step = await _code(page)
-                assert new_step == step + 1
-                assert new_code == rotating_code(api.settings.qr_keyring, digital["id"], new_step)
-                assert new_code != code
-
-                ARTIFACTS.mkdir(exist_ok=True)
-                await page.screenshot(path=str(ARTIFACTS / "venue-screen.png"))
-            finally:
-                await browser.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "venue-screen.png"))
     # A venue may have no internet: the page asked nothing of any other origin.
-    assert requested and all(u.startswith(base + "/") for u in requested), requested
+    assert tab.requested and all(u.startswith(base + "/") for u in tab.requested), tab.requested
     assert (ARTIFACTS / "venue-screen.png").stat().st_size > 10_000
-    assert errors == []  # no script error, no Content-Security-Policy violation
+    assert tab.errors == []  # no script error, no Content-Security-Policy violation
 
 
 async def _code(page: Any) -> tuple[str, int]:

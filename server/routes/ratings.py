@@ -17,6 +17,7 @@ from aiohttp import web
 
 from server.auth import Role
 from server.ratings_charts import grouped_bars, hourly_line, split_bars
+from server.responses import page
 from server.routes.stats import stats_of
 from server.routing import Call, route
 from server.schemas import BrowserToken, Lax
@@ -161,13 +162,4 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
 async def ratings_page(call: Call) -> web.Response:
     stats = await stats_of(call)
     alerts = await call.services.pool.fetch(ALERTS_SQL, call.request.match_info["slug"])
-    return web.Response(
-        text=render(stats, list(alerts)),
-        content_type="text/html",
-        headers={
-            "Content-Security-Policy": CSP,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return page(render(stats, list(alerts)), CSP)

@@ -27,6 +27,7 @@ from aiohttp import web
 from hunt_engine.codes import rotating_code, seconds_left, step_at
 from hunt_engine.errors import InvalidRequest, NotFound
 from server import qr_images
+from server.responses import page
 from server.routes.live import VIEWERS, hunt_of
 from server.routing import Call, route
 from server.schemas import ScreenCodeOut, ScreenCodeQuery, ScreenQuery
@@ -67,16 +68,7 @@ def render(slug: str, name: str) -> str:
 async def screen_page(call: Call) -> web.Response:
     hunt_id, slug = await hunt_of(call)
     name = await call.services.pool.fetchval("SELECT name FROM hunts WHERE id = $1", hunt_id)
-    return web.Response(
-        text=render(slug, name),
-        content_type="text/html",
-        headers={
-            "Content-Security-Policy": CSP,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return page(render(slug, name), CSP)
 
 
 @functools.lru_cache(maxsize=256)
