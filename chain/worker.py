@@ -176,11 +176,17 @@ class MintWorker:
         done: set[int] = set()
         replaced: dict[int, Batch] = {}
         # A snapshot: _submit may append new batches meanwhile; they are kept below.
-        for batch in list(self.in_flight):
+        batches = list(self.in_flight)
+        # The receipts of every mined nonce asked at once: one round trip's wait, not one each.
+        receipts = await asyncio.gather(
+            *(self._receipt(b) for b in batches if b.nonce < mined_count)
+        )
+        found = iter(receipts)
+        for batch in batches:
             if batch.nonce >= mined_count:
                 replaced[batch.id] = await self._nudge(store, batch, resend=resend)
                 continue
-            receipt = await self._receipt(batch)
+            receipt = next(found)
             if receipt is None:
                 if self._orphaned(batch):
                     log.warning("nonce %d went to a transaction not ours: requeued", batch.nonce)
