@@ -81,6 +81,18 @@ class WalletTaken(Conflict):
     code = "wallet_taken"
 
 
+class AlreadyEngraved(Conflict):
+    """This find is already engraved; an engraving never changes."""
+
+    code = "already_engraved"
+
+
+class NotHolder(HuntError):
+    """Only the current holder of this token may engrave it."""
+
+    status, code = 403, "not_holder"
+
+
 class RotatingClue(Conflict):
     """A digital clue's code rotates and cannot be printed."""
 

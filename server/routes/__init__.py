@@ -15,6 +15,7 @@ MODULES = (
     "screens",
     "stats",
     "ratings",
+    "fans",
 )
 
 

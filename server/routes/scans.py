@@ -101,11 +101,12 @@ TokenId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 METADATA_SQL = """
 SELECT f.id, f.found_at, c.name, c.description, c.image_url, c.episode, cl.city, cl.kind,
-       h.name AS hunt_name
+       h.name AS hunt_name, e.note AS engraving, e.sketch_type
 FROM finds f
 JOIN collectibles c ON c.id = f.collectible_id
 JOIN clues cl ON cl.id = f.clue_id
 JOIN hunts h ON h.id = f.hunt_id
+LEFT JOIN engravings e ON e.find_id = f.id
 WHERE f.id = $1
 """
 
@@ -136,11 +137,16 @@ async def token_metadata(call: Call) -> web.Response:
     ]
     if row["city"]:
         attributes.insert(1, {"trait_type": "City", "value": row["city"]})
-    return ok(
-        {
-            "name": f"{row['name']} #{row['id']}",
-            "description": row["description"] or f"Found in {row['hunt_name']}.",
-            "image": row["image_url"],
-            "attributes": attributes,
-        }
-    )
+    if row["engraving"] is not None:
+        attributes.append({"trait_type": "Engraving", "value": row["engraving"]})
+    metadata: dict[str, Any] = {
+        "name": f"{row['name']} #{row['id']}",
+        "description": row["description"] or f"Found in {row['hunt_name']}.",
+        "image": row["image_url"],
+        "attributes": attributes,
+    }
+    if row["sketch_type"] is not None:
+        # The holder's sketch, beside the scene's image (never in place of it).
+        base = call.services.settings.public_base_url
+        metadata["sketch_image"] = f"{base}/v1/tokens/{row['id']}/sketch"
+    return ok(metadata)

@@ -1,0 +1,79 @@
+"""Taste twins from PostgreSQL: the ranking is `hunt_engine.taste`'s, the data comes from
+the `taste_sets` / `taste_groups` rollup (migration 0006), kept by triggers on finds and on
+hunters' privacy.
+
+Three reads in one read-only snapshot, none of them proportional to the number of hunters:
+the caller's set; the groups (distinct found sets of discoverable hunters, with their size)
+overlapping it, through a GIN index (with n collectibles there are at most 2^n - 1 groups);
+and, for only the groups that can reach the top 20, their first hunters by id through the
+partial index on (collectibles, hunter_id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from hunt_engine.errors import Forbidden, Unauthorized
+from hunt_engine.taste import TOP, rank_twins, tiers_to_fetch
+
+CALLER_SQL = """
+SELECT h.discoverable, s.collectibles
+FROM hunters h LEFT JOIN taste_sets s ON s.hunter_id = h.id
+WHERE h.id = $1
+"""
+GROUPS_SQL = """
+SELECT collectibles, members FROM taste_groups WHERE members > 0 AND collectibles && $1::bigint[]
+"""
+# Sets travel as text ('{1,2}'): asyncpg arrays of arrays must be rectangular.
+CANDIDATES_SQL = """
+SELECT t.hunter_id, t.collectibles, h.handle
+FROM unnest($1::text[]) AS g(found)
+CROSS JOIN LATERAL (
+    SELECT s.hunter_id, s.collectibles FROM taste_sets s
+    WHERE s.discoverable AND s.collectibles = g.found::bigint[] AND s.hunter_id <> $2
+    ORDER BY s.hunter_id LIMIT $3
+) t
+JOIN hunters h ON h.id = t.hunter_id
+"""
+KEYS_SQL = "SELECT id, key FROM collectibles WHERE id = ANY($1::bigint[])"
+
+NOT_DISCOVERABLE = (
+    "taste twins are for discoverable hunters: opt in with PUT /v1/me/privacy"
+    ' {"discoverable": true} to see others and be seen by them'
+)
+
+
+def _set_text(found: tuple[int, ...]) -> str:
+    return "{" + ",".join(str(c) for c in found) + "}"
+
+
+async def twins_of(pool: asyncpg.Pool, hunter_id: int, limit: int = TOP) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        caller = await conn.fetchrow(CALLER_SQL, hunter_id)
+        if caller is None:
+            raise Unauthorized("this hunter no longer exists")
+        if not caller["discoverable"]:
+            raise Forbidden(NOT_DISCOVERABLE)
+        mine: list[int] = list(caller["collectibles"] or [])
+        if not mine:
+            return []
+        groups = await conn.fetch(GROUPS_SQL, mine)
+        chosen = tiers_to_fetch(mine, ((g["collectibles"], g["members"]) for g in groups), limit)
+        if not chosen:
+            return []
+        rows = await conn.fetch(CANDIDATES_SQL, [_set_text(s) for s in chosen], hunter_id, limit)
+        ranked = rank_twins(mine, ((r["hunter_id"], r["collectibles"]) for r in rows), limit)
+        handles = {r["hunter_id"]: r["handle"] for r in rows}
+        ids = sorted({c for twin in ranked for c in twin.shared})
+        keys = {r["id"]: r["key"] for r in await conn.fetch(KEYS_SQL, ids)}
+    return [
+        {
+            "hunter_id": twin.hunter_id,
+            "handle": handles[twin.hunter_id],
+            "similarity": round(float(twin.similarity), 6),
+            "shared": sorted(keys[c] for c in twin.shared),
+        }
+        for twin in ranked
+    ]
