@@ -5,6 +5,7 @@ hostile SVGs and broken PNGs refused with nothing stored."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from typing import Any
@@ -200,6 +201,20 @@ async def test_a_second_engraving_is_refused_and_the_first_stays(api: Api) -> No
     assert {"trait_type": "Engraving", "value": "first"} in metadata["attributes"]
     assert "sketch_image" not in metadata
     await api.call("GET", f"/v1/tokens/{find['id']}/sketch", 404)
+
+
+async def test_racing_engravings_store_exactly_one(api: Api, db: asyncpg.Connection) -> None:
+    _, me = await api.hunter()
+    find = await found(api, me)
+    answers = await asyncio.gather(
+        *(
+            api.call("PUT", engraving_path(find["id"]), headers=me, json={"note": f"n{i}"})
+            for i in range(8)
+        )
+    )
+    assert sorted(status for status, _ in answers) == [201] + [409] * 7, answers
+    winner = next(body["note"] for status, body in answers if status == 201)
+    assert await db.fetchval("SELECT note FROM engravings WHERE find_id = $1", find["id"]) == winner
 
 
 async def test_someone_else_than_the_finder_of_an_unminted_find_is_refused(
