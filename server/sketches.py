@@ -52,6 +52,7 @@ ATTRIBUTES = frozenset(
     """.split()
 )
 SAME_DOCUMENT = re.compile(r"^#[A-Za-z_][\w.-]{0,100}$")
+PROCESSING_INSTRUCTION = re.compile(r"<\?(?!xml\s)")
 LOCAL_URL = re.compile(r"^url\(\s*#[A-Za-z_][\w.-]{0,100}\s*\)$")
 
 
@@ -128,6 +129,9 @@ def clean_svg(raw: bytes) -> Sketch:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidRequest("sketch is neither a PNG nor a UTF-8 SVG") from None
+    if PROCESSING_INSTRUCTION.search(text):
+        # e.g. <?xml-stylesheet href="https://..."?>: a reference outside the document.
+        raise InvalidRequest("sketch SVG refused: processing instructions are not allowed")
     try:
         root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as refused:

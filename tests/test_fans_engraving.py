@@ -103,6 +103,10 @@ HOSTILE_SVGS = {
         ' "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
         '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>'
     ),
+    "stylesheet instruction": (
+        '<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/x.css"?>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>'
+    ),
     "not xml": "<svg><rect></svg",
     "html": "<html><body>hi</body></html>",
 }
