@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python -m server.bench.live
 	$(BIN)/python -m server.bench.nearby
 	$(BIN)/python -m server.bench.stats
+	$(BIN)/python -m server.bench.twins
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without
 # GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.

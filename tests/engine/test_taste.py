@@ -1,0 +1,98 @@
+"""Taste twins' pure rules: Jaccard similarity, the ranking and its tie rules, and the
+group-first shortcut that reads only the hunters who can make the top."""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hunt_engine.taste import TOP, jaccard, rank_twins, tiers_to_fetch
+
+COLLECTIBLES = range(1, 10)  # nine, as in the benchmark
+found_sets = st.frozensets(st.sampled_from(COLLECTIBLES))
+populations = st.lists(found_sets, min_size=0, max_size=80)
+
+
+@given(found_sets, found_sets)
+def test_similarity_is_in_0_1_and_symmetric(a: frozenset[int], b: frozenset[int]) -> None:
+    s = jaccard(a, b)
+    assert 0 <= s <= 1
+    assert s == jaccard(b, a)
+    assert isinstance(s, Fraction)
+
+
+@given(found_sets, found_sets)
+def test_similarity_is_1_only_for_equal_non_empty_sets(
+    a: frozenset[int], b: frozenset[int]
+) -> None:
+    assert (jaccard(a, b) == 1) == (a == b and bool(a))
+    assert (jaccard(a, b) == 0) == (not a & b)
+
+
+def test_hand_computed_values() -> None:
+    assert jaccard({1, 2, 3}, {1, 2, 3, 4}) == Fraction(3, 4)
+    assert jaccard({1, 2, 3}, {1, 2}) == Fraction(2, 3)
+    assert jaccard({1, 2, 3}, {1, 2, 4}) == Fraction(1, 2)
+    assert jaccard({1}, {2}) == 0
+    assert jaccard(set(), set()) == 0
+
+
+def test_ties_by_number_in_common_then_hunter_id() -> None:
+    mine = {1, 2, 3}
+    candidates = [
+        (40, {1, 2, 4}),  # 2/4, 2 in common
+        (30, {1, 2, 3, 4, 5, 6}),  # 3/6, 3 in common: same similarity, more in common
+        (20, {1, 2}),  # 2/3
+        (10, {2, 3}),  # 2/3, lower id first
+        (50, {7}),  # nothing in common: never a twin
+        (5, {1, 2, 3}),  # 1
+    ]
+    ranked = rank_twins(mine, candidates)
+    assert [t.hunter_id for t in ranked] == [5, 10, 20, 30, 40]
+    assert ranked[3].shared == (1, 2, 3) and ranked[4].shared == (1, 2)
+
+
+@given(found_sets, populations)
+def test_ranking_respects_the_tie_rules(mine: frozenset[int], sets: list[frozenset[int]]) -> None:
+    ranked = rank_twins(mine, list(enumerate(sets, start=1)))
+    assert len(ranked) <= TOP
+    keys = [(-t.similarity, -len(t.shared), t.hunter_id) for t in ranked]
+    assert keys == sorted(keys)
+    for twin in ranked:
+        found = sets[twin.hunter_id - 1]
+        assert twin.similarity == jaccard(mine, found) > 0
+        assert twin.shared == tuple(sorted(mine & found))
+    # Nobody left out ranks above the last one kept.
+    if ranked:
+        kept = {t.hunter_id for t in ranked}
+        last = keys[-1]
+        for hunter_id, found in enumerate(sets, start=1):
+            if hunter_id not in kept and mine & found:
+                key = (-jaccard(mine, found), -len(mine & found), hunter_id)
+                assert key > last
+
+
+@settings(max_examples=300)
+@given(found_sets, populations, st.integers(1, 25), st.booleans())
+def test_reading_only_the_leading_groups_gives_the_same_top(
+    mine: frozenset[int], sets: list[frozenset[int]], limit: int, caller_counted: bool
+) -> None:
+    """What the server does (rank the distinct sets, read the first `limit` hunters by id of
+    each chosen set) gives exactly the ranking over everybody."""
+    caller = 0
+    population = list(enumerate(sets, start=1))
+    everybody = rank_twins(mine, population, limit)
+    counts = Counter(frozenset(s) for s in sets)
+    if caller_counted:
+        counts[mine] += 1
+    chosen = tiers_to_fetch(mine, ((tuple(s), n) for s, n in counts.items()), limit, caller_counted)
+    candidates = []
+    for found in chosen:
+        members = sorted(h for h, s in population if s == frozenset(found) and h != caller)
+        candidates += [(h, frozenset(found)) for h in members[:limit]]
+    assert rank_twins(mine, candidates, limit) == everybody
+    # And it reads few: with 9 collectibles at most 511 sets, whatever the population.
+    assert len(chosen) <= 2 ** len(COLLECTIBLES) - 1
