@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import sys
 import time
@@ -195,13 +194,7 @@ async def measure(port: int, path: str, token: str, requests: int, clients: int)
         "rate": round(len(latencies) / elapsed, 1),
         "statuses": statuses,
         **percentiles(latencies),
-        "p95": _p95(latencies),
     }
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)], 3)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
