@@ -63,7 +63,9 @@ async def stats_of(call: Call) -> dict[str, Any]:
     slug = call.request.match_info["slug"]
     call.who.check_hunt(slug)
     async with call.services.pool.acquire() as conn:
-        return await hunt_stats(conn, await hunt_row(conn, slug))
+        # One snapshot for every figure, so that totals and their parts agree.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            return await hunt_stats(conn, await hunt_row(conn, slug))
 
 
 def _cell(value: Any) -> Any:
