@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 import uuid
@@ -26,21 +25,16 @@ import asyncpg
 
 from server.auth import Role, TokenIssuer
 from server.bench.loadgen import percentiles
-from server.bench.report import machine, replace_section, stamp
-from server.bench.run import ServerProcess, free_port
+from server.bench.report import machine, stamp
+from server.bench.scratch import report, scratch_server
 from server.bench.seed import ORGANISER, cluster_point, feature
-from server.embedded import resolve_service_urls
-from server.migrate import create_database, drop_database, migrate
 from server.routes.clues import import_features
 from server.services import init_connection
-from server.settings import Settings
 
 BEGIN, END = "<!-- bench:stats:begin -->", "<!-- bench:stats:end -->"
 TARGET_P95_MS = 200.0
 EPISODES = 9
 CITIES = ("New York", "London", "Tokyo", "Berlin", "Paris", "Seoul", "Sydney", "Toronto")
-SECRET = "s" * 40
-LOG = Path(".geohunt/bench-stats-server.log")
 QUICK = {"attempts": 20_000, "finds": 2_000, "requests": 40}
 
 # Rejections spread like a real hunt's: mostly from afar, some too early or too vague.
@@ -198,40 +192,16 @@ async def measure(port: int, path: str, token: str, requests: int, clients: int)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    base = resolve_service_urls(Settings.from_env({**os.environ, "GEOHUNT_SECRET": SECRET}))
-    assert base.database_url and base.redis_url
-    name = f"geohunt_benchstats_{uuid.uuid4().hex[:10]}"
-    url = await create_database(base.database_url, name)
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    try:
-        await migrate(url)
-        slug, results["seed"] = await seed(url, args)
-        port = free_port()
-        env = {
-            **os.environ,
-            "GEOHUNT_SECRET": SECRET,
-            "DATABASE_URL": url,
-            "REDIS_URL": base.redis_url,
-            "GEOHUNT_REDIS_PREFIX": f"bench-stats-{uuid.uuid4().hex[:6]}:",
-        }
-        LOG.parent.mkdir(exist_ok=True)
-        server = ServerProcess(env, port, LOG)
-        await server.start()
-        try:
-            token = TokenIssuer(Settings.from_env(env).jwt_key).issue(
-                Role.ORGANISER, "bench", 3600
-            )[0]
-            path = f"/v1/hunts/{slug}/stats"
-            results["json_1"] = await measure(port, path, token, args.requests, 1)
-            results["json_4"] = await measure(port, path, token, args.requests, 4)
-            results["csv_1"] = await measure(port, path + "?format=csv", token, args.requests, 1)
-            results["page_1"] = await measure(
-                port, f"/organisers/{slug}", token, args.requests // 2, 1
-            )
-        finally:
-            await server.stop()
-    finally:
-        await drop_database(base.database_url, name)
+    async with scratch_server("stats", lambda url: seed(url, args)) as (server, seeded):
+        slug, results["seed"] = seeded
+        token = TokenIssuer(server.settings.jwt_key).issue(Role.ORGANISER, "bench", 3600)[0]
+        path = f"/v1/hunts/{slug}/stats"
+        port, requests = server.port, args.requests
+        results["json_1"] = await measure(port, path, token, requests, 1)
+        results["json_4"] = await measure(port, path, token, requests, 4)
+        results["csv_1"] = await measure(port, path + "?format=csv", token, requests, 1)
+        results["page_1"] = await measure(port, f"/organisers/{slug}", token, requests // 2, 1)
     return results
 
 
@@ -295,11 +265,7 @@ def section(results: dict[str, Any], command: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    results = asyncio.run(run(args))
-    command = "python -m server.bench.stats" + (" --quick" if args.quick else "")
-    replace_section(args.out, BEGIN, END, section(results, command))
-    print(section(results, command))
-    return 0
+    return report(args, asyncio.run(run(args)), "server.bench.stats", (BEGIN, END), section)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 import uuid
@@ -27,17 +26,12 @@ import asyncpg
 
 from server.auth import Role, TokenIssuer
 from server.bench.loadgen import percentiles
-from server.bench.report import machine, replace_section, stamp
-from server.bench.run import ServerProcess, free_port
-from server.embedded import resolve_service_urls
-from server.migrate import create_database, drop_database, migrate
-from server.settings import Settings
+from server.bench.report import machine, stamp
+from server.bench.scratch import report, scratch_server
 
 BEGIN, END = "<!-- bench:twins:begin -->", "<!-- bench:twins:end -->"
 TARGET_P95_MS = 50.0
 COLLECTIBLES = 9
-SECRET = "s" * 40
-LOG = Path(".geohunt/bench-twins-server.log")
 QUICK = {"hunters": 3_000, "requests": 200, "callers": 6}
 
 # Collectible k (1..9) is found by hunter h when a hash of (h, k) falls under its share: from
@@ -170,36 +164,13 @@ async def measure(port: int, tokens: list[str], requests: int, clients: int) -> 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    base = resolve_service_urls(Settings.from_env({**os.environ, "GEOHUNT_SECRET": SECRET}))
-    assert base.database_url and base.redis_url
-    name = f"geohunt_benchtwins_{uuid.uuid4().hex[:10]}"
-    url = await create_database(base.database_url, name)
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    try:
-        await migrate(url)
-        results["seed"] = await seed(url, args)
-        port = free_port()
-        env = {
-            **os.environ,
-            "GEOHUNT_SECRET": SECRET,
-            "DATABASE_URL": url,
-            "REDIS_URL": base.redis_url,
-            "GEOHUNT_REDIS_PREFIX": f"bench-twins-{uuid.uuid4().hex[:6]}:",
-        }
-        LOG.parent.mkdir(exist_ok=True)
-        server = ServerProcess(env, port, LOG)
-        await server.start()
-        try:
-            issuer = TokenIssuer(Settings.from_env(env).jwt_key)
-            tokens = [
-                issuer.issue(Role.HUNTER, str(h), 3600)[0] for h in results["seed"]["callers"]
-            ]
-            results["one"] = await measure(port, tokens, args.requests, 1)
-            results["four"] = await measure(port, tokens, args.requests, 4)
-        finally:
-            await server.stop()
-    finally:
-        await drop_database(base.database_url, name)
+    async with scratch_server("twins", lambda url: seed(url, args)) as (server, seeded):
+        results["seed"] = seeded
+        issuer = TokenIssuer(server.settings.jwt_key)
+        tokens = [issuer.issue(Role.HUNTER, str(h), 3600)[0] for h in seeded["callers"]]
+        results["one"] = await measure(server.port, tokens, args.requests, 1)
+        results["four"] = await measure(server.port, tokens, args.requests, 4)
     return results
 
 
@@ -259,11 +230,7 @@ def section(results: dict[str, Any], command: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    results = asyncio.run(run(args))
-    command = "python -m server.bench.twins" + (" --quick" if args.quick else "")
-    replace_section(args.out, BEGIN, END, section(results, command))
-    print(section(results, command))
-    return 0
+    return report(args, asyncio.run(run(args)), "server.bench.twins", (BEGIN, END), section)
 
 
 if __name__ == "__main__":
