@@ -96,22 +96,10 @@ END $$;
 CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON scan_attempts
     REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION scan_rollup();
 
--- Jobs made `minted`: counted per collectible, and announced to live screens. One statement
--- settles a whole batch, so this runs once per batch rather than once per find (0004's row
--- trigger, replaced here, cost the worker about a quarter of its time). Settling writes the
--- status, transaction and contract in one statement, so nothing needs deferring to commit.
-CREATE FUNCTION mint_jobs_minted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A live `mint` event for each of these finds whose job is minted: the one definition of its
+-- payload, for the batch trigger below and for 0004's trigger on jobs inserted as minted.
+CREATE FUNCTION live_mint_events(p_find_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO collectible_counts AS cc (collectible_id, minted)
-    SELECT f.collectible_id, count(*)
-    FROM new_jobs n JOIN old_jobs o ON o.find_id = n.find_id JOIN finds f ON f.id = n.find_id
-    WHERE n.status = 'minted' AND o.status <> 'minted'
-    GROUP BY 1 ORDER BY 1
-    ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-
     INSERT INTO live_events (hunt_id, kind, payload)
     SELECT f.hunt_id, 'mint', jsonb_build_object(
         'type', 'mint',
@@ -121,20 +109,48 @@ BEGIN
         'hunter', jsonb_build_object(
             'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
         'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
-        'tx_hash', COALESCE(n.tx_hash, b.mined_hash),
-        'contract', COALESCE(n.contract, b.contract),
-        'chain_id', COALESCE(n.chain_id, b.chain_id),
-        'minted_at', live_time(COALESCE(n.minted_at, n.updated_at)))
-    FROM new_jobs n
-    JOIN old_jobs o ON o.find_id = n.find_id
-    JOIN finds f ON f.id = n.find_id
+        'tx_hash', COALESCE(j.tx_hash, b.mined_hash),
+        'contract', COALESCE(j.contract, b.contract),
+        'chain_id', COALESCE(j.chain_id, b.chain_id),
+        'minted_at', live_time(COALESCE(j.minted_at, j.updated_at)))
+    FROM mint_jobs j
+    JOIN finds f ON f.id = j.find_id
     JOIN hunts hu ON hu.id = f.hunt_id
     JOIN hunters h ON h.id = f.hunter_id
     JOIN collectibles c ON c.id = f.collectible_id
-    LEFT JOIN mint_batches b ON b.id = n.batch_id
-    WHERE n.status = 'minted' AND o.status <> 'minted'
-    ORDER BY n.find_id;
-    PERFORM live_wake();
+    LEFT JOIN mint_batches b ON b.id = j.batch_id
+    WHERE j.find_id = ANY(p_find_ids) AND j.status = 'minted'
+    ORDER BY j.find_id;
+    IF FOUND THEN
+        PERFORM live_wake();
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION live_mint_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM live_mint_events(ARRAY[NEW.find_id]);
+    RETURN NULL;
+END $$;
+
+-- Jobs made `minted`: counted per collectible, and announced to live screens. One statement
+-- settles a whole batch, so this runs once per batch rather than once per find (0004's row
+-- trigger, replaced here, cost the worker about a quarter of its time). Settling writes the
+-- status, transaction and contract in one statement, so nothing needs deferring to commit.
+CREATE FUNCTION mint_jobs_minted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_minted bigint[];
+BEGIN
+    SELECT array_agg(n.find_id ORDER BY n.find_id) INTO v_minted
+    FROM new_jobs n JOIN old_jobs o ON o.find_id = n.find_id
+    WHERE n.status = 'minted' AND o.status <> 'minted';
+    IF v_minted IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO collectible_counts AS cc (collectible_id, minted)
+    SELECT f.collectible_id, count(*) FROM finds f WHERE f.id = ANY(v_minted)
+    GROUP BY 1 ORDER BY 1
+    ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted;
+    PERFORM live_mint_events(v_minted);
     RETURN NULL;
 END $$;
 
