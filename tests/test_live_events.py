@@ -69,6 +69,47 @@ async def test_a_find_writes_its_event_with_the_committed_score(
     assert payload["find"]["found_at"].endswith("Z")
 
 
+async def test_a_mint_writes_one_event_per_job_whether_settled_or_inserted_minted(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api)
+    finds = []
+    for _ in range(3):
+        clue = await hunt.clue()
+        _, me = await api.hunter()
+        body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+        _, answer = await api.call("POST", "/v1/scans", 201, headers=me, json=body)
+        finds.append(answer["find"]["id"])
+    wallet = "0x" + "ab" * 20
+    settled, inserted = finds[:2], finds[2]
+    # Settled as the worker does (one statement for the batch), and then once more: a job
+    # already minted announces nothing new.
+    await db.execute(
+        "INSERT INTO mint_jobs (find_id, wallet) SELECT unnest($1::bigint[]), $2", settled, wallet
+    )
+    for _ in range(2):
+        await db.execute(
+            "UPDATE mint_jobs SET status = 'minted', tx_hash = '0x01', contract = '0xc0',"
+            " chain_id = 31337, minted_at = now() WHERE find_id = ANY($1::bigint[])",
+            settled,
+        )
+    await db.execute(
+        "INSERT INTO mint_jobs (find_id, wallet, status, tx_hash, contract, chain_id, minted_at)"
+        " VALUES ($1, $2, 'minted', '0x02', '0xc0', 31337, now())",
+        inserted,
+        wallet,
+    )
+    rows = await db.fetch(
+        "SELECT payload FROM live_events WHERE kind = 'mint'"
+        " AND (payload->>'find_id')::bigint = ANY($1::bigint[])",
+        finds,
+    )
+    payloads = sorted((json.loads(r["payload"]) for r in rows), key=lambda p: p["find_id"])
+    assert [p["find_id"] for p in payloads] == finds
+    assert [p["tx_hash"] for p in payloads] == ["0x01", "0x01", "0x02"]
+    assert all(p["hunt"] == hunt.slug and p["chain_id"] == 31337 for p in payloads)
+
+
 async def test_a_rolled_back_change_writes_no_event(api: Api, db: asyncpg.Connection) -> None:
     hunt = await make_hunt(api)
     hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
