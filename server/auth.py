@@ -76,7 +76,10 @@ class TokenIssuer:
             raise Unauthorized("invalid token") from None
         if not _valid_subject(sub) or (hunt is not None and not _valid_subject(hunt)):
             raise Unauthorized("invalid token")
-        if role is Role.HUNTER and not _hunter_id(sub):
+        if role is Role.HUNTER and (not _hunter_id(sub) or hunt is not None):
+            # Hunters act across hunts (their finds, engravings, privacy): a hunter token
+            # limited to one hunt could not be honoured on `/v1/me*` or `/v1/scans`, so
+            # none is issued and any that carries a hunt is refused.
             raise Unauthorized("invalid token")
         return Principal(role=role, sub=sub, hunt=hunt)
 
@@ -102,19 +105,38 @@ def _hunter_id(sub: str) -> bool:
     return sub.isascii() and sub.isdigit() and len(sub) <= 19 and 0 < int(sub) < 2**63
 
 
-def bearer_token(request: web.Request) -> str | None:
+QUERY_TOKEN_METHODS = frozenset({"GET", "HEAD"})
+
+
+def bearer_token(request: web.Request, *, query_allowed: bool = False) -> str | None:
+    """The request's token: from the Authorization header, or from `?token=` on the routes
+    that allow it (reads only). A token in a URL ends up in logs and histories, so every
+    other route refuses one there rather than ignore it and answer as if it were absent."""
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         return token.strip()
+    if "token" not in request.query:
+        return None
+    if not query_allowed or request.method not in QUERY_TOKEN_METHODS:
+        raise Unauthorized(
+            "send the token as 'Authorization: Bearer <token>'; ?token= is taken only by the"
+            " live streams and the pages"
+        )
     # Browsers' WebSocket and EventSource clients cannot set headers.
     return request.query.get("token") or None
 
 
-def authenticate(request: web.Request, issuer: TokenIssuer, roles: frozenset[Role]) -> Principal:
-    token = bearer_token(request)
+def authenticate(
+    request: web.Request,
+    issuer: TokenIssuer,
+    roles: frozenset[Role],
+    *,
+    query_allowed: bool = False,
+) -> Principal:
+    token = bearer_token(request, query_allowed=query_allowed)
     if token is None:
         raise Unauthorized("missing bearer token")
     principal = issuer.verify(token)

@@ -70,6 +70,8 @@ def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
     """Print a token signed with this environment's secret."""
     from server.auth import MAX_TTL_S, Role, TokenIssuer
 
+    if role == Role.HUNTER and hunt is not None:
+        raise click.ClickException("hunter tokens cannot be limited to a hunt")
     try:
         settings = Settings.from_env()
     except SettingsError as err:

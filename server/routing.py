@@ -60,6 +60,8 @@ class Route:
     alt_media: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     optional_auth: bool = False
+    # The token may come as `?token=` (WebSocket, EventSource and pages cannot set headers).
+    query_token: bool = False
     raw_body: dict[str, Any] | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     tag: str = "geohunt"
@@ -114,7 +116,9 @@ def _endpoint(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespon
         services = request.app[SERVICES]
         principal = None
         if spec.roles:
-            principal = authenticate(request, services.tokens, spec.roles)
+            principal = authenticate(
+                request, services.tokens, spec.roles, query_allowed=spec.query_token
+            )
         elif spec.optional_auth and bearer_token(request) is not None:
             principal = authenticate(request, services.tokens, frozenset(Role))
         for name, check in checks.items():

@@ -458,7 +458,6 @@ class ScreenQuery(Lax):
 class ScreenCodeQuery(Lax):
     # Required, but checked by the handler: a token of another hunt is a 403 first.
     clue: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
-    token: BrowserToken | None = None
 
 
 class ScreenCodeOut(BaseModel):

@@ -228,26 +228,21 @@ async def test_only_organisers_mint_tokens(api: Api) -> None:
     assert answer["code"] == "unauthorized"
 
 
-async def test_hunter_tokens_need_a_hunter_id(api: Api) -> None:
+async def test_no_role_may_issue_hunter_tokens(api: Api) -> None:
+    """A hunter token acts as that fan in every hunt: the HTTP route never issues one, whoever
+    asks, scoped or not (it once let a one-hunt organiser impersonate any fan)."""
     hunter_id, _ = await api.hunter()
-    _, body = await api.call(
-        "POST",
-        "/v1/auth/tokens",
-        201,
-        headers=api.organiser,
-        json={"role": "hunter", "sub": str(hunter_id)},
-    )
-    _, me = await api.call("GET", "/v1/me", 200, headers=bearer(body["token"]))
-    assert me["hunter_id"] == hunter_id
-    # A hunter token whose subject is not a hunter id could never be used: refused up front.
-    _, body = await api.call(
-        "POST",
-        "/v1/auth/tokens",
-        400,
-        headers=api.organiser,
-        json={"role": "hunter", "sub": "alice"},
-    )
-    assert body["code"] == "invalid_request"
+    hunt = await make_hunt(api)
+    scoped = api.auth(Role.ORGANISER, "venue-boss", hunt=hunt.slug)
+    for headers, body in (
+        (api.organiser, {"role": "hunter", "sub": str(hunter_id)}),
+        (scoped, {"role": "hunter", "sub": str(hunter_id), "hunt": hunt.slug}),
+        (scoped, {"role": "hunter", "sub": str(hunter_id)}),
+        (api.organiser, {"role": "hunter", "sub": "alice"}),
+    ):
+        _, answer = await api.call("POST", "/v1/auth/tokens", 403, headers=headers, json=body)
+        assert answer["code"] == "forbidden", body
+        assert "sign-in" in answer["detail"]
 
 
 async def test_hunt_scoped_tokens_reach_only_their_hunt(api: Api) -> None:

@@ -11,7 +11,6 @@ from hunt_engine.errors import (
     Conflict,
     Forbidden,
     HandleTaken,
-    InvalidRequest,
     Unauthorized,
     WalletTaken,
 )
@@ -29,10 +28,16 @@ def _hunter_token(call: Call, hunter_id: int) -> str:
     return token
 
 
+RECORD_ISSUE_SQL = """
+INSERT INTO token_issues (issuer_role, issuer_sub, issuer_hunt, role, sub, hunt, ttl_s, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+"""
+
+
 @route(
     "POST",
     "/v1/auth/tokens",
-    "Mint a token for any role",
+    "Issue a token for an organiser, a field crew or a screen (hunters sign in themselves)",
     roles={Role.ORGANISER},
     body=TokenIn,
     ok_status=201,
@@ -42,14 +47,29 @@ def _hunter_token(call: Call, hunter_id: int) -> str:
 async def create_token(call: Call) -> web.Response:
     body: TokenIn = call.body
     role = Role(body.role)
-    if role is Role.HUNTER and not (body.sub.isdigit() and 0 < int(body.sub) < 2**63):
-        # Hunter tokens name a hunter id; any other subject would be refused on every use.
-        raise InvalidRequest("a hunter token's sub must be a hunter id")
+    if role is Role.HUNTER:
+        # A hunter's token acts as that fan everywhere (finds, engravings, privacy): it comes
+        # only from the hunter's own sign-in (handle, SIWE, passkey), never from another role.
+        raise Forbidden(
+            "hunter tokens come only from the sign-in routes (handle, Ethereum, passkeys)"
+        )
     if call.who.hunt is not None and body.hunt != call.who.hunt:
         # A token limited to one hunt must not mint its way out of that limit.
         raise Forbidden(f"this token may only mint tokens limited to hunt {call.who.hunt!r}")
     token, expires = call.services.tokens.issue(role, body.sub, body.ttl_s, body.hunt)
-    return ok({"token": token, "expires_at": datetime.fromtimestamp(expires, UTC)}, status=201)
+    expires_at = datetime.fromtimestamp(expires, UTC)
+    await call.services.pool.execute(
+        RECORD_ISSUE_SQL,
+        call.who.role.value,
+        call.who.sub,
+        call.who.hunt,
+        role.value,
+        body.sub,
+        body.hunt,
+        body.ttl_s,
+        expires_at,
+    )
+    return ok({"token": token, "expires_at": expires_at}, status=201)
 
 
 @route(

@@ -114,6 +114,7 @@ async def _send_catch_up(client: Client, first: CatchUp) -> bool:
     "/v1/hunts/{slug}/live",
     "Live messages over a WebSocket: a snapshot, then find, leaderboard, mint and alert",
     roles=VIEWERS,
+    query_token=True,
     query=LiveQuery,
     ok_status=101,
     errors=(400, 404, 503),
@@ -155,6 +156,7 @@ def _resume_from(call: Call) -> tuple[int, int] | None:
     "Live messages as Server-Sent Events; Last-Event-ID (or ?last_event_id=) resumes without"
     " loss. A client that does not accept text/event-stream gets the catch-up only.",
     roles=VIEWERS,
+    query_token=True,
     query=EventsQuery,
     ok_media="text/event-stream",
     ok_schema=SSE_EVENT_SCHEMA,

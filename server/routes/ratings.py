@@ -156,6 +156,7 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
     "The organisers' ratings page (?token= an organiser token)",
     roles={Role.ORGANISER},
     query=RatingsQuery,
+    query_token=True,
     ok_media="text/html",
     errors=(400, 401, 403, 404),
 )
