@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,12 +40,17 @@ REJECT_SQL = (
     "SELECT record_rejection($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 )
 HUNTER_SQL = "SELECT finds_version, last_lat, last_lon, last_found_at FROM hunters WHERE id = $1"
+HUNTER_FOR_UPDATE_SQL = (
+    "SELECT finds_version, last_lat, last_lon, last_found_at FROM hunters WHERE id = $1 FOR UPDATE"
+)
 
 # A photo of a static code circulating online: this many hunters, this far, this recently.
 LEAK_HUNTERS = 5
 LEAK_DISTANCE_M = 1000.0
 LEAK_WINDOW = timedelta(minutes=10)
-_MAX_CLAIMS = 4
+# How long a retried Idempotency-Key waits for its first request before a 409.
+IN_FLIGHT_WAIT_S = 10.0
+IN_FLIGHT_POLL_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,14 @@ class ScanService:
         rules = target.hunt.rules if target.hunt is not None else HuntRules()
         digest = body_hash(raw_body)
         gate = await self._gate.enter(hunter_id, rules.scans_per_minute, idempotency_key, digest)
+        # A retry (a double tap, a phone's queue sent again) of a scan still running waits for
+        # it: then it replays its answer, or, if the first was refused, is decided afresh.
+        waited_until = time.monotonic() + IN_FLIGHT_WAIT_S
+        while gate.outcome == "in_flight" and time.monotonic() < waited_until:
+            await asyncio.sleep(IN_FLIGHT_POLL_S)
+            gate = await self._gate.enter(
+                hunter_id, rules.scans_per_minute, idempotency_key, digest
+            )
         if gate.outcome == "replay":
             assert gate.replay is not None
             return ScanAnswer(200, gate.replay)
@@ -137,55 +152,104 @@ class ScanService:
     ) -> dict[str, Any]:
         assert target.code and target.clue and target.hunt
         facts = ScanFacts(scan.lat, scan.lon, scan.accuracy_m, scan.scanned_at)
-        state = self._hunters.get(hunter_id)
-        confirmed = state is None
-        state = state or UNKNOWN
         async with self._pool.acquire() as conn:
-            for _ in range(_MAX_CLAIMS):
-                try:
-                    admitted = admit(
-                        target.code, target.hunt, target.clue, facts, state.prior, now, hunter_id
-                    )
-                except ImpossibleTravel:
-                    if confirmed:
-                        await self._reject(
-                            conn, hunter_id, scan, target, "impossible_travel", None, address
-                        )
-                        raise
-                    # A cached prior find may predate one taken through another process.
-                    state = await self._load_state(conn, hunter_id)
-                    confirmed = True
-                    continue
-                except ScanRejected as err:
-                    distance = err.extra.get("distance_m")
-                    await self._reject(conn, hunter_id, scan, target, err.code, distance, address)
-                    raise
-                row = await self._claim(
-                    conn, hunter_id, state.version, scan, target, admitted, address
+            row = None
+            cached = self._hunters.get(hunter_id)
+            if cached is not None:
+                # The usual case, one round trip: decided on this process's copy of the hunter,
+                # which `claim_find` refuses ('stale') if another scan took a find since.
+                row = await self._attempt(
+                    conn, hunter_id, scan, target, facts, cached, now, address
                 )
-                state = HunterState.from_columns(
-                    row["version"], row["last_lat"], row["last_lon"], row["last_found_at"]
+            if row is None:
+                row = await self._attempt_in_turn(
+                    conn, hunter_id, scan, target, facts, now, address
                 )
-                self._hunters.put(hunter_id, state)
-                verdict = row["verdict"]
-                if verdict == "stale":
-                    confirmed = True
-                    continue
-                if verdict == "accepted":
-                    break
-                if verdict == "unknown_hunter":
-                    raise Unauthorized("this token names no hunter")
-                raise VERDICT_BY_CODE[verdict]()
-            else:
-                raise Conflict("too many concurrent scans by this hunter; retry")
         # The rank is Redis's: asked after the database connection went back to the pool.
         rank = await self._leaderboard.record(
             target.hunt.id, hunter_id, row["score"], row["reached_at"]
         )
         return self._answer(row, target, rank)
 
-    async def _load_state(self, conn: asyncpg.Connection, hunter_id: int) -> HunterState:
-        row = await conn.fetchrow(HUNTER_SQL, hunter_id)
+    async def _attempt_in_turn(
+        self,
+        conn: asyncpg.Connection,
+        hunter_id: int,
+        scan: ScanIn,
+        target: _Target,
+        facts: ScanFacts,
+        now: datetime,
+        address: str | None,
+    ) -> asyncpg.Record:
+        """Scans by one hunter decided one after another: the hunter's row is locked first, so
+        this waits for any other claim of the hunter to commit and then decides on the state it
+        left (the travel rule sees that find). Never stale, so a burst of one fan's scans (an
+        offline queue sent at once, a double tap) waits instead of being refused. A refusal is
+        recorded in the same transaction and raised once it has committed."""
+        refusal: ScanRejected | None = None
+        async with conn.transaction():
+            state = await self._load_state(conn, hunter_id, HUNTER_FOR_UPDATE_SQL)
+            try:
+                row = await self._attempt(
+                    conn, hunter_id, scan, target, facts, state, now, address, final=True
+                )
+            except ScanRejected as err:
+                refusal = err
+        if refusal is not None:
+            raise refusal
+        assert row is not None, "a locked hunter's claim cannot be stale"
+        return row
+
+    async def _attempt(
+        self,
+        conn: asyncpg.Connection,
+        hunter_id: int,
+        scan: ScanIn,
+        target: _Target,
+        facts: ScanFacts,
+        state: HunterState,
+        now: datetime,
+        address: str | None,
+        *,
+        final: bool = False,
+    ) -> asyncpg.Record | None:
+        """One decision on `state`: the accepted claim's row, a refusal (recorded, then raised),
+        or None when `state` may be out of date and only a `final` (locked) attempt can tell."""
+        assert target.code and target.clue and target.hunt
+        try:
+            admitted = admit(
+                target.code, target.hunt, target.clue, facts, state.prior, now, hunter_id
+            )
+        except ImpossibleTravel:
+            if not final:
+                # A cached prior find may predate one taken through another process.
+                return None
+            await self._reject(conn, hunter_id, scan, target, "impossible_travel", None, address)
+            raise
+        except ScanRejected as err:
+            distance = err.extra.get("distance_m")
+            await self._reject(conn, hunter_id, scan, target, err.code, distance, address)
+            raise
+        row = await self._claim(conn, hunter_id, state.version, scan, target, admitted, address)
+        self._hunters.put(
+            hunter_id,
+            HunterState.from_columns(
+                row["version"], row["last_lat"], row["last_lon"], row["last_found_at"]
+            ),
+        )
+        verdict = row["verdict"]
+        if verdict == "accepted":
+            return row
+        if verdict == "stale":
+            return None
+        if verdict == "unknown_hunter":
+            raise Unauthorized("this token names no hunter")
+        raise VERDICT_BY_CODE[verdict]()
+
+    async def _load_state(
+        self, conn: asyncpg.Connection, hunter_id: int, sql: str = HUNTER_SQL
+    ) -> HunterState:
+        row = await conn.fetchrow(sql, hunter_id)
         if row is None:
             return UNKNOWN
         state = HunterState.from_columns(*row.values())

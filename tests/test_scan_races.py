@@ -6,8 +6,8 @@ import asyncio
 
 import asyncpg
 
-from tests.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api
+from tests.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt
+from tests.conftest import Api, unique
 
 
 async def test_fifty_concurrent_scans_by_one_hunter_give_one_find(
@@ -104,3 +104,111 @@ async def test_digital_codes_never_raise_leak_alerts(api: Api) -> None:
         )
     _, alerts = await api.call("GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser)
     assert alerts == []
+
+
+async def test_twenty_concurrent_scans_of_twenty_collectibles_by_one_hunter_all_count(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    """A phone's offline queue sent at once: each scan waits its turn, none is refused for
+    running beside another, and every one is recorded."""
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    clues = [await hunt.clue() for _ in range(20)]
+    hunter_id, me = await api.hunter()
+    for _ in range(2):  # the second round starts with this process's copy of the hunter warm
+        responses = await asyncio.gather(
+            *(
+                api.client.post(
+                    "/v1/scans", headers=me, json={"code": hunt.code(c), **at(TIMES_SQUARE)}
+                )
+                for c in clues
+            )
+        )
+        statuses = [r.status for r in responses]
+        if statuses != [201] * 20:
+            assert all(s == 409 for s in statuses), statuses  # the second round: all found
+        for r in responses:
+            r.release()
+    assert await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id) == 20
+    assert await db.fetchval("SELECT score FROM hunters WHERE id = $1", hunter_id) == 20
+    verdicts = await db.fetch(
+        "SELECT verdict, count(*) AS n FROM scan_attempts WHERE hunter_id = $1 GROUP BY verdict",
+        hunter_id,
+    )
+    assert {r["verdict"]: r["n"] for r in verdicts} == {"accepted": 20, "already_found": 20}
+
+
+async def test_first_round_of_twenty_concurrent_scans_gives_twenty_201s(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    clues = [await hunt.clue() for _ in range(20)]
+    # A find first, so this process holds the hunter's state and the burst takes the fast path.
+    hunter_id, me = await api.hunter()
+    first = await hunt.clue()
+    await api.call(
+        "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(first), **at(TIMES_SQUARE)}
+    )
+    responses = await asyncio.gather(
+        *(
+            api.client.post(
+                "/v1/scans", headers=me, json={"code": hunt.code(c), **at(TIMES_SQUARE)}
+            )
+            for c in clues
+        )
+    )
+    assert [r.status for r in responses] == [201] * 20
+    scores = sorted([(await r.json())["score"] for r in responses])
+    assert scores == list(range(2, 22))
+    attempts = await db.fetchval(
+        "SELECT count(*) FROM scan_attempts WHERE hunter_id = $1 AND verdict = 'accepted'",
+        hunter_id,
+    )
+    assert attempts == 21
+
+
+async def test_concurrent_scans_in_two_cities_each_see_the_previous_find(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    """Decided one after another, the travel rule sees whichever find came first: every
+    accepted scan is in one city, every scan in the other is `impossible_travel`."""
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    here = [await hunt.clue(at=TIMES_SQUARE) for _ in range(5)]
+    there = [await hunt.clue(at=BOSTON) for _ in range(5)]
+    hunter_id, me = await api.hunter()
+    scans = [(c, TIMES_SQUARE) for c in here] + [(c, BOSTON) for c in there]
+    responses = await asyncio.gather(
+        *(
+            api.client.post("/v1/scans", headers=me, json={"code": hunt.code(c), **at(p)})
+            for c, p in scans
+        )
+    )
+    outcomes = [(p, r.status, (await r.json())) for (_, p), r in zip(scans, responses, strict=True)]
+    won = {p for p, status, _ in outcomes if status == 201}
+    assert len(won) == 1, outcomes
+    for point, status, body in outcomes:
+        if point in won:
+            assert status == 201, body
+        else:
+            assert (status, body["code"]) == (422, "impossible_travel"), body
+    recorded = await db.fetchval(
+        "SELECT count(*) FROM scan_attempts WHERE hunter_id = $1", hunter_id
+    )
+    assert recorded == 10
+
+
+async def test_a_double_tap_with_one_idempotency_key_waits_and_replays(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    clue = await hunt.clue()
+    hunter_id, me = await api.hunter()
+    body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    headers = {**me, "Idempotency-Key": unique("tap")}
+    responses = await asyncio.gather(
+        *(api.client.post("/v1/scans", headers=headers, json=body) for _ in range(5))
+    )
+    statuses = sorted(r.status for r in responses)
+    assert statuses == [200, 200, 200, 200, 201]
+    answers = [await r.json() for r in responses]
+    assert len({a["find"]["id"] for a in answers}) == 1
+    assert await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id) == 1
