@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup venv compile browser demo test lint bench serve migrate
+.PHONY: setup venv compile browser demo test lint bench serve migrate schema
 
 # Everything a run needs: the Python venv and the Solidity toolchain (solc-js, OpenZeppelin and
 # anvil from npm, pinned in package-lock.json; node and npm must be installed).
@@ -64,3 +64,7 @@ serve: setup
 
 migrate: setup
 	$(BIN)/geohunt migrate
+
+# Rewrite migrations/schema.sql (every migration applied, dumped) after adding a migration.
+schema: venv
+	$(BIN)/python -m server.migrate

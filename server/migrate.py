@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -86,3 +88,51 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
         await conn.close()
+
+
+SCHEMA_FILE = MIGRATIONS_DIR / "schema.sql"
+
+
+def dump_schema(dsn: str) -> str:
+    """The database's schema as `pg_dump --schema-only` writes it, without its comments (which
+    name versions and dates), so that two dumps of equal schemas are equal text."""
+    dumped = subprocess.run(  # noqa: S603 - a fixed program, arguments from our own settings
+        ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", dsn],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    lines = [line for line in dumped.splitlines() if line and not line.startswith("--")]
+    # pg_dump 15.14+ and 16.10+ fence the dump with a random \restrict key.
+    lines = [line for line in lines if not line.startswith(("\\restrict", "\\unrestrict"))]
+    return "\n".join(lines) + "\n"
+
+
+SCHEMA_HEADER = (
+    "-- The current schema: what applying every migration in order gives (a test proves it).\n"
+    "-- Regenerate with `make schema` after adding a migration; never edit by hand.\n"
+)
+
+
+async def current_schema(server_url: str) -> str:
+    """The schema file's text: every migration applied to a scratch database, then dumped."""
+    name = f"geohunt_schema_{os.getpid()}"
+    url = await create_database(server_url, name)
+    try:
+        await migrate(url)
+        return SCHEMA_HEADER + dump_schema(url)
+    finally:
+        await drop_database(server_url, name)
+
+
+if __name__ == "__main__":  # `make schema`
+    import asyncio
+
+    from server.embedded import resolve_service_urls
+    from server.settings import Settings
+
+    # The secret is never used here; settings only refuse to load without one.
+    env = {"GEOHUNT_SECRET": "schema-dump-" + "x" * 32, **os.environ}
+    resolved = resolve_service_urls(Settings.from_env(env))
+    assert resolved.database_url
+    SCHEMA_FILE.write_text(asyncio.run(current_schema(resolved.database_url)))

@@ -13,8 +13,11 @@ import asyncpg
 import pytest
 
 from server.migrate import (
+    SCHEMA_FILE,
+    SCHEMA_HEADER,
     create_database,
     drop_database,
+    dump_schema,
     migrate,
     migration_files,
     with_database,
@@ -183,3 +186,24 @@ async def test_cli_migrate(empty_database: EmptyDatabase, service_urls: tuple[st
     code, out, err = await run_cli(url, redis_url, "migrate")
     assert code == 0, err
     assert out.strip() == "applied: nothing (up to date)"
+
+
+async def test_schema_file_equals_every_migration_applied_in_order(
+    empty_database: EmptyDatabase,
+) -> None:
+    """`migrations/schema.sql` is where a reader finds the current schema (a function's body
+    as the last migration left it): the database the migrations build dumps to exactly that
+    file, and the file loaded on its own builds the same database."""
+    migrated = await empty_database()
+    await migrate(migrated)
+    from_migrations = dump_schema(migrated)
+    assert SCHEMA_FILE.read_text() == SCHEMA_HEADER + from_migrations, (
+        "migrations/schema.sql is out of date: run `make schema`"
+    )
+    loaded = await empty_database()
+    conn = await asyncpg.connect(loaded)
+    try:
+        await conn.execute(SCHEMA_FILE.read_text())
+    finally:
+        await conn.close()
+    assert dump_schema(loaded) == from_migrations

@@ -1,0 +1,853 @@
+-- The current schema: what applying every migration in order gives (a test proves it).
+-- Regenerate with `make schema` after adding a migration; never edit by hand.
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+CREATE FUNCTION public.catalog_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- Delivered on commit only, so listeners never load a row that is rolled back.
+    PERFORM pg_notify('geohunt_catalog', TG_TABLE_NAME || ':' || NEW.id);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.catalog_touch() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.rev := nextval('catalog_rev');
+    RETURN NEW;
+END $$;
+CREATE FUNCTION public.claim_find(p_hunter bigint, p_expected_version bigint, p_hunt bigint, p_collectible bigint, p_clue bigint, p_lat double precision, p_lon double precision, p_accuracy double precision, p_distance double precision, p_scanned_at timestamp with time zone, p_device text, p_address inet) RETURNS TABLE(verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+DECLARE
+    h hunters%ROWTYPE;
+    v_now timestamptz := clock_timestamp();
+    v_find bigint;
+    v_status text;
+    v_score integer;
+    v_reached timestamptz;
+    v_verdict text;
+BEGIN
+    SELECT * INTO h FROM hunters WHERE id = p_hunter FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'unknown_hunter'::text, NULL::bigint, NULL::timestamptz, NULL::text,
+            NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8, NULL::float8,
+            NULL::timestamptz;
+        RETURN;
+    END IF;
+    IF h.finds_version <> p_expected_version THEN
+        RETURN QUERY SELECT 'stale'::text, NULL::bigint, NULL::timestamptz, NULL::text,
+            h.score, NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM finds f WHERE f.hunter_id = p_hunter AND f.collectible_id = p_collectible) THEN
+        v_verdict := 'already_found';
+    ELSE
+        UPDATE clues SET finds = finds + 1
+            WHERE id = p_clue AND (max_finds IS NULL OR finds < max_finds);
+        IF NOT FOUND THEN
+            v_verdict := 'sold_out';
+        ELSE
+            UPDATE collectibles SET found = found + 1
+                WHERE id = p_collectible AND (supply IS NULL OR found < supply);
+            IF NOT FOUND THEN
+                UPDATE clues SET finds = finds - 1 WHERE id = p_clue;
+                v_verdict := 'sold_out';
+            ELSE
+                v_verdict := 'accepted';
+            END IF;
+        END IF;
+    END IF;
+    IF v_verdict <> 'accepted' THEN
+        INSERT INTO scan_attempts (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,
+                                   distance_m, scanned_at, device_id, address)
+        VALUES (p_hunter, p_hunt, p_clue, v_verdict, p_lat, p_lon, p_accuracy, p_distance,
+                p_scanned_at, p_device, p_address);
+        RETURN QUERY SELECT v_verdict, NULL::bigint, NULL::timestamptz, NULL::text, h.score,
+            NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
+        RETURN;
+    END IF;
+    INSERT INTO finds (hunter_id, hunt_id, collectible_id, clue_id, found_at, lat, lon, accuracy_m)
+    VALUES (p_hunter, p_hunt, p_collectible, p_clue, v_now, p_lat, p_lon, p_accuracy)
+    RETURNING id INTO v_find;
+    IF h.wallet IS NULL THEN
+        v_status := 'awaiting_wallet';
+    ELSE
+        INSERT INTO mint_jobs (find_id, wallet, queued_at) VALUES (v_find, h.wallet, v_now);
+        v_status := 'queued';
+    END IF;
+    UPDATE hunters SET
+        score = hunters.score + 1,
+        finds_version = hunters.finds_version + 1,
+        last_lat = COALESCE(p_lat, hunters.last_lat),
+        last_lon = COALESCE(p_lon, hunters.last_lon),
+        last_found_at = CASE WHEN p_lat IS NULL THEN hunters.last_found_at ELSE v_now END
+    WHERE id = p_hunter
+    RETURNING * INTO h;
+    INSERT INTO hunt_scores AS s (hunt_id, hunter_id, score, reached_at)
+    VALUES (p_hunt, p_hunter, 1, v_now)
+    ON CONFLICT (hunt_id, hunter_id) DO UPDATE SET score = s.score + 1, reached_at = v_now
+    RETURNING s.score, s.reached_at INTO v_score, v_reached;
+    INSERT INTO scan_attempts (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,
+                               distance_m, scanned_at, device_id, address, find_id)
+    VALUES (p_hunter, p_hunt, p_clue, 'accepted', p_lat, p_lon, p_accuracy, p_distance,
+            p_scanned_at, p_device, p_address, v_find);
+    RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score, v_reached,
+        h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
+END $$;
+CREATE FUNCTION public.live_alert_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO live_events (hunt_id, kind, payload)
+    SELECT NEW.hunt_id, 'alert', jsonb_build_object(
+        'type', 'alert',
+        'hunt', hu.slug,
+        'alert', jsonb_build_object(
+            'id', NEW.id, 'kind', NEW.kind, 'clue_id', NEW.clue_id,
+            'raised_at', live_time(NEW.raised_at), 'detail', NEW.detail))
+    FROM hunts hu WHERE hu.id = NEW.hunt_id;
+    PERFORM live_wake();
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.live_find_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_payload jsonb;
+BEGIN
+    SELECT jsonb_build_object(
+        'type', 'find',
+        'hunt', hu.slug,
+        'find', jsonb_build_object(
+            'id', NEW.id,
+            'clue_id', NEW.clue_id,
+            'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
+            'found_at', live_time(NEW.found_at)),
+        'hunter', jsonb_build_object(
+            'hunter_id', h.id,
+            'name', live_name(h.handle, h.wallet, h.id),
+            'score', s.score,
+            'last_find_at', live_time(s.reached_at)),
+        'clue', jsonb_build_object('kind', cl.kind, 'city', cl.city),
+        'collectible', jsonb_build_object(
+            'key', c.key, 'name', c.name, 'episode', c.episode, 'found', c.found,
+            'supply', c.supply))
+    INTO v_payload
+    FROM hunts hu
+    JOIN hunters h ON h.id = NEW.hunter_id
+    JOIN collectibles c ON c.id = NEW.collectible_id
+    JOIN clues cl ON cl.id = NEW.clue_id
+    LEFT JOIN hunt_scores s ON s.hunt_id = NEW.hunt_id AND s.hunter_id = NEW.hunter_id
+    WHERE hu.id = NEW.hunt_id;
+    INSERT INTO live_events (hunt_id, kind, payload) VALUES (NEW.hunt_id, 'find', v_payload);
+    PERFORM live_wake();
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.live_mint_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM live_mint_events(ARRAY[NEW.find_id]);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.live_mint_events(p_find_ids bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO live_events (hunt_id, kind, payload)
+    SELECT f.hunt_id, 'mint', jsonb_build_object(
+        'type', 'mint',
+        'hunt', hu.slug,
+        'find_id', f.id,
+        'token_id', f.id,
+        'hunter', jsonb_build_object(
+            'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
+        'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
+        'tx_hash', COALESCE(j.tx_hash, b.mined_hash),
+        'contract', COALESCE(j.contract, b.contract),
+        'chain_id', COALESCE(j.chain_id, b.chain_id),
+        'minted_at', live_time(COALESCE(j.minted_at, j.updated_at)))
+    FROM mint_jobs j
+    JOIN finds f ON f.id = j.find_id
+    JOIN hunts hu ON hu.id = f.hunt_id
+    JOIN hunters h ON h.id = f.hunter_id
+    JOIN collectibles c ON c.id = f.collectible_id
+    LEFT JOIN mint_batches b ON b.id = j.batch_id
+    WHERE j.find_id = ANY(p_find_ids) AND j.status = 'minted'
+    ORDER BY j.find_id;
+    IF FOUND THEN
+        PERFORM live_wake();
+    END IF;
+END $$;
+CREATE FUNCTION public.live_name(p_handle text, p_wallet text, p_id bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT COALESCE(p_handle, left(p_wallet, 6) || '…' || right(p_wallet, 4), 'hunter ' || p_id)
+$$;
+CREATE FUNCTION public.live_time(t timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+CREATE FUNCTION public.live_wake() RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Delivered on commit, and once per transaction however many events it wrote.
+    SELECT pg_notify('geohunt_live', '')
+$$;
+CREATE FUNCTION public.mint_jobs_minted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_minted bigint[];
+BEGIN
+    SELECT array_agg(n.find_id ORDER BY n.find_id) INTO v_minted
+    FROM new_jobs n JOIN old_jobs o ON o.find_id = n.find_id
+    WHERE n.status = 'minted' AND o.status <> 'minted';
+    IF v_minted IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO collectible_counts AS cc (collectible_id, minted)
+    SELECT f.collectible_id, count(*) FROM finds f WHERE f.id = ANY(v_minted)
+    GROUP BY 1 ORDER BY 1
+    ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted;
+    PERFORM live_mint_events(v_minted);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.mint_jobs_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('geohunt_mint', 'queued');
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.record_rejection(p_hunter bigint, p_hunt bigint, p_clue bigint, p_verdict text, p_lat double precision, p_lon double precision, p_accuracy double precision, p_distance double precision, p_scanned_at timestamp with time zone, p_device text, p_address inet, p_static boolean, p_leak_distance_m double precision, p_leak_hunters integer, p_leak_window interval) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_hunters integer;
+    v_alert bigint;
+BEGIN
+    INSERT INTO scan_attempts (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,
+                               distance_m, scanned_at, device_id, address)
+    VALUES (p_hunter, p_hunt, p_clue, p_verdict, p_lat, p_lon, p_accuracy, p_distance,
+            p_scanned_at, p_device, p_address);
+    IF NOT (p_static AND p_verdict = 'outside_geofence' AND p_distance > p_leak_distance_m) THEN
+        RETURN NULL;
+    END IF;
+    -- Serialise the count per clue so that a burst raises one alert, not several.
+    PERFORM pg_advisory_xact_lock(7301, p_clue::integer);  -- 7301: the leak-count lock space
+    IF EXISTS (SELECT 1 FROM alerts WHERE clue_id = p_clue AND kind = 'leaked_code'
+               AND raised_at > now() - p_leak_window) THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(DISTINCT hunter_id) INTO v_hunters FROM scan_attempts
+        WHERE clue_id = p_clue AND verdict = 'outside_geofence' AND distance_m > 1000
+          AND distance_m > p_leak_distance_m AND at > now() - p_leak_window;
+    IF v_hunters < p_leak_hunters THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO alerts (hunt_id, kind, clue_id, detail)
+    VALUES (p_hunt, 'leaked_code', p_clue, jsonb_build_object(
+        'hunters', v_hunters, 'window_s', extract(epoch FROM p_leak_window)::integer,
+        'min_distance_m', p_leak_distance_m,
+        'message', 'Many hunters scanned this static code far from its site: a photo of it is circulating.'))
+    RETURNING id INTO v_alert;
+    RETURN v_alert;
+END $$;
+CREATE FUNCTION public.scan_rollup() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO scan_counts AS s (hunt_id, hour, clue_id, verdict, n)
+    SELECT hunt_id, date_trunc('hour', at, 'UTC'), COALESCE(clue_id, 0), verdict, count(*)
+    FROM new_attempts WHERE hunt_id IS NOT NULL
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (hunt_id, hour, clue_id, verdict) DO UPDATE SET n = s.n + EXCLUDED.n;
+    WITH fresh AS (
+        INSERT INTO collectible_scanners (collectible_id, hunter_id)
+        SELECT DISTINCT c.collectible_id, a.hunter_id
+        FROM new_attempts a JOIN clues c ON c.id = a.clue_id
+        ORDER BY 1, 2
+        ON CONFLICT DO NOTHING
+        RETURNING collectible_id
+    )
+    INSERT INTO collectible_counts AS cc (collectible_id, scanners)
+    SELECT collectible_id, count(*) FROM fresh GROUP BY 1 ORDER BY 1
+    ON CONFLICT (collectible_id) DO UPDATE SET scanners = cc.scanners + EXCLUDED.scanners;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.taste_on_finds() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM hunters h
+    WHERE h.id IN (SELECT DISTINCT hunter_id FROM new_finds)
+    ORDER BY h.id FOR NO KEY UPDATE;
+    -- One statement, one snapshot: `moves` reads each set as it was before the upsert.
+    WITH moves AS (
+        SELECT t.hunter_id, s.collectibles AS old_set, t.new_set, h.discoverable
+        FROM (
+            SELECT f.hunter_id, array_agg(f.collectible_id ORDER BY f.collectible_id) AS new_set
+            FROM finds f
+            WHERE f.hunter_id IN (SELECT DISTINCT hunter_id FROM new_finds)
+            GROUP BY f.hunter_id
+        ) t
+        JOIN hunters h ON h.id = t.hunter_id
+        LEFT JOIN taste_sets s ON s.hunter_id = t.hunter_id
+    ), kept AS (
+        INSERT INTO taste_sets AS s (hunter_id, collectibles, discoverable)
+        SELECT hunter_id, new_set, discoverable FROM moves ORDER BY hunter_id
+        ON CONFLICT (hunter_id) DO UPDATE SET collectibles = EXCLUDED.collectibles
+    )
+    INSERT INTO taste_groups AS g (collectibles, members)
+    SELECT grp, sum(delta)::integer FROM (
+        SELECT new_set AS grp, 1 AS delta FROM moves
+        WHERE discoverable AND old_set IS DISTINCT FROM new_set
+        UNION ALL
+        SELECT old_set, -1 FROM moves
+        WHERE discoverable AND old_set IS NOT NULL AND old_set IS DISTINCT FROM new_set
+    ) d
+    GROUP BY grp HAVING sum(delta) <> 0 ORDER BY grp
+    ON CONFLICT (collectibles) DO UPDATE SET members = g.members + EXCLUDED.members;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.taste_on_privacy() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_set bigint[];
+BEGIN
+    UPDATE taste_sets SET discoverable = NEW.discoverable WHERE hunter_id = NEW.id
+    RETURNING collectibles INTO v_set;
+    IF v_set IS NOT NULL THEN
+        INSERT INTO taste_groups AS g (collectibles, members)
+        VALUES (v_set, CASE WHEN NEW.discoverable THEN 1 ELSE -1 END)
+        ON CONFLICT (collectibles) DO UPDATE SET members = g.members + EXCLUDED.members;
+    END IF;
+    RETURN NULL;
+END $$;
+SET default_tablespace = '';
+SET default_table_access_method = heap;
+CREATE TABLE public.alerts (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    kind text NOT NULL,
+    clue_id bigint,
+    raised_at timestamp with time zone DEFAULT now() NOT NULL,
+    detail jsonb NOT NULL
+);
+CREATE SEQUENCE public.alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.alerts_id_seq OWNED BY public.alerts.id;
+CREATE SEQUENCE public.catalog_rev
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.chain_cursors (
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    next_block bigint NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE public.chain_deployments (
+    id bigint NOT NULL,
+    chain_id bigint NOT NULL,
+    address text NOT NULL,
+    base_uri text NOT NULL,
+    deployed_at timestamp with time zone DEFAULT now() NOT NULL,
+    block_number bigint
+);
+CREATE SEQUENCE public.chain_deployments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.chain_deployments_id_seq OWNED BY public.chain_deployments.id;
+CREATE TABLE public.clue_history (
+    id bigint NOT NULL,
+    clue_id bigint NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    changed_by text NOT NULL,
+    role text NOT NULL,
+    action text NOT NULL,
+    changes jsonb NOT NULL,
+    CONSTRAINT clue_history_action_check CHECK ((action = ANY (ARRAY['created'::text, 'updated'::text, 'imported'::text])))
+);
+CREATE SEQUENCE public.clue_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.clue_history_id_seq OWNED BY public.clue_history.id;
+CREATE TABLE public.clues (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    collectible_id bigint NOT NULL,
+    kind text NOT NULL,
+    label text NOT NULL,
+    city text,
+    lat double precision,
+    lon double precision,
+    geofence jsonb,
+    ar jsonb,
+    active_from timestamp with time zone,
+    active_until timestamp with time zone,
+    max_finds integer,
+    finds integer DEFAULT 0 NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    rev bigint DEFAULT nextval('public.catalog_rev'::regclass) NOT NULL,
+    CONSTRAINT clues_ar_anchor CHECK (((kind = 'ar'::text) = (ar IS NOT NULL))),
+    CONSTRAINT clues_ar_anchor_shape CHECK (((ar IS NULL) OR ((jsonb_typeof(ar) = 'object'::text) AND (jsonb_typeof((ar -> 'asset_url'::text)) = 'string'::text)))),
+    CONSTRAINT clues_ar_located CHECK (((kind <> 'ar'::text) OR ((lat IS NOT NULL) AND (geofence IS NOT NULL)))),
+    CONSTRAINT clues_check CHECK (((max_finds IS NULL) OR (finds <= max_finds))),
+    CONSTRAINT clues_check1 CHECK (((lat IS NULL) = (lon IS NULL))),
+    CONSTRAINT clues_kind_check CHECK ((kind = ANY (ARRAY['billboard'::text, 'digital'::text, 'social'::text, 'ar'::text]))),
+    CONSTRAINT clues_max_finds_check CHECK (((max_finds IS NULL) OR (max_finds >= 0)))
+);
+CREATE SEQUENCE public.clues_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.clues_id_seq OWNED BY public.clues.id;
+CREATE TABLE public.collectible_counts (
+    collectible_id bigint NOT NULL,
+    scanners bigint DEFAULT 0 NOT NULL,
+    minted bigint DEFAULT 0 NOT NULL
+);
+CREATE TABLE public.collectible_scanners (
+    collectible_id bigint NOT NULL,
+    hunter_id bigint NOT NULL
+);
+CREATE TABLE public.collectibles (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    key text NOT NULL,
+    name text NOT NULL,
+    episode text,
+    image_url text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    supply integer,
+    found integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rev bigint DEFAULT nextval('public.catalog_rev'::regclass) NOT NULL,
+    CONSTRAINT collectibles_check CHECK (((supply IS NULL) OR (found <= supply))),
+    CONSTRAINT collectibles_supply_check CHECK (((supply IS NULL) OR (supply >= 0)))
+);
+CREATE SEQUENCE public.collectibles_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.collectibles_id_seq OWNED BY public.collectibles.id;
+CREATE TABLE public.engravings (
+    find_id bigint NOT NULL,
+    hunter_id bigint NOT NULL,
+    note text,
+    sketch bytea,
+    sketch_type text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT engravings_check CHECK (((note IS NOT NULL) OR (sketch IS NOT NULL))),
+    CONSTRAINT engravings_check1 CHECK (((sketch IS NULL) = (sketch_type IS NULL))),
+    CONSTRAINT engravings_note_check CHECK (((note IS NULL) OR (char_length(note) <= 280))),
+    CONSTRAINT engravings_sketch_type_check CHECK ((sketch_type = ANY (ARRAY['image/png'::text, 'image/svg+xml'::text])))
+);
+CREATE TABLE public.finds (
+    id bigint NOT NULL,
+    hunter_id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    collectible_id bigint NOT NULL,
+    clue_id bigint NOT NULL,
+    found_at timestamp with time zone NOT NULL,
+    lat double precision,
+    lon double precision,
+    accuracy_m double precision
+);
+CREATE SEQUENCE public.finds_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.finds_id_seq OWNED BY public.finds.id;
+CREATE TABLE public.hunt_scores (
+    hunt_id bigint NOT NULL,
+    hunter_id bigint NOT NULL,
+    score integer NOT NULL,
+    reached_at timestamp with time zone NOT NULL
+);
+CREATE TABLE public.hunters (
+    id bigint NOT NULL,
+    handle text,
+    wallet text,
+    score integer DEFAULT 0 NOT NULL,
+    finds_version bigint DEFAULT 0 NOT NULL,
+    last_lat double precision,
+    last_lon double precision,
+    last_found_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    discoverable boolean DEFAULT false NOT NULL,
+    CONSTRAINT hunters_wallet_check CHECK (((wallet IS NULL) OR (wallet ~ '^0x[0-9a-f]{40}$'::text)))
+);
+CREATE SEQUENCE public.hunters_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.hunters_id_seq OWNED BY public.hunters.id;
+CREATE TABLE public.hunts (
+    id bigint NOT NULL,
+    slug text NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    rules jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rev bigint DEFAULT nextval('public.catalog_rev'::regclass) NOT NULL,
+    CONSTRAINT hunts_check CHECK ((ends_at > starts_at))
+);
+CREATE SEQUENCE public.hunts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.hunts_id_seq OWNED BY public.hunts.id;
+CREATE SEQUENCE public.live_event_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+CREATE TABLE public.live_events (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    seq bigint,
+    delivered_at timestamp with time zone,
+    CONSTRAINT live_events_check CHECK (((delivered_at IS NULL) OR (seq IS NOT NULL))),
+    CONSTRAINT live_events_kind_check CHECK ((kind = ANY (ARRAY['find'::text, 'mint'::text, 'alert'::text])))
+);
+CREATE SEQUENCE public.live_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.live_events_id_seq OWNED BY public.live_events.id;
+CREATE TABLE public.mint_batches (
+    id bigint NOT NULL,
+    signer text NOT NULL,
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    nonce bigint NOT NULL,
+    token_ids bigint[] NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    mined_hash text,
+    block_number bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    CONSTRAINT mint_batches_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'mined'::text, 'reverted'::text, 'dropped'::text])))
+);
+CREATE SEQUENCE public.mint_batches_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.mint_batches_id_seq OWNED BY public.mint_batches.id;
+CREATE TABLE public.mint_jobs (
+    find_id bigint NOT NULL,
+    wallet text NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    batch_id bigint,
+    attempts integer DEFAULT 0 NOT NULL,
+    error text,
+    tx_hash text,
+    contract text,
+    chain_id bigint,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    minted_at timestamp with time zone,
+    CONSTRAINT mint_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'submitted'::text, 'minted'::text, 'failed'::text]))),
+    CONSTRAINT mint_jobs_wallet_check CHECK ((wallet ~ '^0x[0-9a-f]{40}$'::text))
+);
+CREATE TABLE public.mint_signers (
+    signer text NOT NULL,
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    local_nonce bigint,
+    chain_nonce bigint,
+    balance_wei numeric(78,0),
+    seen_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE public.mint_txs (
+    hash text NOT NULL,
+    batch_id bigint NOT NULL,
+    raw bytea NOT NULL,
+    max_fee_per_gas numeric(78,0) NOT NULL,
+    max_priority_fee_per_gas numeric(78,0) NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone
+);
+CREATE TABLE public.scan_attempts (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    hunter_id bigint NOT NULL,
+    hunt_id bigint,
+    clue_id bigint,
+    verdict text NOT NULL,
+    lat double precision,
+    lon double precision,
+    accuracy_m double precision,
+    distance_m double precision,
+    scanned_at timestamp with time zone,
+    device_id text,
+    address inet,
+    find_id bigint
+);
+CREATE SEQUENCE public.scan_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.scan_attempts_id_seq OWNED BY public.scan_attempts.id;
+CREATE TABLE public.scan_counts (
+    hunt_id bigint NOT NULL,
+    hour timestamp with time zone NOT NULL,
+    clue_id bigint NOT NULL,
+    verdict text NOT NULL,
+    n bigint NOT NULL
+);
+CREATE TABLE public.schema_migrations (
+    version text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE public.taste_groups (
+    collectibles bigint[] NOT NULL,
+    members integer NOT NULL
+);
+CREATE TABLE public.taste_sets (
+    hunter_id bigint NOT NULL,
+    collectibles bigint[] NOT NULL,
+    discoverable boolean NOT NULL
+);
+CREATE TABLE public.token_holders (
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    token_id bigint NOT NULL,
+    owner text NOT NULL,
+    transfers integer DEFAULT 0 NOT NULL,
+    block_number bigint NOT NULL
+);
+CREATE TABLE public.token_issues (
+    id bigint NOT NULL,
+    issuer_role text NOT NULL,
+    issuer_sub text NOT NULL,
+    issuer_hunt text,
+    role text NOT NULL,
+    sub text NOT NULL,
+    hunt text,
+    ttl_s integer NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+CREATE SEQUENCE public.token_issues_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.token_issues_id_seq OWNED BY public.token_issues.id;
+CREATE TABLE public.token_transfers (
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    block_number bigint NOT NULL,
+    log_index integer NOT NULL,
+    tx_hash text NOT NULL,
+    token_id bigint NOT NULL,
+    from_addr text NOT NULL,
+    to_addr text NOT NULL,
+    secondary boolean GENERATED ALWAYS AS ((from_addr <> '0x0000000000000000000000000000000000000000'::text)) STORED
+);
+ALTER TABLE ONLY public.alerts ALTER COLUMN id SET DEFAULT nextval('public.alerts_id_seq'::regclass);
+ALTER TABLE ONLY public.chain_deployments ALTER COLUMN id SET DEFAULT nextval('public.chain_deployments_id_seq'::regclass);
+ALTER TABLE ONLY public.clue_history ALTER COLUMN id SET DEFAULT nextval('public.clue_history_id_seq'::regclass);
+ALTER TABLE ONLY public.clues ALTER COLUMN id SET DEFAULT nextval('public.clues_id_seq'::regclass);
+ALTER TABLE ONLY public.collectibles ALTER COLUMN id SET DEFAULT nextval('public.collectibles_id_seq'::regclass);
+ALTER TABLE ONLY public.finds ALTER COLUMN id SET DEFAULT nextval('public.finds_id_seq'::regclass);
+ALTER TABLE ONLY public.hunters ALTER COLUMN id SET DEFAULT nextval('public.hunters_id_seq'::regclass);
+ALTER TABLE ONLY public.hunts ALTER COLUMN id SET DEFAULT nextval('public.hunts_id_seq'::regclass);
+ALTER TABLE ONLY public.live_events ALTER COLUMN id SET DEFAULT nextval('public.live_events_id_seq'::regclass);
+ALTER TABLE ONLY public.mint_batches ALTER COLUMN id SET DEFAULT nextval('public.mint_batches_id_seq'::regclass);
+ALTER TABLE ONLY public.scan_attempts ALTER COLUMN id SET DEFAULT nextval('public.scan_attempts_id_seq'::regclass);
+ALTER TABLE ONLY public.token_issues ALTER COLUMN id SET DEFAULT nextval('public.token_issues_id_seq'::regclass);
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT alerts_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.chain_cursors
+    ADD CONSTRAINT chain_cursors_pkey PRIMARY KEY (chain_id, contract);
+ALTER TABLE ONLY public.chain_deployments
+    ADD CONSTRAINT chain_deployments_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.clue_history
+    ADD CONSTRAINT clue_history_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.clues
+    ADD CONSTRAINT clues_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.collectible_counts
+    ADD CONSTRAINT collectible_counts_pkey PRIMARY KEY (collectible_id);
+ALTER TABLE ONLY public.collectible_scanners
+    ADD CONSTRAINT collectible_scanners_pkey PRIMARY KEY (collectible_id, hunter_id);
+ALTER TABLE ONLY public.collectibles
+    ADD CONSTRAINT collectibles_hunt_id_key_key UNIQUE (hunt_id, key);
+ALTER TABLE ONLY public.collectibles
+    ADD CONSTRAINT collectibles_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.engravings
+    ADD CONSTRAINT engravings_pkey PRIMARY KEY (find_id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_hunter_id_collectible_id_key UNIQUE (hunter_id, collectible_id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.hunt_scores
+    ADD CONSTRAINT hunt_scores_pkey PRIMARY KEY (hunt_id, hunter_id);
+ALTER TABLE ONLY public.hunters
+    ADD CONSTRAINT hunters_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.hunters
+    ADD CONSTRAINT hunters_wallet_key UNIQUE (wallet);
+ALTER TABLE ONLY public.hunts
+    ADD CONSTRAINT hunts_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.hunts
+    ADD CONSTRAINT hunts_slug_key UNIQUE (slug);
+ALTER TABLE ONLY public.live_events
+    ADD CONSTRAINT live_events_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.live_events
+    ADD CONSTRAINT live_events_seq_key UNIQUE (seq);
+ALTER TABLE ONLY public.mint_batches
+    ADD CONSTRAINT mint_batches_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.mint_jobs
+    ADD CONSTRAINT mint_jobs_pkey PRIMARY KEY (find_id);
+ALTER TABLE ONLY public.mint_signers
+    ADD CONSTRAINT mint_signers_pkey PRIMARY KEY (signer, chain_id);
+ALTER TABLE ONLY public.mint_txs
+    ADD CONSTRAINT mint_txs_pkey PRIMARY KEY (hash);
+ALTER TABLE ONLY public.scan_attempts
+    ADD CONSTRAINT scan_attempts_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.scan_counts
+    ADD CONSTRAINT scan_counts_pkey PRIMARY KEY (hunt_id, hour, clue_id, verdict);
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+ALTER TABLE ONLY public.taste_groups
+    ADD CONSTRAINT taste_groups_pkey PRIMARY KEY (collectibles);
+ALTER TABLE ONLY public.taste_sets
+    ADD CONSTRAINT taste_sets_pkey PRIMARY KEY (hunter_id);
+ALTER TABLE ONLY public.token_holders
+    ADD CONSTRAINT token_holders_pkey PRIMARY KEY (chain_id, contract, token_id);
+ALTER TABLE ONLY public.token_issues
+    ADD CONSTRAINT token_issues_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.token_transfers
+    ADD CONSTRAINT token_transfers_pkey PRIMARY KEY (chain_id, contract, block_number, log_index);
+CREATE INDEX alerts_hunt_idx ON public.alerts USING btree (hunt_id, id);
+CREATE INDEX chain_deployments_chain_idx ON public.chain_deployments USING btree (chain_id, id DESC);
+CREATE INDEX clue_history_clue_idx ON public.clue_history USING btree (clue_id, id);
+CREATE INDEX clues_hunt_idx ON public.clues USING btree (hunt_id, id);
+CREATE INDEX clues_rev_idx ON public.clues USING btree (rev);
+CREATE INDEX finds_first_idx ON public.finds USING btree (collectible_id, found_at);
+CREATE INDEX finds_hunter_idx ON public.finds USING btree (hunter_id, id);
+CREATE INDEX hunt_scores_rank_idx ON public.hunt_scores USING btree (hunt_id, score DESC, reached_at);
+CREATE UNIQUE INDEX hunters_handle_idx ON public.hunters USING btree (lower(handle));
+CREATE INDEX live_events_age_idx ON public.live_events USING btree (delivered_at) WHERE (delivered_at IS NOT NULL);
+CREATE INDEX live_events_delivered_idx ON public.live_events USING btree (hunt_id, seq) WHERE (delivered_at IS NOT NULL);
+CREATE INDEX live_events_pending_idx ON public.live_events USING btree (id) WHERE (delivered_at IS NULL);
+CREATE UNIQUE INDEX mint_batches_nonce_idx ON public.mint_batches USING btree (chain_id, signer, nonce) WHERE (status <> 'dropped'::text);
+CREATE INDEX mint_batches_pending_idx ON public.mint_batches USING btree (signer, nonce) WHERE (status = 'pending'::text);
+CREATE INDEX mint_jobs_batch_idx ON public.mint_jobs USING btree (batch_id) WHERE (status = 'submitted'::text);
+CREATE INDEX mint_jobs_queued_idx ON public.mint_jobs USING btree (find_id) WHERE (status = 'queued'::text);
+CREATE INDEX mint_txs_batch_idx ON public.mint_txs USING btree (batch_id, signed_at);
+CREATE INDEX scan_attempts_remote_idx ON public.scan_attempts USING btree (clue_id, at) WHERE ((verdict = 'outside_geofence'::text) AND (distance_m > (1000)::double precision));
+CREATE INDEX taste_groups_overlap_idx ON public.taste_groups USING gin (collectibles);
+CREATE INDEX taste_sets_set_idx ON public.taste_sets USING btree (collectibles, hunter_id) WHERE discoverable;
+CREATE INDEX token_holders_token_idx ON public.token_holders USING btree (token_id);
+CREATE INDEX token_issues_sub_idx ON public.token_issues USING btree (role, sub, issued_at DESC);
+CREATE INDEX token_transfers_secondary_idx ON public.token_transfers USING btree (contract, token_id) WHERE secondary;
+CREATE INDEX token_transfers_token_idx ON public.token_transfers USING btree (token_id);
+CREATE TRIGGER alerts_live AFTER INSERT ON public.alerts FOR EACH ROW EXECUTE FUNCTION public.live_alert_event();
+CREATE TRIGGER clues_notify AFTER INSERT OR UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
+CREATE TRIGGER clues_touch BEFORE UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
+CREATE TRIGGER collectibles_notify AFTER INSERT OR UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
+CREATE TRIGGER collectibles_touch BEFORE UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
+CREATE CONSTRAINT TRIGGER finds_live AFTER INSERT ON public.finds DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.live_find_event();
+CREATE TRIGGER finds_taste AFTER INSERT ON public.finds REFERENCING NEW TABLE AS new_finds FOR EACH STATEMENT EXECUTE FUNCTION public.taste_on_finds();
+CREATE TRIGGER hunters_taste AFTER UPDATE OF discoverable ON public.hunters FOR EACH ROW WHEN ((old.discoverable IS DISTINCT FROM new.discoverable)) EXECUTE FUNCTION public.taste_on_privacy();
+CREATE TRIGGER hunts_notify AFTER INSERT OR UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
+CREATE TRIGGER hunts_touch BEFORE UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
+CREATE CONSTRAINT TRIGGER mint_jobs_live_insert AFTER INSERT ON public.mint_jobs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'minted'::text)) EXECUTE FUNCTION public.live_mint_event();
+CREATE TRIGGER mint_jobs_minted AFTER UPDATE ON public.mint_jobs REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION public.mint_jobs_minted();
+CREATE TRIGGER mint_jobs_queued AFTER INSERT OR UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
+CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON public.scan_attempts REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION public.scan_rollup();
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT alerts_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.alerts
+    ADD CONSTRAINT alerts_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.clue_history
+    ADD CONSTRAINT clue_history_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.clues
+    ADD CONSTRAINT clues_collectible_id_fkey FOREIGN KEY (collectible_id) REFERENCES public.collectibles(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.clues
+    ADD CONSTRAINT clues_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.collectibles
+    ADD CONSTRAINT collectibles_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.engravings
+    ADD CONSTRAINT engravings_find_id_fkey FOREIGN KEY (find_id) REFERENCES public.finds(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.engravings
+    ADD CONSTRAINT engravings_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_collectible_id_fkey FOREIGN KEY (collectible_id) REFERENCES public.collectibles(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.hunt_scores
+    ADD CONSTRAINT hunt_scores_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.hunt_scores
+    ADD CONSTRAINT hunt_scores_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.live_events
+    ADD CONSTRAINT live_events_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.mint_jobs
+    ADD CONSTRAINT mint_jobs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id);
+ALTER TABLE ONLY public.mint_jobs
+    ADD CONSTRAINT mint_jobs_find_id_fkey FOREIGN KEY (find_id) REFERENCES public.finds(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.mint_txs
+    ADD CONSTRAINT mint_txs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.taste_sets
+    ADD CONSTRAINT taste_sets_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
