@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup venv compile browser demo test lint bench serve migrate schema
+.PHONY: setup venv compile browser demo test lint bench serve migrate schema api-doc
 
 # Everything a run needs: the Python venv and the Solidity toolchain (solc-js, OpenZeppelin and
 # anvil from npm, pinned in package-lock.json; node and npm must be installed).
@@ -68,3 +68,7 @@ migrate: setup
 # Rewrite migrations/schema.sql (every migration applied, dumped) after adding a migration.
 schema: venv
 	$(BIN)/python -m server.migrate
+
+# Rewrite the route reference in docs/API.md from the route table after changing a route.
+api-doc: venv
+	$(BIN)/python -m server.api_doc

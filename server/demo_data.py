@@ -1,6 +1,6 @@
 """What `geohunt demo` seeds: a hunt modelled on Love, Death + Robots volume 3. Pure data.
 
-Every body here is sent as is through the HTTP API (see /work/shared/API.md), so the demo
+Every body here is sent as is through the HTTP API (see docs/API.md), so the demo
 exercises the same contract as the apps. Coordinates are WGS84 and name the real places; the
 one time-dependent piece, the social drop's window, is computed from the `now` of each run.
 """
