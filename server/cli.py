@@ -51,12 +51,15 @@ def migrate() -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
     """Run the HTTP server."""
-    from aiohttp import web
-
     from server.app import create_app
+    from server.http_server import HttpOptions, run_app
 
     settings = load_settings()
-    web.run_app(create_app(settings), host=host, port=port, access_log=None)
+    try:
+        options = HttpOptions.from_env()
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from None
+    run_app(create_app(settings), host=host, port=port, options=options, access_log=None)
 
 
 @main.command()

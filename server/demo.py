@@ -427,8 +427,9 @@ async def _serve_demo(
     from hunt_engine.codes import static_code
     from server.app import create_app
     from server.auth import Role, TokenIssuer
+    from server.http_server import make_runner
 
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = make_runner(create_app(settings), access_log=None)
     await runner.setup()
     try:
         try:

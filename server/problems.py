@@ -6,12 +6,13 @@ import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 
 from hunt_engine.errors import HuntError, PayloadTooLarge
-from server.validation import UnreadableBody
+from server.validation import RequestTimeout, UnreadableBody
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -56,6 +58,15 @@ def problem(
     )
 
 
+def status_problem(status: int, detail: str | None = None) -> web.Response:
+    """The problem for a bare HTTP status, e.g. one the server itself answers before the app."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "HTTP error"
+    return problem(status, _HTTP_CODES.get(status, "http_error"), title, detail)
+
+
 def _plain(value: Any) -> Any:
     """A problem must always serialise, as strict JSON: a non-finite float becomes null."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -77,11 +88,20 @@ def from_error(err: HuntError) -> web.Response:
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await _answer(request, handler)
+    if response.status >= 400 and not response.prepared and not request.content.is_eof():
+        # The body was refused before it all arrived: it is not drained, so this connection
+        # carries no other request; say so to the client.
+        response.force_close()
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except HuntError as err:
         response = from_error(err)
-        if isinstance(err, PayloadTooLarge | UnreadableBody):
+        if isinstance(err, PayloadTooLarge | UnreadableBody | RequestTimeout):
             # The rest of the body was not read: this connection carries no other request.
             response.force_close()
         return response

@@ -9,13 +9,21 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 
-from hunt_engine.errors import InvalidRequest, PayloadTooLarge
+from hunt_engine.errors import HuntError, InvalidRequest, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class UnreadableBody(InvalidRequest):
     """The request body could not be read."""
+
+
+class RequestTimeout(HuntError):
+    """The request body did not arrive in time."""
+
+    # Raised by the body's stream itself when the server's body deadline passes
+    # (server.http_server), so every reader of the body, read_body or not, gets it.
+    status, code = 408, "request_timeout"
 
 
 def describe(err: ValidationError) -> str:
@@ -31,7 +39,9 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     before reading; a chunked body is read until it ends or passes the limit.
 
     `StreamReader.read(n)` returns what has arrived so far, up to n bytes, not n bytes: a body
-    that comes in several TCP segments must be read in a loop, or it is silently cut short."""
+    that comes in several TCP segments must be read in a loop, or it is silently cut short.
+
+    A body still arriving when the server's body deadline passes raises `RequestTimeout`."""
     too_large = PayloadTooLarge(f"body over {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
@@ -44,6 +54,9 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             # e.g. `Content-Encoding: gzip` over bytes that are not gzip, a broken chunk.
             detail = " ".join(str(err).split())
             raise UnreadableBody(f"the body could not be read: {detail}"[:300]) from None
+        except ConnectionError:
+            # The client went away mid-body: its error, not ours, and no one is left to answer.
+            raise UnreadableBody("the connection closed before the body ended") from None
         if not part:
             return b"".join(parts)
         size += len(part)

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from hunt_engine.codes import static_code
 from server.app import create_app
 from server.auth import Role, TokenIssuer
+from server.http_server import make_runner
 from server.settings import Settings
 from tests.conftest import RUN, unique
 
@@ -48,7 +49,7 @@ class LiveServer:
         self.url = ""
 
     async def _start(self) -> int:
-        self.runner = web.AppRunner(create_app(self.settings), access_log=None)
+        self.runner = make_runner(create_app(self.settings), access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from server.app import create_app
 from server.app_keys import SERVICES
+from server.http_server import run_app
 from server.responses import ok
 from server.settings import Settings
 
@@ -52,7 +53,7 @@ def main() -> None:
     from server.embedded import resolve_service_urls
 
     settings = resolve_service_urls(Settings.from_env())
-    web.run_app(bench_app(settings), host=args.host, port=args.port, access_log=None, print=None)
+    run_app(bench_app(settings), host=args.host, port=args.port, access_log=None, print=None)
 
 
 if __name__ == "__main__":
