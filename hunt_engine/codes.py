@@ -34,7 +34,7 @@ from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from typing import Literal
 
-from hunt_engine.errors import CodeExpired, InvalidCode
+from hunt_engine.errors import CodeExpired, InvalidCode, TicketExpired
 from hunt_engine.keys import Keyring
 
 KIND_STATIC = "s"
@@ -177,7 +177,10 @@ def check_ticket_time(code: ScannedCode, now_unix: float) -> None:
     if code.issued_at > now_unix + TICKET_CLOCK_SLACK_S:
         raise InvalidCode()
     if now_unix >= code.issued_at + TICKET_TTL_S:
-        raise CodeExpired("this ticket has expired; ask for hints again on the spot")
+        raise TicketExpired(
+            f"this AR ticket was issued {int(now_unix - code.issued_at)} s ago and lives"
+            f" {TICKET_TTL_S} s; ask for hints again on the spot"
+        )
 
 
 def _sign(ring: Keyring, body: str) -> str:

@@ -174,6 +174,10 @@ class CodeExpired(ScanRejected):
     code = "code_expired"
 
 
+class TicketExpired(CodeExpired):
+    """This AR ticket has expired; ask for hints again on the spot."""
+
+
 class LocationRequired(ScanRejected):
     """This clue needs your location."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.schemas import NO_NUL, Strict
 
@@ -19,9 +19,26 @@ SketchB64 = Annotated[
 ]
 
 
+# A note, a sketch or both: at least one of them given and not null.
+ENGRAVING_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"properties": {"note": {"type": "string"}}, "required": ["note"]},
+        {"properties": {"sketch": {"type": "string"}}, "required": ["sketch"]},
+    ]
+}
+
+
 class EngravingIn(Strict):
+    model_config = ConfigDict(json_schema_extra=ENGRAVING_SCHEMA)
+
     note: Note | None = None
     sketch: SketchB64 | None = None
+
+    @model_validator(mode="after")
+    def _note_or_sketch(self) -> EngravingIn:
+        if self.note is None and self.sketch is None:
+            raise ValueError("an engraving needs a note, a sketch or both")
+        return self
 
 
 class EngravingOut(BaseModel):

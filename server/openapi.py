@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from server.routing import PATH_PARAM, Route, path_schema
-from server.schemas import Problem
+from server.schemas import REQUIRED_MARK, Problem
 
 _REFS = "#/components/schemas/"
 
@@ -54,9 +54,18 @@ def _parameters(spec: Route, defs: dict[str, Any]) -> list[dict[str, Any]]:
             params.append({"name": name, **declared})
     if spec.query is not None:
         query = spec.query.model_json_schema()
+        required = set(query.get("required", ()))
         for name, prop in query.get("properties", {}).items():
+            # A parameter the handler requires (after the token's hunt) is required all the same.
+            later = bool(prop.get(REQUIRED_MARK, False))
+            prop = {k: v for k, v in prop.items() if k != REQUIRED_MARK}
             params.append(
-                {"name": name, "in": "query", "required": False, "schema": _not_null(prop)}
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required or later,
+                    "schema": _not_null(prop),
+                }
             )
     return params
 

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -17,30 +28,115 @@ NO_NUL = r"^[^\x00]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
 City = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s\x00]{1,2000}$")]
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+# Spelled out, never `\s` or `\d`: pydantic's regex engine (Rust), the description's
+# (ECMA-262) and Python's each read those classes differently (U+0085 is `\s` to Rust only).
+# Not in a URL: controls, and every character Unicode or ECMA-262 counts as white space.
+Url = Annotated[
+    str,
+    StringConstraints(
+        pattern=(
+            r"^https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+            r"\u3000\ufeff]{1,2000}$"
+        )
+    ),
+]
+# RFC 3339 `date-time` and nothing else (no Unix seconds, no `2025-12-04 10:00Z`, no `+0100`),
+# with a year from 1970 to 8999 as written: the exact text the description promises, checked on
+# the text before pydantic parses it (pydantic alone would also read "1764870000" as a time).
+# ASCII digits only: Python's `\d` would also match other scripts' digits.
+RFC3339 = (
+    r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_RFC3339 = re.compile(RFC3339)
+
+
+_DATETIME = TypeAdapter(AwareDatetime)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """JSON gives a time as a string; only an RFC 3339 `date-time` is one (a `datetime` made by
+    the server itself passes). Parsed here: after a validator, a strict model would take the
+    text for a Python string, which is no datetime."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+        raise ValueError("expected an RFC 3339 date-time with an offset, year 1970 to 8999")
+    try:
+        return _DATETIME.validate_python(value, strict=False)
+    except ValidationError as err:
+        raise ValueError(err.errors(include_url=False)[0]["msg"]) from None
 
 
 def _moment(value: datetime) -> datetime:
-    """In UTC and well inside what Python and PostgreSQL can compute with: an offset such as
-    `0001-01-01T00:00:00+14:00` would otherwise overflow when converted."""
-    try:
-        utc = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("time out of range") from None
-    if not EARLIEST <= utc < LATEST:
-        raise ValueError("time must be from 1970 to 8999")
-    return utc
+    """In UTC. The written year is 1970 to 8999 and an offset is under 24 h, so this never
+    overflows what Python and PostgreSQL can compute with."""
+    return value.astimezone(UTC)
 
 
 Moment = Annotated[
     AwareDatetime,
+    BeforeValidator(_rfc3339_text),
     AfterValidator(_moment),
-    Field(description="RFC 3339 with an offset, 1970 to 8999"),
+    Field(
+        description="RFC 3339 date-time with an offset, year 1970 to 8999",
+        json_schema_extra={"pattern": RFC3339},
+    ),
 ]
+
+
+def _integral(value: Any) -> Any:
+    """JSON has one kind of number: `5.0` and `5e0` are the integer 5, as for JSON Schema's
+    "integer" (2020-12), so a body may write them so. `5.5`, `"5"` and `true` are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# On an integer of a JSON body, after its bounds: `Annotated[int, Field(...), INTEGRAL]` (before
+# them, pydantic would write the bounds into the description as `ge`/`le`, not JSON Schema).
+INTEGRAL = BeforeValidator(_integral)
+
+# Numbers in a query string are text: an integer is written in ASCII decimal digits (an
+# optional sign), a number also with a fraction and an exponent; never `1_000`, ` 5`, `0x10`,
+# or `5.0` for an integer (Python and pydantic would read some of those).
+_QUERY_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_QUERY_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _query_int(value: Any) -> Any:
+    if isinstance(value, str) and _QUERY_INT_TEXT.fullmatch(value) is None:
+        raise ValueError("expected an integer in decimal digits")
+    return value
+
+
+def _query_number(value: Any) -> Any:
+    if isinstance(value, str) and _QUERY_NUMBER_TEXT.fullmatch(value) is None:
+        raise ValueError("expected a decimal number")
+    return value
+
+
+# On a query string's numbers, after their bounds, as INTEGRAL.
+QUERY_INT = BeforeValidator(_query_int)
+QUERY_NUMBER = BeforeValidator(_query_number)
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
+
+
+def required_in_handler() -> Any:
+    """A query parameter the handler requires after the checks that come first (a token of
+    another hunt is a 403 whatever the query): the description says it is required."""
+    return Field(None, json_schema_extra=_mark_required)
+
+
+def _mark_required(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    schema[REQUIRED_MARK] = True
+
+
+# Read and removed by server/openapi.py, which makes such a parameter `required: true`.
+REQUIRED_MARK = "x-geohunt-required"
 
 
 class Strict(BaseModel):
@@ -67,7 +163,7 @@ class Problem(BaseModel):
 class TokenIn(Strict):
     role: Literal["organiser", "field", "hunter", "screen"]
     sub: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")]
-    ttl_s: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 24 * 3600
+    ttl_s: Annotated[int, Field(ge=60, le=30 * 24 * 3600), INTEGRAL] = 24 * 3600
     hunt: Slug | None = None
 
 
@@ -116,9 +212,9 @@ class RulesIn(Strict):
     fence_tolerance_m: Annotated[float, Field(ge=0, le=5_000)] | None = None
     max_speed_kmh: Annotated[float, Field(gt=0, le=100_000)] | None = None
     travel_floor_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
-    rotate_s: Annotated[int, Field(ge=5, le=3600)] | None = None
-    max_clock_skew_s: Annotated[int, Field(ge=1, le=86_400)] | None = None
-    scans_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    rotate_s: Annotated[int, Field(ge=5, le=3600), INTEGRAL] | None = None
+    max_clock_skew_s: Annotated[int, Field(ge=1, le=86_400), INTEGRAL] | None = None
+    scans_per_minute: Annotated[int, Field(ge=1, le=10_000), INTEGRAL] | None = None
     hint_radius_m: Annotated[float, Field(gt=0, le=50_000)] | None = None
     reveal_radius_m: Annotated[float, Field(gt=0, le=5_000)] | None = None
 
@@ -149,7 +245,7 @@ class CollectibleIn(Strict):
     image_url: Url
     episode: Name | None = None
     description: Text = ""
-    supply: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    supply: Annotated[int, Field(ge=0, le=100_000_000), INTEGRAL] | None = None
 
 
 class CollectibleOut(BaseModel):
@@ -235,7 +331,41 @@ class ArAnchor(Strict):
     heading_deg: Annotated[float, Field(ge=0, lt=360)] | None = None
 
 
+# What each kind carries, as `clue_store.check_clue` enforces it: a social clue has no place,
+# the others have a location, and only an ar clue (always) has an ar anchor.
+CLUE_KINDS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "properties": {
+                "kind": {"const": "social"},
+                "location": {"type": "null"},
+                "geofence": {"type": "null"},
+                "ar": {"type": "null"},
+            }
+        },
+        {
+            "properties": {
+                "kind": {"enum": ["billboard", "digital"]},
+                "location": {"type": "object"},
+                "ar": {"type": "null"},
+            },
+            "required": ["location"],
+        },
+        {
+            "properties": {
+                "kind": {"const": "ar"},
+                "location": {"type": "object"},
+                "ar": {"type": "object"},
+            },
+            "required": ["location", "ar"],
+        },
+    ]
+}
+
+
 class ClueIn(Strict):
+    model_config = ConfigDict(json_schema_extra=CLUE_KINDS_SCHEMA)
+
     kind: ClueKindName
     collectible: Key
     label: Name
@@ -244,7 +374,7 @@ class ClueIn(Strict):
     geofence: Geofence | None = None
     active_from: Moment | None = None
     active_until: Moment | None = None
-    max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    max_finds: Annotated[int, Field(ge=0, le=100_000_000), INTEGRAL] | None = None
     ar: ArAnchor | None = None
 
 
@@ -266,7 +396,7 @@ class CluePatch(Strict):
     active_from: Moment | None = None
     active_until: Moment | None = None
     active: bool = omittable()
-    max_finds: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    max_finds: Annotated[int, Field(ge=0, le=100_000_000), INTEGRAL] | None = None
 
 
 class QrLinks(BaseModel):
@@ -291,11 +421,20 @@ class ClueOut(BaseModel):
     qr: QrLinks | None = None
 
 
+# `lat,lon` in decimal degrees, each in range: what `parse_near` reads, and nothing else.
+NEAR = (
+    r"^-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),"
+    r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$"
+)
+
+
 class NearQuery(Lax):
-    near: Annotated[str, StringConstraints(max_length=64)] | None = None
-    radius_m: Annotated[float, Field(gt=0, le=50_000)] = 1000.0
-    limit: Annotated[int, Field(ge=1, le=10_000)] = 1000
-    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    near: Annotated[str, StringConstraints(pattern=NEAR)] | None = Field(
+        None, description="lat,lon: only the clues whose fence is near this point"
+    )
+    radius_m: Annotated[float, Field(gt=0, le=50_000), QUERY_NUMBER] = 1000.0
+    limit: Annotated[int, Field(ge=1, le=10_000), QUERY_INT] = 1000
+    offset: Annotated[int, Field(ge=0, le=10_000_000), QUERY_INT] = 0
 
 
 class ImportFailure(BaseModel):
@@ -318,7 +457,7 @@ class HistoryEntry(BaseModel):
 
 
 class QrQuery(Lax):
-    scale: Annotated[int, Field(ge=1, le=40)] = 10
+    scale: Annotated[int, Field(ge=1, le=40), QUERY_INT] = 10
 
 
 class DisplayOut(BaseModel):
@@ -334,11 +473,13 @@ class DisplayOut(BaseModel):
 class NearbyQuery(Lax):
     # Required, but checked by the handler after the token's hunt: a token of another hunt is
     # refused (403) whatever its query.
-    lat: Lat | None = None
-    lon: Lon | None = None
-    accuracy_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90), QUERY_NUMBER] | None = required_in_handler()
+    lon: Annotated[float, Field(ge=-180, le=180), QUERY_NUMBER] | None = required_in_handler()
+    accuracy_m: Annotated[float, Field(ge=0, le=1_000_000), QUERY_NUMBER] | None = (
+        required_in_handler()
+    )
     limit: Annotated[
-        int, Field(ge=1, le=1000, description="at most this many hints, the nearest")
+        int, Field(ge=1, le=1000, description="at most this many hints, the nearest"), QUERY_INT
     ] = 50
 
 
@@ -417,14 +558,14 @@ class AlertOut(BaseModel):
 # --- live -------------------------------------------------------------------------------------
 
 
-EventId = Annotated[str, StringConstraints(pattern=r"^\d{1,19}-\d{1,19}$")]
+EventId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}-[0-9]{1,19}$")]
 # A JWT, for browsers' EventSource and WebSocket, which cannot send headers: URL-safe already,
 # so a URL carrying one stays far below what a server reads of a request line.
 BrowserToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_=.-]{1,2048}$")]
 
 
 class LeaderboardQuery(Lax):
-    limit: Annotated[int, Field(ge=1, le=100)] = 10
+    limit: Annotated[int, Field(ge=1, le=100), QUERY_INT] = 10
 
 
 class LeaderboardEntry(BaseModel):
@@ -451,13 +592,13 @@ class EventsQuery(Lax):
 
 
 class ScreenQuery(Lax):
-    clue: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    clue: Annotated[int, Field(ge=1, le=2**63 - 1), QUERY_INT] | None = None
     token: BrowserToken | None = None
 
 
 class ScreenCodeQuery(Lax):
     # Required, but checked by the handler: a token of another hunt is a 403 first.
-    clue: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    clue: Annotated[int, Field(ge=1, le=2**63 - 1), QUERY_INT] | None = required_in_handler()
 
 
 class ScreenCodeOut(BaseModel):

@@ -8,7 +8,6 @@ from aiohttp import web
 
 from hunt_engine.errors import (
     AlreadyEngraved,
-    InvalidRequest,
     NotFound,
     NotHolder,
     Unauthorized,
@@ -69,8 +68,7 @@ def sketch_url(call: Call, find_id: int) -> str:
 async def engrave(call: Call) -> web.Response:
     body: EngravingIn = call.body
     find_id = int(call.request.match_info["id"])  # checked by the route table
-    if body.note is None and body.sketch is None:
-        raise InvalidRequest("an engraving needs a note, a sketch or both")
+    # At least one of note and sketch: checked by EngravingIn, as its description says.
     sketch: Sketch | None = None
     if body.sketch is not None:
         # Decoding a 2048x2048 PNG takes tens of milliseconds: off the event loop.

@@ -29,7 +29,7 @@ MAX_BUFFER = 256 * 1024
 KEEPALIVE_S = 15.0
 CATCH_UP_TIMEOUT_S = 30.0
 SSE_RETRY_MS = 2000
-EVENT_ID_SCHEMA = {"type": "string", "pattern": r"^\d{1,19}-\d{1,19}$"}
+EVENT_ID_SCHEMA = {"type": "string", "pattern": r"^[0-9]{1,19}-[0-9]{1,19}$"}
 # One event of the stream, as an SSE parser reads it; `data` is one JSON message.
 SSE_EVENT_SCHEMA = {
     "type": "object",

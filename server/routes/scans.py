@@ -15,6 +15,16 @@ from server.schemas import FindOut, ScanIn, ScanOut
 from server.validation import parse_model, read_body
 
 IDEMPOTENCY_KEY_MAX = 200
+# 1-200 printable characters (`str.isprintable`), non-ASCII as UTF-8. The pattern says the
+# part a JSON Schema can: no C0 or C1 control; the rest of "printable" (no separator but the
+# space, no format or unassigned character) is in the description's words.
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": IDEMPOTENCY_KEY_MAX,
+    "pattern": r"^[^\x00-\x1f\x7f-\x9f]+$",
+    "description": "printable characters (Python's str.isprintable), non-ASCII as UTF-8",
+}
 
 FINDS_SQL = """
 SELECT f.id, f.clue_id, f.found_at, c.key, c.name, c.episode,
@@ -56,7 +66,7 @@ def mint_json(row: Any) -> dict[str, Any]:
         "Idempotency-Key": {
             "in": "header",
             "required": False,
-            "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+            "schema": IDEMPOTENCY_KEY_SCHEMA,
         }
     },
 )
