@@ -10,7 +10,7 @@ WORKDIR /app
 COPY . .
 RUN pip install . && useradd --create-home --uid 10001 geohunt
 
-# server/migrate.py looks for migrations/ beside the package's source folder, which the
+# infra/migrate.py looks for migrations/ beside the package's source folder, which the
 # installed copy in site-packages lacks: import the package from /app, where migrations/ is.
 ENV PYTHONPATH=/app
 

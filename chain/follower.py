@@ -25,7 +25,7 @@ import asyncpg
 from web3 import AsyncWeb3
 
 from chain.minter import TRANSFER_TOPIC, ChainUnavailable, rpc
-from server.settings import FollowSettings
+from infra.settings import FollowSettings
 
 log = logging.getLogger("geohunt.follow")
 

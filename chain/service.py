@@ -16,8 +16,8 @@ from chain.deploy import deploy_collectible
 from chain.follower import TransferFollower
 from chain.minter import ChainUnavailable, Minter, rpc
 from chain.worker import MintWorker
-from server.services import create_pool
-from server.settings import Settings, SettingsError
+from infra.db import create_pool
+from infra.settings import Settings, SettingsError
 
 log = logging.getLogger("geohunt.chain")
 

@@ -21,11 +21,12 @@ import asyncpg
 
 from chain.mint_store import Batch, Job, MintStore, Settled, SignedTx, Signer
 from chain.minter import ChainUnavailable, Minter, Receipt, Rejected
-from server.settings import MintSettings
+from infra.locks import AdvisoryLock
+from infra.settings import MintSettings
 
 log = logging.getLogger("geohunt.worker")
 
-SENDER_LOCK_SPACE = 7310  # advisory lock space of signing keys (7300: migrations, 7301: leaks)
+SENDER_LOCK_SPACE = AdvisoryLock.MINT_SENDER
 MINT_CHANNEL = "geohunt_mint"
 HEARTBEAT_S = 5.0
 # A nonce the chain has used while none of our hashes has a receipt: give the node this long

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from infra.settings import Settings
 from server import routes
 from server.app_keys import SERVICES
 from server.live.runtime import close_clients
@@ -13,7 +14,6 @@ from server.metrics import timing_middleware
 from server.problems import problem_middleware
 from server.routing import ROUTES, install
 from server.services import opened
-from server.settings import Settings
 
 
 def create_app(

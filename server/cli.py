@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from server.settings import Settings, SettingsError
+from infra.settings import Settings, SettingsError
 
 log = logging.getLogger("geohunt")
 
 
 def load_settings() -> Settings:
-    from server.embedded import resolve_service_urls
+    from infra.embedded import resolve_service_urls
 
     try:
         return resolve_service_urls(Settings.from_env())
@@ -38,7 +38,7 @@ def main(verbose: bool) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database to the current schema."""
-    from server.migrate import migrate as run
+    from infra.migrate import migrate as run
 
     settings = load_settings()
     assert settings.database_url
@@ -171,7 +171,7 @@ def mint() -> None:
 def mint_retry(find_ids: tuple[int, ...]) -> None:
     """Requeue failed mints: all of them, or the finds named."""
     from chain.mint_store import retry_failed
-    from server.services import create_pool
+    from infra.db import create_pool
 
     settings = load_settings()
 

@@ -8,10 +8,10 @@ import asyncpg
 import click
 from tqdm import tqdm
 
+from infra.db import create_pool
+from infra.settings import Settings
 from server.auth import Principal, Role
 from server.routes.clues import import_features
-from server.services import create_pool
-from server.settings import Settings
 
 
 async def run_import(settings: Settings, slug: str, sub: str, collection: Any) -> dict[str, Any]:

@@ -32,9 +32,9 @@ from aiohttp import ClientResponse, ClientSession, ClientTimeout, web
 from eth_account import Account
 from geopy.distance import geodesic
 
+from infra.settings import DEV_SECRET_FILE, Settings, SettingsError
 from server import demo_data
 from server.demo_chain import DemoChain, demo_chain, siwe_body, wait_minted
-from server.settings import DEV_SECRET_FILE, Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +387,7 @@ def demo_settings(host: str, port: int, env: Mapping[str, str] | None = None) ->
 
 
 def run_demo(host: str, port: int, out: Path, serve: bool) -> None:
-    from server.embedded import resolve_service_urls, stop_embedded_services
+    from infra.embedded import resolve_service_urls, stop_embedded_services
 
     try:
         settings = resolve_service_urls(demo_settings(host, port))
@@ -406,7 +406,7 @@ def run_demo(host: str, port: int, out: Path, serve: bool) -> None:
 
 
 async def _run(settings: Settings, host: str, port: int, out: Path, serve: bool) -> None:
-    from server.migrate import migrate
+    from infra.migrate import migrate
 
     assert settings.database_url
     try:

@@ -23,7 +23,7 @@ from eth_account.messages import encode_defunct
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
 from chain.service import deploy, recorded_contract, run_follower, run_worker
-from server.settings import Settings
+from infra.settings import Settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # siwe's grammar warns on import; see server/siwe_login.py

@@ -40,8 +40,8 @@ from aiohttp.http_exceptions import (
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import BaseRequest
 
+from infra.settings import SettingsError
 from server.problems import status_problem
-from server.settings import SettingsError
 from server.validation import RequestTimeout
 
 

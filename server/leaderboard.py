@@ -24,7 +24,7 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from server.live.health import CALL_TIMEOUT_S, RedisHealth
+from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 
 log = logging.getLogger(__name__)
 

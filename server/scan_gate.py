@@ -21,7 +21,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from server.live.health import CALL_TIMEOUT_S, RedisHealth
+from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 
 # KEYS[1] rate counter, KEYS[2] idempotency key (or "" without one)
 # ARGV[1] limit per window, ARGV[2] window ms, ARGV[3] body hash, ARGV[4] claim ttl ms

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -12,14 +11,15 @@ from redis.asyncio import Redis
 from web3 import AsyncWeb3
 
 from hunt_engine.keys import Keyring
+from infra.db import create_pool
+from infra.redis_health import RedisHealth
+from infra.settings import Settings
 from server.auth import TokenIssuer
 from server.catalog import Catalog, kept_current
 from server.hunter_state import HunterStateCache
-from server.live.health import RedisHealth
 from server.live.runtime import Live, live_started
 from server.scan_gate import ScanGate
 from server.scan_service import ScanService
-from server.settings import Settings
 
 
 @dataclass
@@ -35,28 +35,6 @@ class Services:
     chain: AsyncWeb3 | None = None
     # Live screens: leaderboard, outbox relay, per-process hub (server/live).
     live: Live | None = None
-
-
-async def init_connection(conn: asyncpg.Connection) -> None:
-    # jsonb as Python values both ways, so SQL never sees hand-built JSON text.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-
-
-async def _no_reset(conn: asyncpg.Connection) -> None:
-    return None
-
-
-async def create_pool(settings: Settings) -> asyncpg.Pool:
-    assert settings.database_url, "resolve service URLs before opening a pool"
-    return await asyncpg.create_pool(
-        settings.database_url,
-        min_size=settings.db_pool_min,
-        max_size=settings.db_pool_max,
-        init=init_connection,
-        # asyncpg's default reset (UNLISTEN *, RESET ALL, ...) costs a round trip per release;
-        # pooled connections here hold no session state, and the listener is never pooled back.
-        reset=_no_reset,
-    )
 
 
 @contextlib.asynccontextmanager

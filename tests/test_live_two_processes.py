@@ -19,8 +19,8 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
+from infra.settings import Settings
 from server.auth import Role
-from server.settings import Settings
 from tests.builders import (
     LIVE_TIMEOUT_S,
     TIMES_SQUARE,

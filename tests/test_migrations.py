@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.migrate import (
+from infra.migrate import (
     SCHEMA_FILE,
     SCHEMA_HEADER,
     create_database,

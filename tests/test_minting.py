@@ -17,11 +17,11 @@ from web3 import AsyncWeb3
 from chain.anvil import AnvilProcess
 from chain.artifact import load_artifact
 from chain.mint_store import retry_failed
+from infra.migrate import create_database, drop_database, migrate
+from infra.settings import Settings
 from server.app import create_app
 from server.auth import Role
 from server.cli import main as cli
-from server.migrate import create_database, drop_database, migrate
-from server.settings import Settings
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import RUN, Api
 from tests.minting_support import (

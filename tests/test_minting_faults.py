@@ -18,10 +18,10 @@ from web3 import AsyncWeb3
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
 from chain.deploy import deploy_collectible
+from infra.migrate import create_database, drop_database, migrate
+from infra.settings import Settings
 from server.app import create_app
 from server.auth import Role
-from server.migrate import create_database, drop_database, migrate
-from server.settings import Settings
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.chain_fixtures import TEST_BASE_URI
 from tests.conftest import RUN, Api

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import Settings, SettingsError
+from infra.settings import Settings, SettingsError
 
 
 def test_a_secret_is_required_outside_dev_mode() -> None:

@@ -40,15 +40,15 @@ import asyncpg
 import psutil
 from redis.asyncio import Redis
 
+from infra.db import init_connection
+from infra.embedded import resolve_service_urls
+from infra.migrate import drop_database
+from infra.settings import Settings
 from server.auth import Role, TokenIssuer
 from server.bench import loadgen, report, seed
 from server.bench.__main__ import command_line
 from server.bench.run import ServerProcess, free_port
-from server.embedded import resolve_service_urls
 from server.live.hub import FLUSH_EVERY_S
-from server.migrate import drop_database
-from server.services import init_connection
-from server.settings import Settings
 
 BEGIN = "<!-- bench:live:begin -->"
 END = "<!-- bench:live:end -->"

@@ -35,10 +35,10 @@ from chain.client import connect
 from chain.deploy import deploy_collectible
 from chain.mint_store import Job
 from chain.minter import Minter
+from infra.embedded import resolve_service_urls
+from infra.migrate import create_database, drop_database, migrate
+from infra.settings import MintSettings, Settings
 from server.bench.report import machine, stamp
-from server.embedded import resolve_service_urls
-from server.migrate import create_database, drop_database, migrate
-from server.settings import MintSettings, Settings
 
 BEGIN = "<!-- bench:minting:begin -->"
 END = "<!-- bench:minting:end -->"

@@ -38,17 +38,17 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
+from infra.db import init_connection
+from infra.embedded import resolve_service_urls
+from infra.migrate import drop_database
+from infra.settings import Settings
 from server.bench import cpu, loadgen, report, seed
 from server.bench.__main__ import command_line
 from server.bench.loadgen import LoadResult
 from server.bench.run import Bench, Options, ServerProcess, combine, free_port
 from server.bench.wrk import Wrk, find_wrk
-from server.embedded import resolve_service_urls
-from server.migrate import drop_database
 from server.routes.clues import import_features
 from server.schemas import NearbyQuery
-from server.services import init_connection
-from server.settings import Settings
 
 BEGIN = "<!-- bench:nearby:begin -->"
 END = "<!-- bench:nearby:end -->"

@@ -35,13 +35,13 @@ from typing import Any
 import asyncpg
 from redis.asyncio import Redis
 
+from infra.db import init_connection
+from infra.embedded import resolve_service_urls
+from infra.migrate import drop_database
+from infra.settings import Settings
 from server.bench import cpu, loadgen, seed
 from server.bench.loadgen import LoadResult
 from server.bench.wrk import Wrk, find_wrk
-from server.embedded import resolve_service_urls
-from server.migrate import drop_database
-from server.services import init_connection
-from server.settings import Settings
 
 READY_TIMEOUT_S = 300.0
 UNKNOWN_B_RATE = 10_000.0  # without a warm-up to measure it: more than this machine does

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.embedded import resolve_service_urls
+from infra.migrate import create_database, drop_database, migrate
+from infra.settings import Settings
 from server.bench.report import replace_section
 from server.bench.run import ServerProcess, free_port
-from server.embedded import resolve_service_urls
-from server.migrate import create_database, drop_database, migrate
-from server.settings import Settings
 
 SECRET = "s" * 40
 

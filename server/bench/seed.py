@@ -27,11 +27,11 @@ import asyncpg
 
 from hunt_engine.codes import static_code
 from hunt_engine.rules import HuntRules
+from infra.migrate import create_database as create_empty_database
+from infra.migrate import migrate
+from infra.settings import Settings
 from server.auth import Principal, Role, TokenIssuer
-from server.migrate import create_database as create_empty_database
-from server.migrate import migrate
 from server.routes.clues import import_features
-from server.settings import Settings
 
 CLUSTER_CENTER = (40.758, -73.9855)  # Times Square
 CLUSTER_RADIUS_M = 400.0

@@ -14,11 +14,11 @@ import logging
 
 from aiohttp import web
 
+from infra.settings import Settings
 from server.app import create_app
 from server.app_keys import SERVICES
 from server.http_server import run_app
 from server.responses import ok
-from server.settings import Settings
 
 INSERT_SQL = (
     "INSERT INTO bench_writes (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,"
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    from server.embedded import resolve_service_urls
+    from infra.embedded import resolve_service_urls
 
     settings = resolve_service_urls(Settings.from_env())
     run_app(bench_app(settings), host=args.host, port=args.port, access_log=None, print=None)

@@ -23,13 +23,13 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from infra.db import init_connection
 from server.auth import Role, TokenIssuer
 from server.bench.loadgen import percentiles
 from server.bench.report import machine, stamp
 from server.bench.scratch import report, scratch_server
 from server.bench.seed import ORGANISER, cluster_point, feature
 from server.routes.clues import import_features
-from server.services import init_connection
 
 BEGIN, END = "<!-- bench:stats:begin -->", "<!-- bench:stats:end -->"
 TARGET_P95_MS = 200.0

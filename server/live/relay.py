@@ -34,12 +34,13 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from infra.locks import AdvisoryLock
 from server.leaderboard import Leaderboard, sort_key
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "geohunt_live"
-RELAY_LOCK = 7304  # the advisory lock space of the relay (7300: migrations, 7301: leaks)
+RELAY_LOCK = AdvisoryLock.LIVE_RELAY
 BATCH = 500
 STREAM_MAXLEN = 10_000  # per hunt: what an SSE client can resume from
 RETENTION = timedelta(hours=1)  # delivered events kept in PostgreSQL, to refill streams

@@ -10,11 +10,11 @@ import asyncpg
 from aiohttp import web
 from redis.asyncio import Redis
 
+from infra.redis_health import RedisHealth
+from infra.settings import Settings
 from server.leaderboard import Leaderboard
-from server.live.health import RedisHealth
 from server.live.hub import Hub, running
 from server.live.relay import Relay, relaying
-from server.settings import Settings
 
 
 @dataclass
@@ -49,7 +49,7 @@ async def close_clients(app: web.Application) -> None:
 
 async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> dict[str, int]:
     """`geohunt leaderboard rebuild`: entries per hunt slug, rebuilt from `hunt_scores`."""
-    from server.services import create_pool
+    from infra.db import create_pool
 
     assert settings.redis_url
     pool = await create_pool(settings)

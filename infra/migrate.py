@@ -10,11 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from infra.locks import AdvisoryLock
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# Any constant works: it only has to keep two `geohunt migrate` runs from interleaving.
-_MIGRATION_LOCK = 7300
+_MIGRATION_LOCK = AdvisoryLock.MIGRATIONS
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
@@ -128,8 +129,8 @@ async def current_schema(server_url: str) -> str:
 if __name__ == "__main__":  # `make schema`
     import asyncio
 
-    from server.embedded import resolve_service_urls
-    from server.settings import Settings
+    from infra.embedded import resolve_service_urls
+    from infra.settings import Settings
 
     # The secret is never used here; settings only refuse to load without one.
     env = {"GEOHUNT_SECRET": "schema-dump-" + "x" * 32, **os.environ}

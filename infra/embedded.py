@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from server.settings import Settings
+    from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
