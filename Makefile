@@ -86,4 +86,4 @@ schema: venv
 
 # Rewrite the route reference in docs/API.md from the route table after changing a route.
 api-doc: venv
-	$(BIN)/python -m server.api_doc
+	$(BIN)/python -m server.http.api_doc

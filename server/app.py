@@ -8,11 +8,11 @@ from aiohttp import web
 
 from infra.settings import Settings
 from server import routes
-from server.app_keys import SERVICES
+from server.http.app_keys import SERVICES
+from server.http.metrics import timing_middleware
+from server.http.problems import problem_middleware
+from server.http.routing import ROUTES, install
 from server.live.runtime import close_clients
-from server.metrics import timing_middleware
-from server.problems import problem_middleware
-from server.routing import ROUTES, install
 from server.services import opened
 
 

@@ -52,7 +52,7 @@ def migrate() -> None:
 def serve(host: str, port: int) -> None:
     """Run the HTTP server."""
     from server.app import create_app
-    from server.http_server import HttpOptions, run_app
+    from server.http.server import HttpOptions, run_app
 
     settings = load_settings()
     try:
@@ -71,7 +71,7 @@ def serve(host: str, port: int) -> None:
 @click.option("--hunt", default=None, help="Limit the token to one hunt.")
 def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
     """Print a token signed with this environment's secret."""
-    from server.auth import MAX_TTL_S, Role, TokenIssuer
+    from server.http.auth import MAX_TTL_S, Role, TokenIssuer
 
     if role == Role.HUNTER and hunt is not None:
         raise click.ClickException("hunter tokens cannot be limited to a hunt")
@@ -91,7 +91,7 @@ def import_clues(path: Path, slug: str, sub: str) -> None:
     """Register clues from a GeoJSON FeatureCollection, with a per-feature error report."""
     from hunt_engine.errors import InvalidRequest
     from server.clue_import import run_import
-    from server.validation import parse_json
+    from server.http.validation import parse_json
 
     settings = load_settings()
     try:

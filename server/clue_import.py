@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from infra.db import create_pool
 from infra.settings import Settings
-from server.auth import Principal, Role
+from server.http.auth import Principal, Role
 from server.routes.clues import import_features
 
 

@@ -19,10 +19,10 @@ from hunt_engine.errors import (
     InvalidRequest,
     NotFound,
 )
-from server.auth import Principal, Role
-from server.responses import iso
+from server.http.auth import Principal, Role
+from server.http.responses import iso
+from server.http.validation import describe
 from server.schemas import ClueIn, CluePatch
-from server.validation import describe
 
 CLUE_COLUMNS = (
     "c.id, h.slug AS hunt, c.kind, k.key AS collectible, c.label, c.city, c.lat, c.lon,"

@@ -426,8 +426,8 @@ async def _serve_demo(
 ) -> None:
     from hunt_engine.codes import static_code
     from server.app import create_app
-    from server.auth import Role, TokenIssuer
-    from server.http_server import make_runner
+    from server.http.auth import Role, TokenIssuer
+    from server.http.server import make_runner
 
     runner = make_runner(create_app(settings), access_log=None)
     await runner.setup()

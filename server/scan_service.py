@@ -26,10 +26,10 @@ from hunt_engine.models import Clue, Hunt
 from hunt_engine.rules import HuntRules
 from hunt_engine.scan_rules import Admitted, ScanFacts, admit
 from server.catalog import Catalog
+from server.http.metrics import ALERTS, SCANS
+from server.http.responses import iso
 from server.hunter_state import UNKNOWN, HunterState, HunterStateCache
 from server.leaderboard import Leaderboard
-from server.metrics import ALERTS, SCANS
-from server.responses import iso
 from server.scan_gate import ScanGate, body_hash
 from server.schemas import ScanIn
 

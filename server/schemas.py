@@ -135,7 +135,7 @@ def _mark_required(schema: dict[str, Any]) -> None:
     schema[REQUIRED_MARK] = True
 
 
-# Read and removed by server/openapi.py, which makes such a parameter `required: true`.
+# Read and removed by server/http/openapi.py, which makes such a parameter `required: true`.
 REQUIRED_MARK = "x-geohunt-required"
 
 

@@ -14,8 +14,8 @@ from hunt_engine.keys import Keyring
 from infra.db import create_pool
 from infra.redis_health import RedisHealth
 from infra.settings import Settings
-from server.auth import TokenIssuer
 from server.catalog import Catalog, kept_current
+from server.http.auth import TokenIssuer
 from server.hunter_state import HunterStateCache
 from server.live.runtime import Live, live_started
 from server.scan_gate import ScanGate

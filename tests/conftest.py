@@ -20,7 +20,7 @@ from infra.embedded import resolve_service_urls
 from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
-from server.auth import Role, TokenIssuer
+from server.http.auth import Role, TokenIssuer
 from tests.chain_fixtures import anvil, collectible, deployer, minter_account, w3  # noqa: F401
 
 RUN = uuid.uuid4().hex[:10]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from server import api_doc, routes
-from server.routing import ROUTES
+from server import routes
+from server.http import api_doc
+from server.http.routing import ROUTES
 from tests.conftest import Api
 
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) (\S+) \|", re.MULTILINE)

@@ -8,7 +8,7 @@ from typing import Any
 from geo.coords import LatLon
 from geo.distance import destination, geodesic_m
 from hunt_engine.codes import TICKET_TTL_S, static_code, ticket_code
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 from tests.conftest import Api
 

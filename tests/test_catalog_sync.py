@@ -18,8 +18,8 @@ import pytest
 from geo.coords import LatLon
 from infra.settings import Settings
 from server.app import create_app
-from server.app_keys import SERVICES
 from server.catalog import CHANNEL, Catalog, kept_current
+from server.http.app_keys import SERVICES
 from tests.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
 from tests.conftest import Api
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, Hunt, at, make_hunt
 from tests.conftest import Api
 

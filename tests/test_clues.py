@@ -16,7 +16,7 @@ from geopy.distance import geodesic
 from PIL import Image
 
 from hunt_engine.codes import parse_code, static_code
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 from tests.conftest import Api
 

@@ -11,7 +11,7 @@ from shapely.geometry import Point, Polygon
 
 from hunt_engine.codes import static_code
 from server import demo, demo_data
-from server.auth import Role
+from server.http.auth import Role
 from tests.conftest import Api
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ldr-s3-extra-clues.geojson"

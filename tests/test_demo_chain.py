@@ -20,8 +20,8 @@ from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server import demo
 from server.app import create_app
-from server.auth import Role
 from server.demo_chain import demo_chain
+from server.http.auth import Role
 from tests.conftest import RUN, Api
 
 

@@ -38,8 +38,8 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from hunt_engine.codes import static_code
 from infra.settings import Settings
 from server.app import create_app
-from server.auth import Role, TokenIssuer
-from server.http_server import make_runner
+from server.http.auth import Role, TokenIssuer
+from server.http.server import make_runner
 from tests.conftest import RUN, unique
 
 # Bounded so the file runs in well under 90 s on 2 cores; raise them for a longer hunt, and

@@ -1,5 +1,5 @@
 """The HTTP connection itself under attack, over raw sockets against the app served on a real
-port the way the entry points serve it (`server.http_server.make_runner`).
+port the way the entry points serve it (`server.http.server.make_runner`).
 
 Malformed framing gets a 400 problem+json that never quotes the input and one log line without
 a traceback; a request that never finishes its headers, or trickles its body, loses its
@@ -21,8 +21,8 @@ from aiohttp import web
 
 from infra.settings import Settings, SettingsError
 from server.app import create_app
-from server.auth import Role, TokenIssuer
-from server.http_server import HttpOptions, make_runner
+from server.http.auth import Role, TokenIssuer
+from server.http.server import HttpOptions, make_runner
 
 PROBLEM = "application/problem+json"
 HEADER_TIMEOUT_S = 1.0

@@ -14,7 +14,7 @@ import jwt
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import Api, unique
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from server.app_keys import SERVICES
+from server.http.app_keys import SERVICES
 from server.leaderboard import (
     EPOCH,
     MAX_SCORE,

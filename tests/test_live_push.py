@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from server.app_keys import SERVICES
-from server.auth import Role
+from server.http.app_keys import SERVICES
+from server.http.auth import Role
 from server.live.frames import Message
 from tests.builders import TIMES_SQUARE, SseReader, at, make_hunt, ws_until
 from tests.conftest import Api

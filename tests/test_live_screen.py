@@ -7,7 +7,7 @@ import re
 import time
 
 from hunt_engine.codes import rotating_code, step_at
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import make_hunt
 from tests.conftest import Api
 

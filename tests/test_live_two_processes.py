@@ -20,7 +20,7 @@ import pytest
 from redis.asyncio import Redis
 
 from infra.settings import Settings
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import (
     LIVE_TIMEOUT_S,
     TIMES_SQUARE,

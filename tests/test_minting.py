@@ -20,8 +20,8 @@ from chain.mint_store import retry_failed
 from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
-from server.auth import Role
 from server.cli import main as cli
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import RUN, Api
 from tests.minting_support import (

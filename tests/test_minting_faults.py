@@ -21,7 +21,7 @@ from chain.deploy import deploy_collectible
 from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.chain_fixtures import TEST_BASE_URI
 from tests.conftest import RUN, Api

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from hunt_engine.codes import TICKET_TTL_S, ticket_code
-from server import openapi, routes
-from server.auth import Role
-from server.routing import ROUTES
+from server import routes
+from server.http import openapi
+from server.http.auth import Role
+from server.http.routing import ROUTES
 from tests.builders import TIMES_SQUARE, at, iso, make_hunt
 from tests.conftest import Api, unique
 

@@ -14,8 +14,8 @@ import pytest
 from redis.asyncio import Redis
 
 from server.app import create_app
-from server.app_keys import SERVICES
-from server.auth import Role
+from server.http.app_keys import SERVICES
+from server.http.auth import Role
 from tests.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, RedisServer, at, make_hunt
 from tests.conftest import Api
 

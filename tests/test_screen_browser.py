@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from hunt_engine.codes import rotating_code
-from server.app_keys import SERVICES
-from server.auth import Role
+from server.http.app_keys import SERVICES
+from server.http.auth import Role
 from tests.browser import ARTIFACTS, full_hd_tab
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import Api

@@ -22,8 +22,8 @@ from hunt_engine.codes import static_code
 from hunt_engine.keys import PURPOSE_QR, Keyring, derive_key
 from server import routes
 from server.app import create_app
-from server.auth import ALGORITHM, ISSUER, Role, TokenIssuer
-from server.routing import ROUTES, Route
+from server.http.auth import ALGORITHM, ISSUER, Role, TokenIssuer
+from server.http.routing import ROUTES, Route
 from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 from tests.conftest import Api, unique
 

@@ -8,7 +8,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from server.auth import Role
+from server.http.auth import Role
 from tests.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, Hunt, at, make_hunt
 from tests.conftest import Api
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncpg
 from click.testing import CliRunner
 
-from server.auth import Role
 from server.cli import main
-from server.routing import ROUTES
+from server.http.auth import Role
+from server.http.routing import ROUTES
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import TEST_SECRET, Api, unique
 

@@ -44,10 +44,10 @@ from infra.db import init_connection
 from infra.embedded import resolve_service_urls
 from infra.migrate import drop_database
 from infra.settings import Settings
-from server.auth import Role, TokenIssuer
 from server.bench import loadgen, report, seed
 from server.bench.__main__ import command_line
 from server.bench.run import ServerProcess, free_port
+from server.http.auth import Role, TokenIssuer
 from server.live.hub import FLUSH_EVERY_S
 
 BEGIN = "<!-- bench:live:begin -->"

@@ -30,7 +30,7 @@ from hunt_engine.rules import HuntRules
 from infra.migrate import create_database as create_empty_database
 from infra.migrate import migrate
 from infra.settings import Settings
-from server.auth import Principal, Role, TokenIssuer
+from server.http.auth import Principal, Role, TokenIssuer
 from server.routes.clues import import_features
 
 CLUSTER_CENTER = (40.758, -73.9855)  # Times Square

@@ -16,9 +16,9 @@ from aiohttp import web
 
 from infra.settings import Settings
 from server.app import create_app
-from server.app_keys import SERVICES
-from server.http_server import run_app
-from server.responses import ok
+from server.http.app_keys import SERVICES
+from server.http.responses import ok
+from server.http.server import run_app
 
 INSERT_SQL = (
     "INSERT INTO bench_writes (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,"

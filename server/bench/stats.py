@@ -24,11 +24,11 @@ import aiohttp
 import asyncpg
 
 from infra.db import init_connection
-from server.auth import Role, TokenIssuer
 from server.bench.loadgen import percentiles
 from server.bench.report import machine, stamp
 from server.bench.scratch import report, scratch_server
 from server.bench.seed import ORGANISER, cluster_point, feature
+from server.http.auth import Role, TokenIssuer
 from server.routes.clues import import_features
 
 BEGIN, END = "<!-- bench:stats:begin -->", "<!-- bench:stats:end -->"

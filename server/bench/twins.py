@@ -24,10 +24,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from server.auth import Role, TokenIssuer
 from server.bench.loadgen import percentiles
 from server.bench.report import machine, stamp
 from server.bench.scratch import report, scratch_server
+from server.http.auth import Role, TokenIssuer
 
 BEGIN, END = "<!-- bench:twins:begin -->", "<!-- bench:twins:end -->"
 TARGET_P95_MS = 50.0

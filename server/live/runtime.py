@@ -40,7 +40,7 @@ async def live_started(
 
 async def close_clients(app: web.Application) -> None:
     """on_shutdown: long-lived live connections would otherwise hold the shutdown up."""
-    from server.app_keys import SERVICES
+    from server.http.app_keys import SERVICES
 
     services = app.get(SERVICES)
     if services is not None:

@@ -1,4 +1,4 @@
-"""Route modules register themselves in `server.routing.ROUTES` when imported."""
+"""Route modules register themselves in `server.http.routing.ROUTES` when imported."""
 
 from __future__ import annotations
 

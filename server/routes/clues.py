@@ -12,10 +12,11 @@ from geo.coords import LatLon
 from hunt_engine.codes import rotating_code, seconds_left, static_code, step_at
 from hunt_engine.errors import HuntError, InvalidRequest, NotFound, RotatingClue
 from server import clue_store, qr_images
-from server.auth import Role
-from server.responses import dumps, ok
+from server.http.auth import Role
+from server.http.responses import dumps, ok
+from server.http.routing import Call, route
+from server.http.validation import parse_json, read_body
 from server.routes.hunts import hunt_row
-from server.routing import Call, route
 from server.schemas import (
     ClueIn,
     ClueOut,
@@ -26,7 +27,6 @@ from server.schemas import (
     NearQuery,
     QrQuery,
 )
-from server.validation import parse_json, read_body
 
 EDITORS = {Role.ORGANISER, Role.FIELD}
 CLUE_ID = {

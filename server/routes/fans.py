@@ -12,10 +12,10 @@ from hunt_engine.errors import (
     NotHolder,
     Unauthorized,
 )
-from server.auth import Role
 from server.fans_schemas import EngravingIn, EngravingOut, PrivacyIn, PrivacyOut, TwinsOut
-from server.responses import ok
-from server.routing import Call, route
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, route
 from server.sketches import Sketch, decode_sketch
 from server.twins import twins_of
 

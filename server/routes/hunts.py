@@ -9,9 +9,9 @@ from aiohttp import web
 
 from hunt_engine.errors import Forbidden, InvalidRequest, KeyTaken, NotFound, SlugTaken
 from hunt_engine.rules import HuntRules
-from server.auth import Role
-from server.responses import ok
-from server.routing import Call, route
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, route
 from server.schemas import AlertOut, CollectibleIn, CollectibleOut, HuntIn, HuntOut, HuntPatch
 
 HUNT_COLUMNS = "id, slug, name, description, starts_at, ends_at, rules"

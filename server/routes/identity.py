@@ -15,9 +15,9 @@ from hunt_engine.errors import (
     WalletTaken,
 )
 from server import siwe_login
-from server.auth import Role
-from server.responses import ok
-from server.routing import Call, route
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, route
 from server.schemas import HunterIn, HunterOut, MeOut, NonceOut, SiweIn, SiweOut, TokenIn, TokenOut
 
 HUNTER_TTL_S = 30 * 24 * 3600

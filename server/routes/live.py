@@ -15,12 +15,12 @@ from aiohttp.http import HttpVersion11
 from redis.exceptions import RedisError
 
 from hunt_engine.errors import InvalidRequest, NotFound
-from server.auth import Role
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, route
 from server.live.frames import Message, Sink, http_chunk, parse_event_id
 from server.live.hub import Client
 from server.live.session import LiveUnavailable, catch_up
-from server.responses import ok
-from server.routing import Call, route
 from server.schemas import EventsQuery, LeaderboardOut, LeaderboardQuery, LiveQuery
 
 VIEWERS = {Role.SCREEN, Role.ORGANISER}

@@ -24,10 +24,10 @@ from hunt_engine.errors import HuntNotActive, InvalidRequest, NotFound, RateLimi
 from hunt_engine.hints import Hint, HintRequest, hints_at_spots
 from hunt_engine.keys import Keyring
 from hunt_engine.models import ClueKind, Hunt
-from server.auth import Role
 from server.catalog import HUNT_SQL
-from server.responses import iso, ok
-from server.routing import Call, route
+from server.http.auth import Role
+from server.http.responses import iso, ok
+from server.http.routing import Call, route
 from server.scan_gate import ScanGate
 from server.schemas import NearbyOut, NearbyQuery
 

@@ -10,9 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hunt_engine.codes import parse_code
 from hunt_engine.errors import InvalidCode, NotFound
-from server import openapi
+from server.http import openapi
+from server.http.routing import ROUTES, Call, route
 from server.mint_metrics import refresh_mint_metrics
-from server.routing import ROUTES, Call, route
 from server.services import Services
 
 READY_TIMEOUT_S = 2.0

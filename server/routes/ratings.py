@@ -15,11 +15,11 @@ from typing import Any
 
 from aiohttp import web
 
-from server.auth import Role
+from server.http.auth import Role
+from server.http.responses import page
+from server.http.routing import Call, route
 from server.ratings_charts import grouped_bars, hourly_line, split_bars
-from server.responses import page
 from server.routes.stats import stats_of
-from server.routing import Call, route
 from server.schemas import BrowserToken, Lax
 
 STYLE = """

@@ -8,11 +8,11 @@ from aiohttp import web
 from pydantic import Field
 
 from hunt_engine.errors import InvalidRequest, NotFound
-from server.auth import Role
-from server.responses import ok
-from server.routing import Call, route
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, route
+from server.http.validation import parse_model, read_body
 from server.schemas import FindOut, ScanIn, ScanOut
-from server.validation import parse_model, read_body
 
 IDEMPOTENCY_KEY_MAX = 200
 # 1-200 printable characters (`str.isprintable`), non-ASCII as UTF-8. The pattern says the

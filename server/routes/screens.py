@@ -27,9 +27,9 @@ from aiohttp import web
 from hunt_engine.codes import rotating_code, seconds_left, step_at
 from hunt_engine.errors import InvalidRequest, NotFound
 from server import qr_images
-from server.responses import page
+from server.http.responses import page
+from server.http.routing import Call, route
 from server.routes.live import VIEWERS, hunt_of
-from server.routing import Call, route
 from server.schemas import ScreenCodeOut, ScreenCodeQuery, ScreenQuery
 
 _TEMPLATE = resources.files("server.screen_page").joinpath("screen.html").read_text("utf-8")

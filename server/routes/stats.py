@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from server.auth import Role
-from server.responses import iso, ok
+from server.http.auth import Role
+from server.http.responses import iso, ok
+from server.http.routing import Call, route
 from server.routes.hunts import hunt_row
-from server.routing import Call, route
 from server.schemas import BrowserToken, Lax
 from server.stats import hunt_stats
 

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from hunt_engine.errors import HuntError, PayloadTooLarge
-from server.validation import RequestTimeout, UnreadableBody
+from server.http.validation import RequestTimeout, UnreadableBody
 
 log = logging.getLogger(__name__)
 

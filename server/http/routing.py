@@ -12,9 +12,9 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from hunt_engine.errors import NotFound
-from server.app_keys import SERVICES
-from server.auth import Principal, Role, authenticate, bearer_token
-from server.validation import parse_model, parse_query, read_body
+from server.http.app_keys import SERVICES
+from server.http.auth import Principal, Role, authenticate, bearer_token
+from server.http.validation import parse_model, parse_query, read_body
 
 ANYONE: frozenset[Role] = frozenset()
 PATH_PARAM = re.compile(r"{(\w+)}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.routing import ROUTES, Route
+from server.http.routing import ROUTES, Route
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "API.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 BEGIN = "<!-- routes: written by `make api-doc` from the route table; never edit by hand -->"
 END = "<!-- /routes -->"
 

@@ -41,8 +41,8 @@ from aiohttp.streams import StreamReader
 from aiohttp.web_request import BaseRequest
 
 from infra.settings import SettingsError
-from server.problems import status_problem
-from server.validation import RequestTimeout
+from server.http.problems import status_problem
+from server.http.validation import RequestTimeout
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from server.routing import PATH_PARAM, Route, path_schema
+from server.http.routing import PATH_PARAM, Route, path_schema
 from server.schemas import REQUIRED_MARK, Problem
 
 _REFS = "#/components/schemas/"

@@ -22,7 +22,7 @@ class RequestTimeout(HuntError):
     """The request body did not arrive in time."""
 
     # Raised by the body's stream itself when the server's body deadline passes
-    # (server.http_server), so every reader of the body, read_body or not, gets it.
+    # (server.http.server), so every reader of the body, read_body or not, gets it.
     status, code = 408, "request_timeout"
 
 
