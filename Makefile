@@ -65,12 +65,12 @@ lint: venv
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python -m server.bench
-	$(BIN)/python -m server.bench.mint
-	$(BIN)/python -m server.bench.live
-	$(BIN)/python -m server.bench.nearby
-	$(BIN)/python -m server.bench.stats
-	$(BIN)/python -m server.bench.twins
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.mint
+	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.nearby
+	$(BIN)/python -m bench.stats
+	$(BIN)/python -m bench.twins
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without
 # GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.
@@ -86,4 +86,4 @@ schema: venv
 
 # Rewrite the route reference in docs/API.md from the route table after changing a route.
 api-doc: venv
-	$(BIN)/python -m server.http.api_doc
+	$(BIN)/python -m server.route_table

@@ -7,19 +7,18 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from infra.settings import Settings
-from server import routes
+from server.bootstrap.services import opened
 from server.http.app_keys import SERVICES
 from server.http.metrics import timing_middleware
 from server.http.problems import problem_middleware
-from server.http.routing import ROUTES, install
+from server.http.routing import install
 from server.live.runtime import close_clients
-from server.services import opened
+from server.route_table import ROUTES
 
 
 def create_app(
     settings: Settings, *, extra_routes: list[web.RouteDef] | None = None
 ) -> web.Application:
-    routes.load_all()
     app = web.Application(
         middlewares=[timing_middleware, problem_middleware],
         client_max_size=settings.import_max_bytes,

@@ -90,7 +90,7 @@ def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
 def import_clues(path: Path, slug: str, sub: str) -> None:
     """Register clues from a GeoJSON FeatureCollection, with a per-feature error report."""
     from hunt_engine.errors import InvalidRequest
-    from server.clue_import import run_import
+    from server.bootstrap.tools import import_clues
     from server.http.validation import parse_json
 
     settings = load_settings()
@@ -98,7 +98,7 @@ def import_clues(path: Path, slug: str, sub: str) -> None:
         collection = parse_json(path.read_bytes())
     except InvalidRequest as err:
         raise click.ClickException(f"{path}: {err.detail}") from None
-    result = asyncio.run(run_import(settings, slug, sub, collection))
+    result = asyncio.run(import_clues(settings, slug, sub, collection))
     click.echo(f"created {result['created']} clues, {len(result['failed'])} failed")
     for failure in result["failed"]:
         click.echo(f"  feature {failure['index']}: {failure['code']}: {failure['detail']}")
@@ -113,7 +113,7 @@ def import_clues(path: Path, slug: str, sub: str) -> None:
 @click.option("--no-serve", is_flag=True, help="Seed and print, then exit.")
 def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
     """Seed the Love, Death + Robots season 3 hunt, write its QR codes and serve."""
-    from server.demo import run_demo
+    from server.demo.run import run_demo
 
     run_demo(host, port, out, serve=not no_serve)
 
@@ -121,7 +121,7 @@ def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
 @main.command()
 def follow() -> None:
     """Read the contract's Transfer events into the ratings (CHAIN_RPC_URL); stops on SIGTERM."""
-    from chain.service import run_follower
+    from server.bootstrap.chain_jobs import run_follower
 
     settings = load_settings()
     try:
@@ -133,7 +133,7 @@ def follow() -> None:
 @main.command()
 def worker() -> None:
     """Mint verified finds on chain (CHAIN_RPC_URL, MINTER_PRIVATE_KEY); stops on SIGTERM."""
-    from chain.service import run_worker
+    from server.bootstrap.chain_jobs import run_worker
 
     settings = load_settings()
     try:
@@ -151,7 +151,7 @@ def chain() -> None:
 @click.option("--admin", default=None, help="Address that administers the contract [the key's].")
 def chain_deploy(admin: str | None) -> None:
     """Deploy the collectible contract with MINTER_PRIVATE_KEY and record its address."""
-    from chain.service import deploy
+    from server.bootstrap.chain_jobs import deploy
 
     settings = load_settings()
     try:
@@ -194,7 +194,7 @@ def leaderboard() -> None:
 @click.option("--hunt", "slug", default=None, help="Only this hunt [all].")
 def leaderboard_rebuild(slug: str | None) -> None:
     """Rebuild leaderboards from PostgreSQL (safe while the servers run)."""
-    from server.live.runtime import rebuild_leaderboards
+    from server.bootstrap.tools import rebuild_leaderboards
 
     settings = load_settings()
     try:

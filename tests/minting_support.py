@@ -22,8 +22,8 @@ import asyncpg
 from web3 import AsyncWeb3
 
 from chain.minter import TRANSFER_TOPIC
-from chain.service import run_worker
 from infra.settings import MintSettings, Settings
+from server.bootstrap.chain_jobs import run_worker
 from tests.conftest import TEST_SECRET
 
 FAST_MINT = MintSettings(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.bench import nearby, report
-from server.bench.wrk import find_wrk
+from bench import nearby, report
+from bench.wrk import find_wrk
 
 GENERATOR = "wrk" if find_wrk(install=False) else "python"
 
@@ -24,7 +24,7 @@ def test_quick_nearby_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
     env["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
     command = [
-        sys.executable, "-m", "server.bench.nearby", "--quick", "--loadgen", GENERATOR,
+        sys.executable, "-m", "bench.nearby", "--quick", "--loadgen", GENERATOR,
         "--no-install", "--quiet-wait", "0", "--out", str(out), "--json", str(raw),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -56,7 +56,7 @@ def test_quick_nearby_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         assert field in text, field
 
     # Writing again replaces its own section and nothing else.
-    again = nearby.section(results, "python -m server.bench.nearby --again")
+    again = nearby.section(results, "python -m bench.nearby --again")
     report.replace_section(out, nearby.BEGIN, nearby.END, again)
     text = out.read_text()
     assert text.count(nearby.BEGIN) == 1 and "--again" in text and "--quick" not in text

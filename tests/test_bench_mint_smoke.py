@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.bench.mint import BEGIN, END
+from bench.mint import BEGIN, END
 
 
 @pytest.mark.slow
@@ -19,7 +19,7 @@ def test_mint_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     out.write_text(f"# Benchmarks\n\n## Scan path\n\nkept as it was\n\n{BEGIN}\nold\n{END}\n")
     env = {**os.environ, "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
     command = [
-        sys.executable, "-m", "server.bench.mint", "--finds", "200", "--rounds", "1",
+        sys.executable, "-m", "bench.mint", "--finds", "200", "--rounds", "1",
         "--steady-s", "2", "--rate", "50", "--batch", "20", "--out", str(out),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

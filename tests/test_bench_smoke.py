@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from server.bench import report
-from server.bench.wrk import find_wrk
+from bench import report
+from bench.wrk import find_wrk
 
 GENERATORS = ["python"] + (["wrk"] if find_wrk(install=False) else [])
 
@@ -26,7 +26,7 @@ def test_benchmark_runs_end_to_end(tmp_path: Path, generator: str) -> None:
     env = {**os.environ, "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
     env["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
     command = [
-        sys.executable, "-m", "server.bench", "--loadgen", generator, "--no-install",
+        sys.executable, "-m", "bench", "--loadgen", generator, "--no-install",
         "--duration", "1", "--rounds", "1", "--open-duration", "1", "--warmup", "0", "--rate", "50",
         "--connections", "4", "--collectibles", "5", "--big-clues", "60", "--hunters", "20",
         "--quiet-wait", "0", "--out", str(out), "--json", str(raw),
@@ -52,11 +52,11 @@ def test_benchmark_runs_end_to_end(tmp_path: Path, generator: str) -> None:
     assert text.count("## Scan path") == 1
     for field in ("`GET /bench/trivial`", "`POST /bench/insert`", "`POST /v1/scans`",
                   "p50 ms", "p99 ms", "c/b =", "c/a =", "50/s open loop", "60 clues",
-                  "-m server.bench --loadgen"):  # fmt: skip
+                  "-m bench --loadgen"):  # fmt: skip
         assert field in text, field
 
     # Writing again replaces its own section and nothing else.
-    report.write(out, results, "python -m server.bench --again")
+    report.write(out, results, "python -m bench --again")
     text = out.read_text()
     assert text.count("## Scan path") == 1
     assert "--again" in text

@@ -18,7 +18,7 @@ import pytest
 from geo.coords import LatLon
 from infra.settings import Settings
 from server.app import create_app
-from server.catalog import CHANNEL, Catalog, kept_current
+from server.common.catalog import CHANNEL, Catalog, kept_current
 from server.http.app_keys import SERVICES
 from tests.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
 from tests.conftest import Api
@@ -356,7 +356,7 @@ async def _notify_storm(conn: asyncpg.Connection) -> None:
 def test_drain_takes_what_waits_grouped_by_table_and_leaves_the_rest() -> None:
     import asyncio
 
-    from server import catalog as catalog_module
+    from server.common import catalog as catalog_module
 
     queue: asyncio.Queue[str] = asyncio.Queue()
     for n in range(catalog_module._BATCH + 5):

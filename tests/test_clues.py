@@ -771,7 +771,7 @@ async def test_qr_png_and_svg_encode_the_code_url(api: Api) -> None:
             assert decode_qr(image) == expected
             assert decode_qr(rasterise_svg(svg)) == expected
         else:
-            from server import qr_images
+            from server.common import qr_images
 
             assert png == qr_images.png(expected) and svg == qr_images.svg(expected)
         # The printed URL is a genuine code for this clue, which a hunter can scan.

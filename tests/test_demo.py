@@ -10,7 +10,8 @@ from pathlib import Path
 from shapely.geometry import Point, Polygon
 
 from hunt_engine.codes import static_code
-from server import demo, demo_data
+from server.demo import data as demo_data
+from server.demo import run as demo
 from server.http.auth import Role
 from tests.conftest import Api
 

@@ -18,9 +18,9 @@ from chain.client import connect
 from hunt_engine.codes import static_code
 from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
-from server import demo
 from server.app import create_app
-from server.demo_chain import demo_chain
+from server.demo import run as demo
+from server.demo.on_chain import demo_chain
 from server.http.auth import Role
 from tests.conftest import RUN, Api
 

@@ -15,8 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from server.http.app_keys import SERVICES
-from server.leaderboard import (
+from server.common.leaderboard import (
     EPOCH,
     MAX_SCORE,
     TIME_SLOTS,
@@ -25,6 +24,7 @@ from server.leaderboard import (
     sort_key,
     unpack,
 )
+from server.http.app_keys import SERVICES
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import TEST_SECRET, Api
 

@@ -19,7 +19,7 @@ def test_live_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
     env["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
     command = [
-        sys.executable, "-m", "server.bench.live", "--quick", "--clients", "12", "--rate", "10",
+        sys.executable, "-m", "bench.live", "--quick", "--clients", "12", "--rate", "10",
         "--warmup", "0", "--out", str(out), "--json", str(raw),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from infra.db import create_pool
 from infra.settings import Settings
-from server.leaderboard import Leaderboard, sort_key
+from server.common.leaderboard import Leaderboard, sort_key
 from server.live.relay import Relay, stream_key
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import Api

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from hunt_engine.codes import TICKET_TTL_S, ticket_code
-from server import routes
 from server.http import openapi
 from server.http.auth import Role
-from server.http.routing import ROUTES
+from server.route_table import ROUTES
 from tests.builders import TIMES_SQUARE, at, iso, make_hunt
 from tests.conftest import Api, unique
 
@@ -110,7 +109,6 @@ def test_structure(document: dict[str, Any]) -> None:
 
 
 def test_every_route_is_described_as_declared(document: dict[str, Any]) -> None:
-    routes.load_all()
     described = operations(document)
     for spec in ROUTES:
         assert (spec.method, spec.path) in described, f"{spec.method} {spec.path} undescribed"
@@ -146,7 +144,6 @@ def test_every_described_operation_is_served(api: Api, document: dict[str, Any])
 
 
 def test_served_document_is_the_route_table(document: dict[str, Any]) -> None:
-    routes.load_all()
     assert document == openapi.build(ROUTES)
 
 
@@ -172,7 +169,7 @@ async def test_import_body_schema_admits_what_import_accepts(
 
 async def test_clue_patch_declares_its_conflict(api: Api, document: dict[str, Any]) -> None:
     """A clue's max_finds cannot go below its finds: a 409 the description must list.
-    Fails until `server/routes/clues.py` `patch_clue` declares `errors=(..., 409)`."""
+    Fails until `server/clues/routes.py` `patch_clue` declares `errors=(..., 409)`."""
     hunt = await make_hunt(api)
     clue = await hunt.clue()
     _, me = await api.hunter()

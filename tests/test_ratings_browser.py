@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hunt_engine.codes import static_code
-from server import demo, demo_data
+from server.demo import data as demo_data
+from server.demo import run as demo
 from tests.browser import ARTIFACTS, full_hd_tab
 from tests.conftest import Api
 

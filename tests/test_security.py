@@ -20,10 +20,10 @@ import pytest
 
 from hunt_engine.codes import static_code
 from hunt_engine.keys import PURPOSE_QR, Keyring, derive_key
-from server import routes
 from server.app import create_app
 from server.http.auth import ALGORITHM, ISSUER, Role, TokenIssuer
-from server.http.routing import ROUTES, Route
+from server.http.routing import Route
+from server.route_table import ROUTES
 from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 from tests.conftest import Api, unique
 
@@ -210,7 +210,6 @@ def _code(answer: Any) -> Any:
 
 
 def protected_routes() -> list[Route]:
-    routes.load_all()
     found = [spec for spec in ROUTES if spec.roles]
     assert len(found) >= 15, [f"{r.method} {r.path}" for r in found]
     return found

@@ -23,7 +23,7 @@ from PIL import Image
 from playwright.async_api import Route
 
 from hunt_engine.errors import InvalidRequest
-from server.sketches import clean_svg
+from server.fans.sketches import clean_svg
 from tests.browser import Tab, full_hd_tab
 from tests.test_sketch_sanitiser import svg, worst_case
 

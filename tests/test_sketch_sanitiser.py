@@ -1,4 +1,4 @@
-"""The SVG sanitiser on its own (server/sketches.py), for the two findings of the independent
+"""The SVG sanitiser on its own (server/fans/sketches.py), for the two findings of the independent
 probe it was hardened against:
 
 - an attribute the browser parses as CSS, holding an escape of `url(` (`\\75 rl(`), was served
@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hunt_engine.errors import InvalidRequest
-from server import sketches
-from server.sketches import (
+from server.fans import sketches
+from server.fans.sketches import (
     ATTRIBUTES,
     ELEMENTS,
     MAX_DEPTH,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.bench import stats
+from bench import stats
 from tests.bench_support import run_quick
 
 
 def test_quick_stats_benchmark_runs_end_to_end(tmp_path: Path) -> None:
-    text = run_quick("server.bench.stats", (stats.BEGIN, stats.END), tmp_path)
+    text = run_quick("bench.stats", (stats.BEGIN, stats.END), tmp_path)
     # Every measurement was answered, and only with 200s, on the seeded hunt's full size.
     assert "20,000 scan attempts and 2,000 finds" in text
     for label in (

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from server.cli import main
 from server.http.auth import Role
-from server.http.routing import ROUTES
+from server.route_table import ROUTES
 from tests.builders import TIMES_SQUARE, at, make_hunt
 from tests.conftest import TEST_SECRET, Api, unique
 

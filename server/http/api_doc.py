@@ -1,12 +1,12 @@
 """The route reference in `docs/API.md`, written from the route table so that it cannot drift:
-`make api-doc` rewrites the part between the markers, and a test compares it with the table
-and with the served `/openapi.json`."""
+`make api-doc` (server/route_table.py) rewrites the part between the markers, and a test
+compares it with the table and with the served `/openapi.json`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from server.http.routing import ROUTES, Route
+from server.http.routing import Route
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 BEGIN = "<!-- routes: written by `make api-doc` from the route table; never edit by hand -->"
@@ -37,10 +37,3 @@ def refreshed(text: str, routes: list[Route]) -> str:
 def section(text: str) -> str:
     """What stands between the markers now."""
     return text.partition(BEGIN)[2].partition(END)[0].strip("\n")
-
-
-if __name__ == "__main__":  # `make api-doc`
-    from server import routes
-
-    routes.load_all()
-    DOC.write_text(refreshed(DOC.read_text(), ROUTES))

@@ -7,6 +7,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from server.services import Services
+    from server.bootstrap.services import Services
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from server.http.fields import REQUIRED_MARK, Problem
 from server.http.routing import PATH_PARAM, Route, path_schema
-from server.schemas import REQUIRED_MARK, Problem
 
 _REFS = "#/components/schemas/"
 

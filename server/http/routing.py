@@ -67,16 +67,22 @@ class Route:
     tag: str = "geohunt"
 
 
-ROUTES: list[Route] = []
+class RouteTable:
+    """One feature's routes, declared with `@TABLE.route(...)` beside their handlers; the app
+    installs the tables it is given (server/route_table.py lists them), nothing else."""
 
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
 
-def route(method: str, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        roles = options.pop("roles", ANYONE)
-        ROUTES.append(Route(method, path, handler, summary, frozenset(roles), **options))
-        return handler
+    def route(
+        self, method: str, path: str, summary: str, **options: Any
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            roles = options.pop("roles", ANYONE)
+            self.routes.append(Route(method, path, handler, summary, frozenset(roles), **options))
+            return handler
 
-    return register
+        return register
 
 
 def path_schema(spec: Route, name: str) -> dict[str, Any]:
@@ -135,6 +141,10 @@ def _endpoint(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return endpoint
 
 
+INSTALLED: web.AppKey[list[Route]] = web.AppKey("routes", list)
+
+
 def install(app: web.Application, routes: list[Route]) -> None:
+    app[INSTALLED] = routes
     for spec in routes:
         app.router.add_route(spec.method, spec.path, _endpoint(spec))

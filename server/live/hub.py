@@ -27,7 +27,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from server.leaderboard import Leaderboard
+from server.common.leaderboard import Leaderboard
 from server.live.frames import Batch, Message, Sink, parse_event_id
 from server.live.relay import stream_key
 

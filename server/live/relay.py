@@ -35,7 +35,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from infra.locks import AdvisoryLock
-from server.leaderboard import Leaderboard, sort_key
+from server.common.leaderboard import Leaderboard, sort_key
 
 log = logging.getLogger(__name__)
 

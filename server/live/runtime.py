@@ -11,8 +11,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from infra.redis_health import RedisHealth
-from infra.settings import Settings
-from server.leaderboard import Leaderboard
+from server.common.leaderboard import Leaderboard
 from server.live.hub import Hub, running
 from server.live.relay import Relay, relaying
 
@@ -45,25 +44,3 @@ async def close_clients(app: web.Application) -> None:
     services = app.get(SERVICES)
     if services is not None:
         await services.live.hub.close_all()
-
-
-async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> dict[str, int]:
-    """`geohunt leaderboard rebuild`: entries per hunt slug, rebuilt from `hunt_scores`."""
-    from infra.db import create_pool
-
-    assert settings.redis_url
-    pool = await create_pool(settings)
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        board = Leaderboard(redis, settings.redis_prefix, pool)
-        rows = await pool.fetch(
-            "SELECT id, slug FROM hunts WHERE $1::text IS NULL OR slug = $1", slug
-        )
-        if slug is not None and not rows:
-            raise LookupError(f"no hunt {slug!r}")
-        slugs = {r["id"]: r["slug"] for r in rows}
-        counts = await board.rebuild(None if slug is None else list(slugs))
-        return {slugs.get(h, str(h)): n for h, n in counts.items()}
-    finally:
-        await redis.aclose()
-        await pool.close()

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from hunt_engine.errors import HuntError
-from server.leaderboard import Leaderboard
+from server.common.leaderboard import Leaderboard
 from server.live.frames import Message, parse_event_id
 from server.live.hub import TOP, Hub
 from server.live.relay import stream_key

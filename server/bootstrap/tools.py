@@ -1,0 +1,49 @@
+"""The one-shot commands' resources: `geohunt import-clues` and `geohunt leaderboard rebuild`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from redis.asyncio import Redis
+
+from infra.db import create_pool
+from infra.settings import Settings
+from server.clues.importer import import_collection
+from server.common.leaderboard import Leaderboard
+
+HUNTS_SQL = "SELECT id, slug FROM hunts WHERE $1::text IS NULL OR slug = $1"
+
+
+@contextlib.asynccontextmanager
+async def pool_for(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(settings)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def import_clues(settings: Settings, slug: str, sub: str, collection: Any) -> dict[str, Any]:
+    """`geohunt import-clues`: the API's import, as organiser `sub`, with a progress bar."""
+    async with pool_for(settings) as pool, pool.acquire() as conn:
+        return await import_collection(conn, slug, sub, collection)
+
+
+async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> dict[str, int]:
+    """`geohunt leaderboard rebuild`: entries per hunt slug, rebuilt from `hunt_scores`."""
+    assert settings.redis_url
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        async with pool_for(settings) as pool:
+            board = Leaderboard(redis, settings.redis_prefix, pool)
+            rows = await pool.fetch(HUNTS_SQL, slug)
+            if slug is not None and not rows:
+                raise LookupError(f"no hunt {slug!r}")
+            slugs = {r["id"]: r["slug"] for r in rows}
+            counts = await board.rebuild(None if slug is None else list(slugs))
+            return {slugs.get(h, str(h)): n for h, n in counts.items()}
+    finally:
+        await redis.aclose()

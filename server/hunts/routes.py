@@ -1,0 +1,196 @@
+"""Hunts, their collectibles and their alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from hunt_engine.errors import Forbidden, InvalidRequest, KeyTaken, NotFound, SlugTaken
+from hunt_engine.rules import HuntRules
+from server.common.hunts import HUNT_COLUMNS, hunt_row
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, RouteTable
+from server.hunts.schemas import AlertOut, CollectibleIn, CollectibleOut, HuntIn, HuntOut, HuntPatch
+
+TABLE = RouteTable()
+
+COLLECTIBLE_COLUMNS = "key, name, episode, image_url, description, supply, found"
+
+
+def hunt_json(
+    row: asyncpg.Record, collectibles: list[asyncpg.Record] | None = None
+) -> dict[str, Any]:
+
+    body = {
+        "slug": row["slug"],
+        "name": row["name"],
+        "description": row["description"],
+        "starts_at": row["starts_at"],
+        "ends_at": row["ends_at"],
+        "rules": HuntRules.from_mapping(row["rules"]).as_dict(),
+    }
+    if collectibles is not None:
+        body["collectibles"] = [dict(c) for c in collectibles]
+    return body
+
+
+async def with_collectibles(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+    collectibles = await conn.fetch(
+        f"SELECT {COLLECTIBLE_COLUMNS} FROM collectibles WHERE hunt_id = $1 ORDER BY id", row["id"]
+    )
+    return hunt_json(row, collectibles)
+
+
+@TABLE.route(
+    "POST",
+    "/v1/hunts",
+    "Create a hunt",
+    roles={Role.ORGANISER},
+    body=HuntIn,
+    ok_status=201,
+    ok_schema=HuntOut,
+    errors=(400, 401, 403, 409),
+)
+async def create_hunt(call: Call) -> web.Response:
+    body: HuntIn = call.body
+    if call.who.hunt is not None:
+        raise Forbidden(f"this token is limited to hunt {call.who.hunt!r}")
+    if body.ends_at <= body.starts_at:
+        raise InvalidRequest("ends_at must be after starts_at")
+    rules = HuntRules().merged(body.rules.given() if body.rules else {})
+    try:
+        row = await call.services.pool.fetchrow(
+            "INSERT INTO hunts (slug, name, description, starts_at, ends_at, rules, created_by)"
+            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {HUNT_COLUMNS}",
+            body.slug,
+            body.name,
+            body.description,
+            body.starts_at,
+            body.ends_at,
+            rules.as_dict(),
+            call.who.sub,
+        )
+    except asyncpg.UniqueViolationError:
+        raise SlugTaken(f"hunt {body.slug!r} exists") from None
+    call.services.catalog.put_hunt(await _catalog_row(call, row["id"]))
+    return ok(hunt_json(row, []), status=201)
+
+
+async def _catalog_row(call: Call, hunt_id: int) -> asyncpg.Record:
+    from server.common.catalog import HUNT_SQL
+
+    return await call.services.pool.fetchrow(HUNT_SQL + " WHERE id = $1", hunt_id)
+
+
+@TABLE.route(
+    "GET", "/v1/hunts/{slug}", "A hunt with its collectibles", ok_schema=HuntOut, errors=(404,)
+)
+async def get_hunt(call: Call) -> web.Response:
+    async with call.services.pool.acquire() as conn:
+        row = await hunt_row(conn, call.request.match_info["slug"])
+        return ok(await with_collectibles(conn, row))
+
+
+@TABLE.route(
+    "PATCH",
+    "/v1/hunts/{slug}",
+    "Change a hunt",
+    roles={Role.ORGANISER},
+    body=HuntPatch,
+    ok_schema=HuntOut,
+    errors=(400, 401, 403, 404),
+)
+async def patch_hunt(call: Call) -> web.Response:
+    body: HuntPatch = call.body
+    slug = call.request.match_info["slug"]
+    call.who.check_hunt(slug)
+    async with call.services.pool.acquire() as conn, conn.transaction():
+        current = await conn.fetchrow(
+            f"SELECT {HUNT_COLUMNS} FROM hunts WHERE slug = $1 FOR UPDATE", slug
+        )
+        if current is None:
+            raise NotFound(f"no hunt {slug!r}")
+        starts = body.starts_at or current["starts_at"]
+        ends = body.ends_at or current["ends_at"]
+        if ends <= starts:
+            raise InvalidRequest("ends_at must be after starts_at")
+        rules = HuntRules.from_mapping(current["rules"])
+        if body.rules is not None:
+            rules = rules.merged(body.rules.given())
+        row = await conn.fetchrow(
+            "UPDATE hunts SET name = $2, description = $3, starts_at = $4, ends_at = $5,"
+            f" rules = $6 WHERE id = $1 RETURNING {HUNT_COLUMNS}",
+            current["id"],
+            body.name if body.name is not None else current["name"],
+            body.description if body.description is not None else current["description"],
+            starts,
+            ends,
+            rules.as_dict(),
+        )
+        answer = await with_collectibles(conn, row)
+    call.services.catalog.put_hunt(await _catalog_row(call, row["id"]))
+    return ok(answer)
+
+
+@TABLE.route(
+    "POST",
+    "/v1/hunts/{slug}/collectibles",
+    "Add a collectible",
+    roles={Role.ORGANISER},
+    body=CollectibleIn,
+    ok_status=201,
+    ok_schema=CollectibleOut,
+    errors=(400, 401, 403, 404, 409),
+)
+async def create_collectible(call: Call) -> web.Response:
+    body: CollectibleIn = call.body
+    slug = call.request.match_info["slug"]
+    call.who.check_hunt(slug)
+    async with call.services.pool.acquire() as conn:
+        hunt = await hunt_row(conn, slug)
+        try:
+            row = await conn.fetchrow(
+                "INSERT INTO collectibles (hunt_id, key, name, episode, image_url, description,"
+                f" supply) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, {COLLECTIBLE_COLUMNS}",
+                hunt["id"],
+                body.key,
+                body.name,
+                body.episode,
+                body.image_url,
+                body.description,
+                body.supply,
+            )
+        except asyncpg.UniqueViolationError:
+            raise KeyTaken(f"collectible {body.key!r} exists in {slug!r}") from None
+        from server.common.catalog import COLLECTIBLE_SQL
+
+        call.services.catalog.put_collectible(
+            await conn.fetchrow(COLLECTIBLE_SQL + " WHERE id = $1", row["id"])
+        )
+    answer = dict(row)
+    del answer["id"]
+    return ok(answer, status=201)
+
+
+@TABLE.route(
+    "GET",
+    "/v1/hunts/{slug}/alerts",
+    "Alerts such as a leaked static code",
+    roles={Role.ORGANISER},
+    ok_schema={"type": "array", "items": AlertOut.model_json_schema()},
+    errors=(401, 403, 404),
+)
+async def list_alerts(call: Call) -> web.Response:
+    slug = call.request.match_info["slug"]
+    call.who.check_hunt(slug)
+    async with call.services.pool.acquire() as conn:
+        hunt = await hunt_row(conn, slug)
+        rows = await conn.fetch(
+            "SELECT id, kind, clue_id, raised_at, detail FROM alerts WHERE hunt_id = $1"
+            " ORDER BY id DESC LIMIT 500",
+            hunt["id"],
+        )
+    return ok([dict(r) for r in rows])

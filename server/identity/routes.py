@@ -1,0 +1,202 @@
+"""Tokens, walletless hunters, Sign-In with Ethereum and /v1/me."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from hunt_engine.errors import (
+    Conflict,
+    Forbidden,
+    HandleTaken,
+    Unauthorized,
+    WalletTaken,
+)
+from server.http.auth import Role
+from server.http.responses import ok
+from server.http.routing import Call, RouteTable
+from server.identity import siwe as siwe_login
+from server.identity.schemas import (
+    HunterIn,
+    HunterOut,
+    MeOut,
+    NonceOut,
+    SiweIn,
+    SiweOut,
+    TokenIn,
+    TokenOut,
+)
+
+TABLE = RouteTable()
+
+HUNTER_TTL_S = 30 * 24 * 3600
+
+
+def _hunter_token(call: Call, hunter_id: int) -> str:
+    token, _ = call.services.tokens.issue(Role.HUNTER, str(hunter_id), HUNTER_TTL_S)
+    return token
+
+
+RECORD_ISSUE_SQL = """
+INSERT INTO token_issues (issuer_role, issuer_sub, issuer_hunt, role, sub, hunt, ttl_s, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+"""
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/tokens",
+    "Issue a token for an organiser, a field crew or a screen (hunters sign in themselves)",
+    roles={Role.ORGANISER},
+    body=TokenIn,
+    ok_status=201,
+    ok_schema=TokenOut,
+    errors=(400, 401, 403),
+)
+async def create_token(call: Call) -> web.Response:
+    body: TokenIn = call.body
+    role = Role(body.role)
+    if role is Role.HUNTER:
+        # A hunter's token acts as that fan everywhere (finds, engravings, privacy): it comes
+        # only from the hunter's own sign-in (handle, SIWE, passkey), never from another role.
+        raise Forbidden(
+            "hunter tokens come only from the sign-in routes (handle, Ethereum, passkeys)"
+        )
+    if call.who.hunt is not None and body.hunt != call.who.hunt:
+        # A token limited to one hunt must not mint its way out of that limit.
+        raise Forbidden(f"this token may only mint tokens limited to hunt {call.who.hunt!r}")
+    token, expires = call.services.tokens.issue(role, body.sub, body.ttl_s, body.hunt)
+    expires_at = datetime.fromtimestamp(expires, UTC)
+    await call.services.pool.execute(
+        RECORD_ISSUE_SQL,
+        call.who.role.value,
+        call.who.sub,
+        call.who.hunt,
+        role.value,
+        body.sub,
+        body.hunt,
+        body.ttl_s,
+        expires_at,
+    )
+    return ok({"token": token, "expires_at": expires_at}, status=201)
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/hunters",
+    "Join as a hunter without a wallet",
+    body=HunterIn,
+    ok_status=201,
+    ok_schema=HunterOut,
+    errors=(400, 409),
+)
+async def create_hunter(call: Call) -> web.Response:
+    body: HunterIn = call.body
+    try:
+        hunter_id = await call.services.pool.fetchval(
+            "INSERT INTO hunters (handle) VALUES ($1) RETURNING id", body.handle
+        )
+    except asyncpg.UniqueViolationError:
+        raise HandleTaken(f"handle {body.handle!r} is taken") from None
+    return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id)}, status=201)
+
+
+@TABLE.route("GET", "/v1/auth/siwe/nonce", "A single-use sign-in nonce", ok_schema=NonceOut)
+async def siwe_nonce(call: Call) -> web.Response:
+    services = call.services
+    return ok(
+        {"nonce": await siwe_login.issue_nonce(services.redis, services.settings.redis_prefix)}
+    )
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/siwe",
+    "Sign in with Ethereum, or link a wallet to a walletless hunter",
+    body=SiweIn,
+    ok_schema=SiweOut,
+    optional_auth=True,
+    errors=(400, 401, 409, 422),
+)
+async def siwe_sign_in(call: Call) -> web.Response:
+    body: SiweIn = call.body
+    services = call.services
+    wallet = await siwe_login.verify(
+        services.redis,
+        services.settings.redis_prefix,
+        body.message,
+        body.signature,
+        services.settings.public_host,
+    )
+    linking = call.principal is not None and call.principal.role is Role.HUNTER
+    async with services.pool.acquire() as conn, conn.transaction():
+        owner = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
+        if linking:
+            assert call.principal is not None
+            hunter_id = call.principal.hunter_id
+            if owner is not None and owner != hunter_id:
+                raise WalletTaken()
+            current = await conn.fetchrow(
+                "SELECT wallet FROM hunters WHERE id = $1 FOR UPDATE", hunter_id
+            )
+            if current is None:
+                raise Unauthorized("this hunter no longer exists")
+            if current["wallet"] is None:
+                try:
+                    await conn.execute(
+                        "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, wallet
+                    )
+                except asyncpg.UniqueViolationError:
+                    # Another hunter took the wallet between the check above and now.
+                    raise WalletTaken() from None
+                await release_waiting_finds(conn, hunter_id)
+            elif current["wallet"] != wallet:
+                raise Conflict("this hunter already has another wallet")
+        elif owner is not None:
+            hunter_id = owner
+        else:
+            # Two first sign-ins of one wallet may race: the loser joins the winner's hunter.
+            hunter_id = await conn.fetchval(
+                "INSERT INTO hunters (wallet) VALUES ($1)"
+                " ON CONFLICT (wallet) DO NOTHING RETURNING id",
+                wallet,
+            )
+            if hunter_id is None:
+                hunter_id = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
+    return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id), "wallet": wallet})
+
+
+async def release_waiting_finds(conn: asyncpg.Connection, hunter_id: int) -> None:
+    """A wallet arrived: finds that waited for one get their mint jobs, in the caller's
+    transaction, so the link and the jobs commit together."""
+    await conn.execute(
+        "INSERT INTO mint_jobs (find_id, wallet)"
+        " SELECT f.id, h.wallet FROM finds f JOIN hunters h ON h.id = f.hunter_id"
+        " WHERE f.hunter_id = $1 AND h.wallet IS NOT NULL"
+        " ORDER BY f.id ON CONFLICT (find_id) DO NOTHING",
+        hunter_id,
+    )
+
+
+@TABLE.route(
+    "GET", "/v1/me", "The calling hunter", roles={Role.HUNTER}, ok_schema=MeOut, errors=(401, 403)
+)
+async def me(call: Call) -> web.Response:
+    row = await call.services.pool.fetchrow(
+        "SELECT id, handle, wallet, score,"
+        " (SELECT count(*) FROM finds WHERE hunter_id = $1) AS finds FROM hunters WHERE id = $1",
+        call.who.hunter_id,
+    )
+    if row is None:
+        raise Unauthorized("this hunter no longer exists")
+    return ok(
+        {
+            "hunter_id": row["id"],
+            "handle": row["handle"],
+            "wallet": row["wallet"],
+            "score": row["score"],
+            "finds": row["finds"],
+        }
+    )
