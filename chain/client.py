@@ -33,20 +33,20 @@ class TransactionReverted(RuntimeError):
         self.tx_hash = tx_hash
 
 
-def connect(url: str, *, timeout_s: float = 10.0) -> AsyncWeb3:
-    """An AsyncWeb3 on `url` whose requests give up after `timeout_s`; no network call here."""
+def connect(url: str, *, timeout_s: float = 10.0) -> AsyncWeb3[Any]:
+    """An AsyncWeb3[Any] on `url` whose requests give up after `timeout_s`; no network call here."""
     provider = AsyncHTTPProvider(
         url, request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)}
     )
     return AsyncWeb3(provider)
 
 
-async def wait_receipt(w3: AsyncWeb3, tx_hash: Any, timeout_s: float = 30.0) -> TxReceipt:
+async def wait_receipt(w3: AsyncWeb3[Any], tx_hash: Any, timeout_s: float = 30.0) -> TxReceipt:
     """The receipt of `tx_hash`, polled every 50 ms; web3's TimeExhausted after `timeout_s`."""
     return await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout_s, poll_latency=0.05)
 
 
-async def eip1559_fees(w3: AsyncWeb3) -> dict[str, int]:
+async def eip1559_fees(w3: AsyncWeb3[Any]) -> dict[str, int]:
     """maxFeePerGas covers the base fee doubling (six full blocks) plus the node's tip."""
     latest = await w3.eth.get_block("latest")
     tip = await w3.eth.max_priority_fee
@@ -62,7 +62,7 @@ def reverted(exc: ContractLogicError, what: str) -> TransactionReverted:
 
 
 async def send_transaction(
-    w3: AsyncWeb3, private_key: str, tx: TxParams, *, what: str, timeout_s: float = 30.0
+    w3: AsyncWeb3[Any], private_key: str, tx: TxParams, *, what: str, timeout_s: float = 30.0
 ) -> TxReceipt:
     """Fills from, nonce, fees and gas (estimated, so a revert is caught before paying), signs
     with `private_key`, sends raw and waits for a successful receipt."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_account import Account
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
 
 from chain.artifact import load_artifact
@@ -11,7 +13,7 @@ from chain.client import TransactionReverted, send_transaction
 
 
 async def deploy_collectible(
-    w3: AsyncWeb3,
+    w3: AsyncWeb3[Any],
     deployer_key: str,
     *,
     base_uri: str,
@@ -44,7 +46,9 @@ async def deploy_collectible(
     return to_checksum_address(address)
 
 
-async def grant_minter(w3: AsyncWeb3, admin_key: str, contract_address: str, minter: str) -> None:
+async def grant_minter(
+    w3: AsyncWeb3[Any], admin_key: str, contract_address: str, minter: str
+) -> None:
     """Gives `minter` MINTER_ROLE; `admin_key` must hold DEFAULT_ADMIN_ROLE."""
     contract = w3.eth.contract(
         address=to_checksum_address(contract_address), abi=load_artifact().abi

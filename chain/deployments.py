@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import asyncpg
 from web3 import AsyncWeb3
@@ -30,13 +31,16 @@ def token_base_uri(settings: Settings) -> str:
 
 
 async def recorded_contract(db: asyncpg.Pool | asyncpg.Connection, chain_id: int) -> str | None:
-    return await db.fetchval(
+    address: str | None = await db.fetchval(
         "SELECT address FROM chain_deployments WHERE chain_id = $1 ORDER BY id DESC LIMIT 1",
         chain_id,
     )
+    return address
 
 
-async def contract_address(settings: Settings, pool: asyncpg.Pool, w3: AsyncWeb3) -> str | None:
+async def contract_address(
+    settings: Settings, pool: asyncpg.Pool, w3: AsyncWeb3[Any]
+) -> str | None:
     """CONTRACT_ADDRESS when set, otherwise the latest `geohunt chain deploy` on this chain."""
     if settings.contract_address:
         return settings.contract_address
@@ -47,7 +51,7 @@ async def contract_address(settings: Settings, pool: asyncpg.Pool, w3: AsyncWeb3
     return await recorded_contract(pool, chain_id)
 
 
-async def wait_for_chain_id(w3: AsyncWeb3, stop: asyncio.Event) -> int | None:
+async def wait_for_chain_id(w3: AsyncWeb3[Any], stop: asyncio.Event) -> int | None:
     while not stop.is_set():
         try:
             return int(await rpc(w3.eth.chain_id))
@@ -59,7 +63,7 @@ async def wait_for_chain_id(w3: AsyncWeb3, stop: asyncio.Event) -> int | None:
 
 
 async def wait_for_contract(
-    settings: Settings, pool: asyncpg.Pool, w3: AsyncWeb3, stop: asyncio.Event
+    settings: Settings, pool: asyncpg.Pool, w3: AsyncWeb3[Any], stop: asyncio.Event
 ) -> str | None:
     while not stop.is_set():
         try:

@@ -91,7 +91,7 @@ class TransferFollower:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        w3: AsyncWeb3,
+        w3: AsyncWeb3[Any],
         chain_id: int,
         contract: str,
         settings: FollowSettings,

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError, Web3RPCError
-from web3.types import RPCEndpoint
+from web3.types import BlockIdentifier, RPCEndpoint
 
 from chain.artifact import load_artifact
 from chain.mint_store import Job, SignedTx
@@ -89,7 +90,7 @@ def call_data(jobs: Sequence[Job]) -> bytes:
 
 
 class Minter:
-    def __init__(self, w3: AsyncWeb3, contract: str, private_key: str) -> None:
+    def __init__(self, w3: AsyncWeb3[Any], contract: str, private_key: str) -> None:
         self.w3 = w3
         self.account: LocalAccount = Account.from_key(private_key)
         self.address = self.account.address
@@ -109,7 +110,7 @@ class Minter:
             raise RuntimeError(f"{self.address} lacks MINTER_ROLE on {self.contract_address}")
         return self.chain_id
 
-    async def nonce(self, block: str = "latest") -> int:
+    async def nonce(self, block: BlockIdentifier = "latest") -> int:
         return int(await rpc(self.w3.eth.get_transaction_count(self.address, block)))
 
     async def balance(self) -> int:

@@ -6,6 +6,8 @@ new rule only needs a new class here.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HuntError(Exception):
     """Request failed."""
@@ -13,7 +15,7 @@ class HuntError(Exception):
     status: int = 400
     code: str = "invalid_request"
 
-    def __init__(self, detail: str | None = None, **extra: object) -> None:
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
         self.extra = extra
         super().__init__(self.detail)

@@ -196,7 +196,8 @@ def _system_server(
         server = kind(folder)
         server.join()
         servers[folder] = server
-    return servers[folder]
+    found: _SystemServer = servers[folder]
+    return found
 
 
 class _SystemServer:
@@ -386,6 +387,6 @@ def _pid_alive(pid: int) -> bool:
     import psutil
 
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False

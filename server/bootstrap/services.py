@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from redis.asyncio import Redis
@@ -36,10 +37,10 @@ class Services:
     scans: ScanService
     # The AR hints' rate limit: the scan gate's rules under a prefix of their own.
     nearby_gate: ScanGate
-    # The chain's JSON-RPC client when CHAIN_RPC_URL is set (readiness; minting is the worker's).
-    chain: AsyncWeb3 | None = None
     # Live screens: leaderboard, outbox relay, per-process hub (server/live).
-    live: Live | None = None
+    live: Live
+    # The chain's JSON-RPC client when CHAIN_RPC_URL is set (readiness; minting is the worker's).
+    chain: AsyncWeb3[Any] | None = None
 
 
 @contextlib.asynccontextmanager
@@ -81,7 +82,7 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
         await pool.close()
 
 
-def _chain_client(settings: Settings) -> AsyncWeb3 | None:
+def _chain_client(settings: Settings) -> AsyncWeb3[Any] | None:
     if not settings.chain_rpc_url:
         return None
     return connect(settings.chain_rpc_url, timeout_s=settings.mint.rpc_timeout_s)

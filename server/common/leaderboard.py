@@ -242,10 +242,10 @@ class Leaderboard:
                 batch[member] = sort_key(row["score"], row["reached_at"])
                 seen.add(member.encode())
                 if len(batch) >= _REBUILD_CHUNK:
-                    await self._redis.zadd(key, batch, gt=True)  # type: ignore[arg-type]
+                    await self._redis.zadd(key, batch, gt=True)
                     batch = {}
             if batch:
-                await self._redis.zadd(key, batch, gt=True)  # type: ignore[arg-type]
+                await self._redis.zadd(key, batch, gt=True)
         stale = list(before - seen)
         for start in range(0, len(stale), _REBUILD_CHUNK):
             await self._redis.zrem(key, *stale[start : start + _REBUILD_CHUNK])

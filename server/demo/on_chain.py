@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_utils.address import to_checksum_address
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
@@ -97,7 +98,7 @@ async def _contract(settings: Settings) -> tuple[int, str]:
             address = await recorded_contract(conn, chain_id)
         finally:
             await conn.close()
-        if address is not None and await w3.eth.get_code(address):
+        if address is not None and await w3.eth.get_code(to_checksum_address(address)):
             return chain_id, address
     finally:
         await w3.provider.disconnect()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -15,6 +15,9 @@ from hunt_engine.errors import NotFound
 from server.http.app_keys import SERVICES
 from server.http.auth import Principal, Role, authenticate, bearer_token
 from server.http.validation import parse_model, parse_query, read_body
+
+if TYPE_CHECKING:
+    from server.bootstrap.services import Services
 
 ANYONE: frozenset[Role] = frozenset()
 PATH_PARAM = re.compile(r"{(\w+)}")
@@ -32,7 +35,7 @@ class Call:
     query: Any
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.request.app[SERVICES]
 
     @property

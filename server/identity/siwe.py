@@ -29,7 +29,7 @@ def _nonce_key(prefix: str, nonce: str) -> str:
 
 
 async def issue_nonce(redis: Redis, prefix: str) -> str:
-    nonce = siwe.generate_nonce()
+    nonce: str = siwe.generate_nonce()
     await redis.set(_nonce_key(prefix, nonce), "1", ex=NONCE_TTL_S)
     return nonce
 
@@ -61,7 +61,7 @@ async def verify(redis: Redis, prefix: str, message: str, signature: str, domain
     # GETDEL makes the nonce single-use even when two sign-ins race with one message.
     if await redis.getdel(_nonce_key(prefix, parsed.nonce)) is None:
         raise NonceReused()
-    return parsed.address.lower()
+    return str(parsed.address).lower()
 
 
 def _moment(value: str | None) -> datetime | None:

@@ -143,4 +143,4 @@ class Sink:
 
     def abort(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.abort()
+            self.transport.abort()  # type: ignore[attr-defined]  # a socket transport

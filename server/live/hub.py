@@ -174,7 +174,11 @@ class Hub:
             streams = {stream_key(self._prefix, h): p for h, p in self._positions.items()}
             try:
                 async with asyncio.timeout(BLOCK_MS / 1000 + 5):
-                    answer = await self._redis.xread(streams, count=READ_COUNT, block=BLOCK_MS)
+                    answer = await self._redis.xread(
+                        streams,  # type: ignore[arg-type]  # redis-py types str keys too narrowly
+                        count=READ_COUNT,
+                        block=BLOCK_MS,
+                    )
                 failures = 0
             except (RedisError, OSError, TimeoutError) as err:
                 failures += 1

@@ -169,7 +169,8 @@ class Relay:
                         await self._cleanup(conn)
                 except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
                     log.warning("live relay: database error (%s); retrying", err)
-                    conn = await self._drop(conn)
+                    await self._drop(conn)
+                    conn = None
                 except (RedisError, TimeoutError) as err:
                     if not self.redis_down:
                         log.warning(
@@ -179,7 +180,8 @@ class Relay:
                 except Exception:
                     # A bug must not end the relay for good: events would wait forever.
                     log.exception("live relay: unexpected error; retrying")
-                    conn = await self._drop(conn)
+                    await self._drop(conn)
+                    conn = None
                 else:
                     if self.redis_down and self.leader:
                         log.warning("live relay: Redis reachable again; delivering")
