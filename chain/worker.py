@@ -21,12 +21,12 @@ import asyncpg
 
 from chain.mint_store import Batch, Job, MintStore, Settled, SignedTx, Signer
 from chain.minter import ChainUnavailable, Minter, Receipt, Rejected
-from infra.locks import AdvisoryLock
+from infra.listen import Notifications
+from infra.locks import AdvisoryLock, try_session_lock
 from infra.settings import MintSettings
 
 log = logging.getLogger("geohunt.worker")
 
-SENDER_LOCK_SPACE = AdvisoryLock.MINT_SENDER
 MINT_CHANNEL = "geohunt_mint"
 HEARTBEAT_S = 5.0
 # A nonce the chain has used while none of our hashes has a receipt: give the node this long
@@ -63,7 +63,7 @@ class MintWorker:
         self._sent: set[str] = set()  # hashes this process has broadcast
         self._backlog = False  # jobs were left queued because the window was full
         self._last_heartbeat = 0.0
-        self._wake = asyncio.Event()
+        self._notifications = Notifications(MINT_CHANNEL)
 
     # -- the outer loop: hold the lock, serve, start over after any failure ----------------
 
@@ -98,9 +98,7 @@ class MintWorker:
         conn = await asyncpg.connect(self.database_url)
         announced = False
         try:
-            while not await conn.fetchval(
-                "SELECT pg_try_advisory_lock($1::int, $2::int)", SENDER_LOCK_SPACE, key
-            ):
+            while not await try_session_lock(conn, AdvisoryLock.MINT_SENDER, key):
                 if not announced:
                     log.info("another worker sends for %s; standing by", self.minter.address)
                     announced = True
@@ -109,16 +107,13 @@ class MintWorker:
                 if stop.is_set():
                     yield None
                     return
-            await conn.add_listener(MINT_CHANNEL, self._on_notify)
+            await self._notifications.attach(conn)
             log.info("sending for %s", self.minter.address)
             yield conn
         finally:
             # Closing the session releases the lock.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 5)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
 
     async def _serve(self, lock_conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         chain_id = await self.minter.connect()
@@ -127,14 +122,17 @@ class MintWorker:
         while not stop.is_set():
             if lock_conn.is_closed():
                 raise LostSenderLock("the lock connection closed")
-            self._wake.clear()
             await self.step(store)
             if self._backlog and len(self.in_flight) < self.settings.max_in_flight:
                 continue  # jobs wait and the window has room again: no sleeping
             wait = self.settings.receipt_poll_s if self.in_flight else self.settings.poll_s
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            # Woken by a NOTIFY (jobs queued), at the poll, or by `stop`.
+            waiters = [
+                asyncio.ensure_future(self._notifications.wait(wait)),
+                asyncio.ensure_future(stop.wait()),
+            ]
             try:
-                await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for waiter in waiters:
                     waiter.cancel()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import asyncpg
+
 
 class AdvisoryLock(IntEnum):
     # One `geohunt migrate` at a time (session lock).
@@ -17,3 +19,23 @@ class AdvisoryLock(IntEnum):
     # Per signing key, the one worker that sends its transactions: (7310, key) in the two-int
     # form, a space of its own.
     MINT_SENDER = 7310
+
+
+async def try_session_lock(
+    conn: asyncpg.Connection, lock: AdvisoryLock, key: int | None = None
+) -> bool:
+    """Take `lock` (or `(lock, key)`, a space of its own) for as long as `conn`'s session lives,
+    if nobody holds it: a process that dies frees it with its connection."""
+    if key is None:
+        return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", int(lock)))
+    return bool(
+        await conn.fetchval("SELECT pg_try_advisory_lock($1::int, $2::int)", int(lock), key)
+    )
+
+
+async def release_session_lock(
+    conn: asyncpg.Connection, lock: AdvisoryLock, key: int | None = None
+) -> bool:
+    if key is None:
+        return bool(await conn.fetchval("SELECT pg_advisory_unlock($1)", int(lock)))
+    return bool(await conn.fetchval("SELECT pg_advisory_unlock($1::int, $2::int)", int(lock), key))

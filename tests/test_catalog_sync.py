@@ -353,16 +353,24 @@ async def _notify_storm(conn: asyncpg.Connection) -> None:
         await conn.execute(f"SELECT pg_notify('{CHANNEL}', 'hunts:0')")
 
 
-def test_drain_takes_what_waits_grouped_by_table_and_leaves_the_rest() -> None:
-    import asyncio
-
+async def test_a_burst_of_notifications_is_taken_in_batches_grouped_by_table() -> None:
+    from infra.listen import BATCH, Notifications
     from server.common import catalog as catalog_module
 
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for n in range(catalog_module._BATCH + 5):
-        queue.put_nowait(f"clues:{n}")
-    queue.put_nowait("bogus")
-    batch = catalog_module.drain(queue, "hunts:7")
+    notifications = Notifications(CHANNEL)
+    notify = notifications._on_notify
+    notify(None, 0, CHANNEL, "hunts:7")
+    for n in range(BATCH + 5):
+        notify(None, 0, CHANNEL, f"clues:{n}")
+    notify(None, 0, CHANNEL, "bogus")
+    first = await notifications.wait(1.0)
+    assert len(first) == BATCH
+    batch = catalog_module.by_table(first)
     assert batch["hunts"] == [7]
-    assert batch["clues"] == list(range(catalog_module._BATCH - 1))
-    assert queue.qsize() == 6 + 1  # nothing taken is lost: the rest waits for the next round
+    assert batch["clues"] == list(range(BATCH - 1))
+    # Nothing taken is lost: the rest waits for the next round, where bogus payloads are dropped.
+    rest = await notifications.wait(1.0)
+    assert len(rest) == 6 + 1
+    assert catalog_module.by_table(rest) == {"clues": list(range(BATCH - 1, BATCH + 5))}
+    # With nothing waiting, the poll is due once the timeout passes.
+    assert await notifications.wait(0.05) == []

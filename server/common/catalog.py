@@ -22,6 +22,7 @@ from geo.index import FenceIndex
 from hunt_engine.hints import location_gap_m
 from hunt_engine.models import ArAnchor, Clue, ClueKind, Collectible, Hunt
 from hunt_engine.rules import HuntRules
+from infra.listen import Notifications, connection_alive
 
 log = logging.getLogger(__name__)
 
@@ -229,16 +230,13 @@ async def kept_current(
     The poll runs every `poll_s` even while notifications keep coming, and a listener whose
     connection dropped is replaced at the next poll, which re-reads what it missed.
     """
-    queue: asyncio.Queue[str] = asyncio.Queue()
+    notifications = Notifications(CHANNEL)
     loop = asyncio.get_running_loop()
-
-    def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-        queue.put_nowait(payload)
 
     async def listen() -> asyncpg.Connection:
         conn = await pool.acquire()
         try:
-            await conn.add_listener(CHANNEL, on_notify)
+            await notifications.attach(conn)
         except BaseException:
             await pool.release(conn)
             raise
@@ -252,25 +250,19 @@ async def kept_current(
         nonlocal listener
         next_poll = loop.time() + poll_s
         while True:
-            # Not asyncio.wait_for: on 3.11 it swallows a cancellation that lands as a
-            # notification arrives, and shutdown then waits for this task forever.
+            payloads = await notifications.wait(next_poll - loop.time())
             try:
-                async with asyncio.timeout(max(0.0, next_poll - loop.time())):
-                    payload = await queue.get()
-            except TimeoutError:
-                payload = None
-            try:
-                if payload is None:
-                    next_poll = loop.time() + poll_s
-                    if not _alive(listener):
-                        log.warning("catalog listener connection lost; listening again")
-                        with contextlib.suppress(Exception):
-                            await pool.release(listener)
-                        listener = await listen()
-                    async with pool.acquire() as conn:
-                        await catalog.poll(conn)
-                else:
-                    await reload_batch(catalog, pool, drain(queue, payload))
+                if payloads:
+                    await reload_batch(catalog, pool, by_table(payloads))
+                    continue
+                next_poll = loop.time() + poll_s
+                if not connection_alive(listener):
+                    log.warning("catalog listener connection lost; listening again")
+                    with contextlib.suppress(Exception):
+                        await pool.release(listener)
+                    listener = await listen()
+                async with pool.acquire() as conn:
+                    await catalog.poll(conn)
             except Exception:
                 # Whatever failed (a dropped connection is an InterfaceError, not a
                 # PostgresError), the follower must live on: a dead one leaves this process
@@ -291,29 +283,24 @@ async def kept_current(
         finally:
             # Even when shutdown cancels us: a listener never given back makes pool.close() wait
             # for ever, and `geohunt serve` would not exit on SIGTERM.
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(CHANNEL, on_notify)
+            await notifications.detach(listener)
             with contextlib.suppress(Exception):
                 await pool.release(listener)
 
 
 # Parents first, so that a clue never arrives before its hunt.
 _TABLES = ("hunts", "collectibles", "clues")
-_BATCH = 5000
 
 
-def drain(queue: asyncio.Queue[str], first: str) -> dict[str, list[int]]:
-    """The first payload and whatever else is waiting, as row ids per table: a bulk import in
-    another process then costs a few queries here, not one per clue."""
-    by_table: dict[str, list[int]] = {}
-    payloads = [first]
-    while len(payloads) < _BATCH and not queue.empty():
-        payloads.append(queue.get_nowait())
+def by_table(payloads: list[str]) -> dict[str, list[int]]:
+    """Notification payloads (`table:id`) as row ids per table: a bulk import in another
+    process then costs a few queries here, not one per clue."""
+    found: dict[str, list[int]] = {}
     for payload in payloads:
         table, _, row_id = payload.partition(":")
         if table in _TABLES and row_id.isdigit():
-            by_table.setdefault(table, []).append(int(row_id))
-    return by_table
+            found.setdefault(table, []).append(int(row_id))
+    return found
 
 
 async def reload_batch(
@@ -323,11 +310,3 @@ async def reload_batch(
         for table in _TABLES:
             if table in by_table:
                 await catalog.reload_many(conn, table, by_table[table])
-
-
-def _alive(conn: asyncpg.Connection) -> bool:
-    try:
-        return not conn.is_closed()
-    except asyncpg.InterfaceError:
-        # The pool noticed the loss first and took the connection back.
-        return False

@@ -34,7 +34,8 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from infra.locks import AdvisoryLock
+from infra.listen import Notifications, connection_alive
+from infra.locks import AdvisoryLock, release_session_lock, try_session_lock
 from server.common.leaderboard import Leaderboard, sort_key
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class Relay:
         self._leaderboard = leaderboard
         self._poll_s = poll_s
         self._script = redis.register_script(_DELIVER)
-        self._wake = asyncio.Event()
+        self._notifications = Notifications(CHANNEL)
         self._high = 0  # the highest seq PostgreSQL says was delivered
         self._last_cleanup = 0.0
         self.leader = False
@@ -150,16 +151,13 @@ class Relay:
     def marker(self) -> str:
         return self._leaderboard.marker
 
-    def _on_notify(self, *_args: object) -> None:
-        self._wake.set()
-
     async def run(self) -> None:
         """Until cancelled: try to lead; while leading, deliver on every NOTIFY and poll."""
         conn: asyncpg.Connection | None = None
         try:
             while True:
                 try:
-                    if conn is None or not _alive(conn):
+                    if not connection_alive(conn):
                         conn = await self._connect(conn)
                     if not self.leader:
                         await self._try_lead(conn)
@@ -186,10 +184,9 @@ class Relay:
                     if self.redis_down and self.leader:
                         log.warning("live relay: Redis reachable again; delivering")
                     self.redis_down = False
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll_s):
-                        await self._wake.wait()
-                self._wake.clear()
+                # Woken by a NOTIFY (events committed), or at the poll: either way deliver
+                # whatever waits, so the payloads themselves do not matter.
+                await self._notifications.wait(self._poll_s)
         finally:
             await self._drop(conn)
 
@@ -201,12 +198,11 @@ class Relay:
         was_leader, self.leader = self.leader, False
         if conn is None:
             return None
-        with contextlib.suppress(Exception):
-            await conn.remove_listener(CHANNEL, self._on_notify)
-        if was_leader and _alive(conn):
+        await self._notifications.detach(conn)
+        if was_leader and connection_alive(conn):
             unlocked = False
             with contextlib.suppress(Exception):
-                unlocked = await conn.fetchval("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
+                unlocked = await release_session_lock(conn, RELAY_LOCK)
             if not unlocked:
                 with contextlib.suppress(Exception):
                     conn.terminate()  # never pool a connection that may still hold the lock
@@ -215,14 +211,14 @@ class Relay:
         return None
 
     async def _try_lead(self, conn: asyncpg.Connection) -> None:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+        if not await try_session_lock(conn, RELAY_LOCK):
             return
         try:
             self._high = int(await conn.fetchval(HIGH_SQL))
-            await conn.add_listener(CHANNEL, self._on_notify)
+            await self._notifications.attach(conn)
         except BaseException:
             with contextlib.suppress(Exception):
-                await conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
+                await release_session_lock(conn, RELAY_LOCK)
             raise
         self.leader = True
         log.info("live relay: this process delivers live events")
@@ -310,13 +306,6 @@ class Relay:
             return
         self._last_cleanup = now
         await conn.execute(CLEANUP_SQL, RETENTION)
-
-
-def _alive(conn: asyncpg.Connection) -> bool:
-    try:
-        return not conn.is_closed()
-    except asyncpg.InterfaceError:
-        return False  # the pool took it back already (it is closing)
 
 
 @contextlib.asynccontextmanager
