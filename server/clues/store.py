@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -11,16 +10,10 @@ from pydantic import ValidationError
 
 from geo.coords import LatLon
 from geo.fences import GeofenceError, parse_geofence
-from hunt_engine.errors import (
-    Conflict,
-    Forbidden,
-    HuntError,
-    InvalidGeofence,
-    InvalidRequest,
-    NotFound,
-)
+from hunt_engine import clue_rules
+from hunt_engine.clue_rules import ClueDraft, Editor, NewClue, StoredClue
+from hunt_engine.errors import HuntError, InvalidGeofence, InvalidRequest, NotFound
 from server.clues.schemas import ClueIn, CluePatch
-from server.http.auth import Principal, Role
 from server.http.responses import iso
 from server.http.validation import describe
 
@@ -32,7 +25,6 @@ CLUE_COLUMNS = (
 CLUE_FROM = (
     "clues c JOIN hunts h ON h.id = c.hunt_id JOIN collectibles k ON k.id = c.collectible_id"
 )
-FIELD_KINDS = frozenset({"billboard", "digital", "ar"})
 
 
 def clue_json(row: asyncpg.Record, base_url: str) -> dict[str, Any]:
@@ -59,72 +51,25 @@ def clue_json(row: asyncpg.Record, base_url: str) -> dict[str, Any]:
     return body
 
 
-@dataclass(frozen=True, slots=True)
-class NewClue:
-    """A clue that passed every check, ready to insert."""
-
-    collectible_id: int
-    kind: str
-    label: str
-    city: str | None
-    lat: float | None
-    lon: float | None
-    geofence: dict[str, Any] | None
-    ar: dict[str, Any] | None
-    active_from: Any
-    active_until: Any
-    max_finds: int | None
-
-
-def check_clue(body: ClueIn, who: Principal, collectibles: dict[str, int]) -> NewClue:
-    if who.role is Role.FIELD and body.kind not in FIELD_KINDS:
-        raise Forbidden(f"field teams may not create {body.kind} clues")
-    collectible_id = collectibles.get(body.collectible)
-    if collectible_id is None:
-        raise NotFound(f"no collectible {body.collectible!r} in this hunt")
-    if body.active_from and body.active_until and body.active_until <= body.active_from:
-        raise InvalidRequest("active_until must be after active_from")
-    location = None if body.location is None else LatLon(body.location.lat, body.location.lon)
-    fence_json = None
-    if body.kind == "social":
-        if body.location is not None or body.geofence is not None:
-            raise InvalidRequest("a social clue has no location or geofence")
-    else:
-        if location is None:
-            raise InvalidRequest(f"a {body.kind} clue needs a location")
-        fence_json = fence_for(body.geofence, location)
-    if body.kind == "ar" and body.ar is None:
-        raise InvalidRequest("an ar clue needs its ar anchor")
-    if body.kind == "ar" and location is not None and fence_json is not None:
-        check_ar_spot(fence_json, location)
-    if body.kind != "ar" and body.ar is not None:
-        raise InvalidRequest("only ar clues carry an ar anchor")
-    return NewClue(
-        collectible_id=collectible_id,
+def draft_of(body: ClueIn) -> ClueDraft:
+    """A validated clue body as the rules' plain draft."""
+    return ClueDraft(
         kind=body.kind,
+        collectible=body.collectible,
         label=body.label,
         city=body.city,
-        lat=None if location is None else location.lat,
-        lon=None if location is None else location.lon,
-        geofence=fence_json,
-        ar=None if body.ar is None else body.ar.model_dump(exclude_none=True),
+        location=None if body.location is None else LatLon(body.location.lat, body.location.lon),
+        geofence=body.geofence,
         active_from=body.active_from,
         active_until=body.active_until,
         max_finds=body.max_finds,
+        ar=None if body.ar is None else body.ar.model_dump(exclude_none=True),
     )
 
 
-def check_ar_spot(fence_json: dict[str, Any], location: LatLon) -> None:
-    """An AR object is claimed where it stands: its location must be inside its geofence."""
-    if parse_geofence(fence_json, location).distance_m(location) > 0.0:
-        raise InvalidGeofence("an ar clue's location must lie inside its geofence")
-
-
-def fence_for(raw: Any, location: LatLon) -> dict[str, Any]:
-    try:
-        return parse_geofence(raw, location).to_json()
-    except GeofenceError as err:
-        raise InvalidGeofence(str(err)) from None
+def check_clue(body: ClueIn, who: Editor, collectibles: dict[str, int]) -> NewClue:
+    """`clue_rules.check_clue` on a validated body."""
+    return clue_rules.check_clue(draft_of(body), who, collectibles)
 
 
 async def collectible_ids(conn: asyncpg.Connection, hunt_id: int) -> dict[str, int]:
@@ -133,7 +78,7 @@ async def collectible_ids(conn: asyncpg.Connection, hunt_id: int) -> dict[str, i
 
 
 async def insert_clues(
-    conn: asyncpg.Connection, hunt_id: int, who: Principal, clues: list[NewClue], action: str
+    conn: asyncpg.Connection, hunt_id: int, who: Editor, clues: list[NewClue], action: str
 ) -> list[int]:
     """Insert in one statement, with one history entry each; the caller holds the transaction."""
     if not clues:
@@ -168,17 +113,18 @@ async def insert_clues(
         " SELECT unnest($1::bigint[]), $2, $3, $4, '{}'::jsonb",
         ids,
         who.sub,
-        who.role.value,
+        str(who.role),
         action,
     )
     return list(ids)
 
 
 async def fetch_clues(conn: asyncpg.Connection, ids: Iterable[int]) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         f"SELECT {CLUE_COLUMNS} FROM {CLUE_FROM} WHERE c.id = ANY($1::bigint[]) ORDER BY c.id",
         list(ids),
     )
+    return rows
 
 
 async def fetch_clue(conn: asyncpg.Connection, clue_id: int, lock: bool = False) -> asyncpg.Record:
@@ -192,47 +138,35 @@ async def fetch_clue(conn: asyncpg.Connection, clue_id: int, lock: bool = False)
     return row
 
 
-def may_edit(who: Principal, row: asyncpg.Record) -> None:
-    who.check_hunt(row["hunt"])
-    if who.role is Role.FIELD and row["created_by"] != who.sub:
-        raise Forbidden("field teams may change only the clues they registered")
+def stored_clue(row: asyncpg.Record) -> StoredClue:
+    """A clue row (`CLUE_COLUMNS`) as the rules of changing it see it."""
+    return StoredClue(
+        hunt=row["hunt"],
+        kind=row["kind"],
+        created_by=row["created_by"],
+        lat=row["lat"],
+        lon=row["lon"],
+        geofence=row["geofence"],
+        label=row["label"],
+        city=row["city"],
+        active_from=row["active_from"],
+        active_until=row["active_until"],
+        active=row["active"],
+        max_finds=row["max_finds"],
+        finds=row["finds"],
+    )
+
+
+def may_edit(who: Editor, row: asyncpg.Record) -> None:
+    clue_rules.may_edit(who, stored_clue(row))
 
 
 def planned_changes(patch: CluePatch, row: asyncpg.Record) -> dict[str, tuple[Any, Any]]:
-    """Column -> (old, new) for every field the patch really changes."""
-    given = patch.model_dump(exclude_unset=True)
-    for name in ("label", "active"):
-        if name in given and given[name] is None:
-            raise InvalidRequest(f"{name} cannot be null")
-    changes: dict[str, tuple[Any, Any]] = {}
-    location = LatLon(row["lat"], row["lon"]) if row["lat"] is not None else None
-    if "location" in given:
-        if row["kind"] == "social":
-            raise InvalidRequest("a social clue has no location")
-        if patch.location is None:
-            raise InvalidRequest("a located clue keeps a location")
-        location = LatLon(patch.location.lat, patch.location.lon)
-        changes["lat"] = (row["lat"], location.lat)
-        changes["lon"] = (row["lon"], location.lon)
-    if "geofence" in given or "location" in given:
-        if row["kind"] == "social":
-            raise InvalidRequest("a social clue has no geofence")
-        assert location is not None
-        raw = given["geofence"] if "geofence" in given else row["geofence"]
-        changes["geofence"] = (row["geofence"], fence_for(raw, location))
-        if row["kind"] == "ar":
-            check_ar_spot(changes["geofence"][1], location)
-    for name in ("label", "city", "active_from", "active_until", "active", "max_finds"):
-        if name in given:
-            changes[name] = (row[name], getattr(patch, name))
-    max_finds = changes.get("max_finds", (None, None))[1]
-    if max_finds is not None and max_finds < row["finds"]:
-        raise Conflict(f"this clue already has {row['finds']} finds; max_finds cannot be lower")
-    start = changes.get("active_from", (None, row["active_from"]))[1]
-    end = changes.get("active_until", (None, row["active_until"]))[1]
-    if start is not None and end is not None and end <= start:
-        raise InvalidRequest("active_until must be after active_from")
-    return {k: v for k, v in changes.items() if v[0] != v[1]}
+    """Column -> (old, new) for every field the patch really changes (`clue_rules`)."""
+    given: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
+    if patch.location is not None and "location" in given:
+        given["location"] = LatLon(patch.location.lat, patch.location.lon)
+    return clue_rules.planned_changes(given, stored_clue(row))
 
 
 def validate_feature(index: int, feature: Any) -> ClueIn:
