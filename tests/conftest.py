@@ -1,7 +1,8 @@
-"""Fixtures on the real services: one fresh, migrated database and one Redis key prefix per run.
+"""Fixtures on the real services: one fresh, migrated database and one Redis key prefix per run,
+and a fresh, migrated database of a test's own (`own_database`) for the tests that need one.
 
 Tests create their own data with unique names, so they never depend on what another test or an
-earlier run left behind.
+earlier run left behind. What tests share besides fixtures is in tests/support/.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import pytest
 from redis.asyncio import Redis
 
 from infra.embedded import resolve_service_urls
-from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
-from server.http.auth import Role, TokenIssuer
-from tests.chain_fixtures import anvil, collectible, deployer, minter_account, w3  # noqa: F401
+from tests.support.api import RUN, TEST_SECRET, Api
+from tests.support.database import migrated_database
 
-RUN = uuid.uuid4().hex[:10]
-TEST_SECRET = "test-secret-" + "x" * 40
+# Fixtures defined in support modules, registered once for every test: the chain's (anvil, w3,
+# deployer, minter_account, collectible) and the minting tests' (mint_settings, mint_api).
+pytest_plugins = ["tests.support.chain", "tests.support.minting"]
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +45,18 @@ def service_urls() -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 async def database_url(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    name = f"geohunt_test_{RUN}"
-    url = await create_database(service_urls[0], name)
-    await migrate(url)
-    yield url
-    await drop_database(service_urls[0], name)
+    """The run's shared database."""
+    async with migrated_database(service_urls[0], f"geohunt_test_{RUN}") as url:
+        yield url
+
+
+@pytest.fixture
+async def own_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """A database of this test's own, migrated, dropped after it (for a minting worker that
+    would take every queued job it sees, or a demo that seeds its own world)."""
+    name = f"geohunt_own_{RUN}_{uuid.uuid4().hex[:6]}"
+    async with migrated_database(service_urls[0], name) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -87,43 +95,6 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     client = Redis.from_url(settings.redis_url)
     yield client
     await client.aclose()
-
-
-def unique(prefix: str = "t") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-class Api:
-    """An HTTP client of the running app with the tokens a test needs."""
-
-    def __init__(self, client: Any, settings: Settings) -> None:
-        self.client = client
-        self.settings = settings
-        self.issuer = TokenIssuer(settings.jwt_key)
-        self.organiser = self.auth(Role.ORGANISER, "org-" + RUN)
-
-    def auth(self, role: Role, sub: str, hunt: str | None = None) -> dict[str, str]:
-        token, _ = self.issuer.issue(role, sub, 3600, hunt)
-        return {"Authorization": f"Bearer {token}"}
-
-    async def call(
-        self, method: str, path: str, expect: int | None = None, **kwargs: Any
-    ) -> tuple[int, Any]:
-        response = await self.client.request(method, path, **kwargs)
-        body: Any
-        if response.content_type in ("application/json", "application/problem+json"):
-            body = await response.json(content_type=None)
-        else:
-            body = await response.read()
-        if expect is not None:
-            assert response.status == expect, (response.status, body)
-        return response.status, body
-
-    async def hunter(self, handle: str | None = None) -> tuple[int, dict[str, str]]:
-        _, body = await self.call(
-            "POST", "/v1/auth/hunters", 201, json={"handle": handle or unique("h")[:32]}
-        )
-        return body["hunter_id"], {"Authorization": f"Bearer {body['token']}"}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 
 from server.http import api_doc
 from server.route_table import ROUTES
-from tests.conftest import Api
+from tests.support.api import Api
 
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) (\S+) \|", re.MULTILINE)
 

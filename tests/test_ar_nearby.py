@@ -9,8 +9,8 @@ from geo.coords import LatLon
 from geo.distance import destination, geodesic_m
 from hunt_engine.codes import TICKET_TTL_S, static_code, ticket_code
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt, post_scan
 
 HERE = LatLon(*TIMES_SQUARE)
 
@@ -39,13 +39,6 @@ async def nearby(
 
 def by_clue(answer: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {h["clue_id"]: h for h in answer["hints"]}
-
-
-async def scan(api: Api, headers: dict[str, str], code: str, expect: int, **body: Any) -> Any:
-    _, answer = await api.call(
-        "POST", "/v1/scans", expect, headers=headers, json={"code": code, **body}
-    )
-    return answer
 
 
 async def test_hints_cover_the_hint_radius_and_nothing_beyond(api: Api) -> None:
@@ -155,7 +148,7 @@ async def test_a_ticket_claims_the_ar_clue_on_site(api: Api) -> None:
     hunter_id, me = await api.hunter()
     ticket = by_clue(await nearby(api, hunt, me))[clue["id"]]["ticket"]
     site = (clue["location"]["lat"], clue["location"]["lon"])
-    answer = await scan(api, me, ticket, 201, **at(site))
+    answer = await post_scan(api, me, ticket, 201, **at(site))
     assert answer["find"]["clue_id"] == clue["id"]
     assert answer["find"]["collectible"]["key"] == clue["collectible"]
     assert answer["score"] == 1
@@ -166,7 +159,7 @@ async def test_a_ticket_claims_the_ar_clue_on_site(api: Api) -> None:
     fresh = ticket_code(
         api.settings.qr_keyring, clue["id"], hunter_id, int(datetime.now(UTC).timestamp())
     )
-    assert (await scan(api, me, fresh, 409, **at(site)))["code"] == "already_found"
+    assert (await post_scan(api, me, fresh, 409, **at(site)))["code"] == "already_found"
 
 
 async def test_another_hunters_ticket_is_invalid_code(api: Api) -> None:
@@ -178,10 +171,10 @@ async def test_another_hunters_ticket_is_invalid_code(api: Api) -> None:
     site = (clue["location"]["lat"], clue["location"]["lon"])
     stale_clock = iso(datetime.now(UTC) - timedelta(hours=2))
     # invalid_code comes before every later verdict, clock_skew included.
-    answer = await scan(api, bob, ticket, 422, **at(site), scanned_at=stale_clock)
+    answer = await post_scan(api, bob, ticket, 422, **at(site), scanned_at=stale_clock)
     assert answer["code"] == "invalid_code"
-    assert (await scan(api, bob, ticket, 422, **at(site)))["code"] == "invalid_code"
-    await scan(api, alice, ticket, 201, **at(site))
+    assert (await post_scan(api, bob, ticket, 422, **at(site)))["code"] == "invalid_code"
+    await post_scan(api, alice, ticket, 201, **at(site))
 
 
 async def test_a_ticket_after_five_minutes_is_code_expired(api: Api) -> None:
@@ -192,13 +185,13 @@ async def test_a_ticket_after_five_minutes_is_code_expired(api: Api) -> None:
     ring = api.settings.qr_keyring
     now = int(datetime.now(UTC).timestamp())
     old = ticket_code(ring, clue["id"], hunter_id, now - TICKET_TTL_S - 1)
-    assert (await scan(api, me, old, 422, **at(site)))["code"] == "code_expired"
+    assert (await post_scan(api, me, old, 422, **at(site)))["code"] == "code_expired"
     # Not one the server could have issued: from far in the future.
     future = ticket_code(ring, clue["id"], hunter_id, now + 3600)
-    assert (await scan(api, me, future, 422, **at(site)))["code"] == "invalid_code"
+    assert (await post_scan(api, me, future, 422, **at(site)))["code"] == "invalid_code"
     # Issued four minutes ago: still good.
     recent = ticket_code(ring, clue["id"], hunter_id, now - 240)
-    await scan(api, me, recent, 201, **at(site))
+    await post_scan(api, me, recent, 201, **at(site))
 
 
 async def test_a_ticket_from_two_km_away_is_outside_geofence(api: Api) -> None:
@@ -207,16 +200,16 @@ async def test_a_ticket_from_two_km_away_is_outside_geofence(api: Api) -> None:
     _, me = await api.hunter()
     ticket = by_clue(await nearby(api, hunt, me))[clue["id"]]["ticket"]
     away = destination(LatLon(clue["location"]["lat"], clue["location"]["lon"]), 180, 2000)
-    answer = await scan(api, me, ticket, 422, **at((away.lat, away.lon)))
+    answer = await post_scan(api, me, ticket, 422, **at((away.lat, away.lon)))
     assert answer["code"] == "outside_geofence"
     site = (clue["location"]["lat"], clue["location"]["lon"])
-    assert (await scan(api, me, ticket, 422, lat=site[0], lon=site[1]))["code"] == (
+    assert (await post_scan(api, me, ticket, 422, lat=site[0], lon=site[1]))["code"] == (
         "location_required"
     )
-    assert (await scan(api, me, ticket, 422, **at(site, accuracy_m=500)))["code"] == (
+    assert (await post_scan(api, me, ticket, 422, **at(site, accuracy_m=500)))["code"] == (
         "low_accuracy"
     )
-    await scan(api, me, ticket, 201, **at(site))
+    await post_scan(api, me, ticket, 201, **at(site))
 
 
 async def test_only_tickets_claim_ar_clues_and_tickets_only_ar_clues(api: Api) -> None:
@@ -229,11 +222,11 @@ async def test_only_tickets_claim_ar_clues_and_tickets_only_ar_clues(api: Api) -
     ar_site = (ar["location"]["lat"], ar["location"]["lon"])
     board_site = (board["location"]["lat"], board["location"]["lon"])
     static = static_code(ring, ar["id"])
-    assert (await scan(api, me, static, 422, **at(ar_site)))["code"] == "invalid_code"
+    assert (await post_scan(api, me, static, 422, **at(ar_site)))["code"] == "invalid_code"
     ticket = ticket_code(ring, board["id"], hunter_id, now)
-    assert (await scan(api, me, ticket, 422, **at(board_site)))["code"] == "invalid_code"
+    assert (await post_scan(api, me, ticket, 422, **at(board_site)))["code"] == "invalid_code"
     url = f"{api.settings.public_base_url}/c/{ticket_code(ring, ar['id'], hunter_id, now)}"
-    await scan(api, me, url, 201, **at(ar_site))
+    await post_scan(api, me, url, 201, **at(ar_site))
 
 
 async def test_found_marks_follow_the_hunters_finds(api: Api) -> None:
@@ -244,7 +237,7 @@ async def test_found_marks_follow_the_hunters_finds(api: Api) -> None:
     other = await hunt.clue(at=spot(90, 900))
     _, me = await api.hunter()
     _, someone = await api.hunter()
-    await scan(api, me, hunt.code(first), 201, **at(spot(0, 30)))
+    await post_scan(api, me, hunt.code(first), 201, **at(spot(0, 30)))
     hints = by_clue(await nearby(api, hunt, me))
     assert hints[first["id"]]["found"] and hints[second["id"]]["found"]
     assert hints[other["id"]]["found"] is False
@@ -430,4 +423,4 @@ async def test_rate_limited_on_a_budget_of_its_own(api: Api) -> None:
     assert (await response.json())["code"] == "rate_limited"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     # Hints used up their budget, not the scans'.
-    await scan(api, me, hunt.code(clue), 201, **at(spot(0, 10)))
+    await post_scan(api, me, hunt.code(clue), 201, **at(spot(0, 10)))

@@ -20,8 +20,8 @@ from infra.settings import Settings
 from server.app import create_app
 from server.common.catalog import CHANNEL, Catalog, kept_current
 from server.http.app_keys import SERVICES
-from tests.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
 
 SYNC_S = 3.0
 # Far fewer rejections than this per minute would trip the rate limit while a test polls.

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, Hunt, at, make_hunt
-from tests.conftest import Api
-
-GEOHUNT = str(Path(sys.executable).with_name("geohunt"))
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt
+from tests.support.processes import run_geohunt
 
 
 def point(lat: float, lon: float, **props: Any) -> dict[str, Any]:
@@ -342,20 +338,12 @@ async def test_imported_coordinates_must_be_finite(api: Api) -> None:
 
 async def run_cli(settings: Settings, *args: str) -> tuple[int, str, str]:
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
         "DATABASE_URL": settings.database_url or "",
         "REDIS_URL": settings.redis_url or "",
         "GEOHUNT_SECRET": settings.secret.decode(),
         "PUBLIC_BASE_URL": settings.public_base_url,
-        "GEOHUNT_USE_LOCAL_SERVICES": "0",
     }
-    process = await asyncio.create_subprocess_exec(
-        GEOHUNT, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_geohunt(env, *args)
 
 
 async def test_cli_import_reports_failures_and_exits_1(api: Api, tmp_path: Path) -> None:

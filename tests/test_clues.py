@@ -17,8 +17,8 @@ from PIL import Image
 
 from hunt_engine.codes import parse_code, static_code
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 
 try:  # decodes QR images when installed (pip install zxing-cpp); else images are compared
     import zxingcpp
@@ -589,7 +589,7 @@ async def test_patch_history_keeps_who_when_and_what(api: Api) -> None:
 
 
 def api_sub(api: Api) -> str:
-    from tests.conftest import RUN
+    from tests.support.api import RUN
 
     return "org-" + RUN
 

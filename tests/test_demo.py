@@ -13,7 +13,7 @@ from hunt_engine.codes import static_code
 from server.demo import data as demo_data
 from server.demo import run as demo
 from server.http.auth import Role
-from tests.conftest import Api
+from tests.support.api import Api, bearer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ldr-s3-extra-clues.geojson"
 
@@ -138,7 +138,7 @@ async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
     assert all(p.read_bytes()[:4] in (b"\x89PNG", b"<?xm", b"<svg") for p in files)
 
     guest = await demo.newcomer(api.client, organiser)
-    hunter = {"Authorization": f"Bearer {guest.hunter_token}"}
+    hunter = bearer(guest.hunter_token)
 
     def code_of(clue_id: int) -> str:
         return static_code(api.settings.qr_keyring, clue_id)
@@ -156,7 +156,7 @@ async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
     ]
 
     [screen] = seeded.of_kind("digital")
-    screen_auth = {"Authorization": f"Bearer {guest.screen_token}"}
+    screen_auth = bearer(guest.screen_token)
     await api.call("GET", f"/v1/clues/{screen['id']}/display", 200, headers=screen_auth)
     text = demo.instructions(
         "http://127.0.0.1:8080", api.settings, organiser, guest, seeded, code_of, tmp_path, files

@@ -4,42 +4,29 @@ beside the server, and the showcase hunter's finds minted."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_utils import to_checksum_address
 
 from chain.artifact import load_artifact
 from chain.client import connect
 from hunt_engine.codes import static_code
-from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
 from server.demo import run as demo
 from server.demo.on_chain import demo_chain
 from server.http.auth import Role
-from tests.conftest import RUN, Api
-
-
-@pytest.fixture
-async def demo_db(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    name = f"geohunt_demochain_{RUN}_{uuid.uuid4().hex[:6]}"
-    url = await create_database(service_urls[0], name)
-    await migrate(url)
-    yield url
-    await drop_database(service_urls[0], name)
+from tests.support.api import Api
 
 
 async def test_demo_starts_a_chain_deploys_once_and_mints_the_showcase(
-    settings: Settings, demo_db: str, tmp_path: Path, aiohttp_client: Any
+    settings: Settings, own_database: str, tmp_path: Path, aiohttp_client: Any
 ) -> None:
     local = dataclasses.replace(
         settings,
-        database_url=demo_db,
+        database_url=own_database,
         chain_rpc_url=None,
         minter_private_key=None,
         contract_address=None,

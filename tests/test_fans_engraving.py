@@ -17,11 +17,10 @@ from PIL import Image, PngImagePlugin
 from web3 import AsyncWeb3
 
 from infra.settings import Settings
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api
-from tests.minting_support import all_minted, wait_until, worker_task
-from tests.test_identity import bearer, siwe
-from tests.test_minting import mint_api, mint_db, mint_settings, scan  # noqa: F401
+from tests.support.api import Api, bearer
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
+from tests.support.identity import siwe
+from tests.support.minting import all_minted, scan, wait_until, worker_task
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 from eth_account import Account
 
-from tests.builders import TIMES_SQUARE, Hunt, at, make_hunt
-from tests.conftest import Api, unique
-from tests.test_identity import bearer, siwe
+from tests.support.api import Api, bearer, unique
+from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt
+from tests.support.identity import siwe
 
 
 class Population:

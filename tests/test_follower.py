@@ -18,18 +18,19 @@ from chain.client import send_transaction
 from chain.follower import TransferFollower
 from chain.minter import TRANSFER_TOPIC
 from infra.settings import FollowSettings, Settings
-from tests.builders import make_hunt
-from tests.conftest import Api
-from tests.minting_support import (
+from tests.support.api import Api, bearer
+from tests.support.builders import make_hunt
+from tests.support.identity import siwe
+from tests.support.minting import (
     WorkerProcess,
     all_minted,
+    scan,
     seed_finds,
     seed_hunt,
+    token,
     wait_until,
     worker_task,
 )
-from tests.test_identity import bearer, siwe
-from tests.test_minting import mint_api, mint_db, mint_settings, scan, token  # noqa: F401
 
 CHAIN_ID = 31337
 

@@ -40,7 +40,7 @@ from infra.settings import Settings
 from server.app import create_app
 from server.http.auth import Role, TokenIssuer
 from server.http.server import make_runner
-from tests.conftest import RUN, unique
+from tests.support.api import RUN, bearer, unique
 
 # Bounded so the file runs in well under 90 s on 2 cores; raise them for a longer hunt, and
 # set GEOHUNT_FUZZ_SEED=random to explore beyond the fixed, reproducible seed.
@@ -88,7 +88,7 @@ class World:
         self.server = server
         issuer = TokenIssuer(server.settings.jwt_key)
         organiser, _ = issuer.issue(Role.ORGANISER, "fuzz-" + RUN, 3600)
-        self.headers = {"organiser": {"Authorization": f"Bearer {organiser}"}}
+        self.headers = {"organiser": bearer(organiser)}
         self.slug = unique("fuzz")
         self.clue_ids: list[int] = []
         self.codes: list[str] = []
@@ -133,7 +133,7 @@ class World:
         base = self.server.settings.public_base_url
         self.codes.append(f"{base}/c/{self.codes[0]}")
         hunter = self.call("POST", "/v1/auth/hunters", 201, json={"handle": unique("fz")[:32]})
-        self.headers["hunter"] = {"Authorization": f"Bearer {hunter['token']}"}
+        self.headers["hunter"] = bearer(hunter["token"])
         # A find, so that lists of finds have items and clue changes meet a clue with finds.
         self.call(
             "POST",

@@ -4,86 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import jwt
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api, unique
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from siwe import SiweMessage
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def siwe_message(
-    api: Api,
-    address: str,
-    nonce: str,
-    *,
-    domain: str | None = None,
-    expires_in: timedelta | None = timedelta(minutes=5),
-    not_before: datetime | None = None,
-) -> str:
-    base = api.settings.public_base_url
-    fields: dict[str, Any] = {
-        "domain": domain or urlsplit(base).netloc,
-        "address": address,
-        "statement": "Sign in to geohunt.",
-        "uri": base,
-        "version": "1",
-        "chain_id": 1,
-        "issued_at": _iso(datetime.now(UTC)),
-        "nonce": nonce,
-    }
-    if expires_in is not None:
-        fields["expiration_time"] = _iso(datetime.now(UTC) + expires_in)
-    if not_before is not None:
-        fields["not_before"] = _iso(not_before)
-    return SiweMessage(**fields).prepare_message()
-
-
-def sign(message: str, key: bytes) -> str:
-    signature = Account.sign_message(encode_defunct(text=message), key).signature
-    return "0x" + bytes(signature).hex()
-
-
-async def nonce(api: Api) -> str:
-    _, body = await api.call("GET", "/v1/auth/siwe/nonce", 200)
-    assert body["nonce"].isalnum() and len(body["nonce"]) >= 8
-    return body["nonce"]
-
-
-async def siwe(
-    api: Api, account: Any, expect: int, headers: dict[str, str] | None = None, **options: Any
-) -> dict[str, Any]:
-    message = siwe_message(
-        api, account.address, options.pop("nonce", None) or await nonce(api), **options
-    )
-    _, body = await api.call(
-        "POST",
-        "/v1/auth/siwe",
-        expect,
-        headers=headers,
-        json={"message": message, "signature": sign(message, account.key)},
-    )
-    return body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
+from tests.support.api import Api, bearer, unique
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
+from tests.support.identity import nonce, sign, siwe, siwe_message
 
 # --- walletless hunters and /v1/me -------------------------------------------------------------
 

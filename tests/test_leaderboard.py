@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 from hypothesis import given
@@ -25,8 +23,9 @@ from server.common.leaderboard import (
     unpack,
 )
 from server.http.app_keys import SERVICES
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import TEST_SECRET, Api
+from tests.support.api import TEST_SECRET, Api
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
+from tests.support.processes import GEOHUNT
 
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2089, 1, 1), timezones=st.just(UTC)
@@ -215,10 +214,9 @@ async def test_rebuild_command(api: Api, redis: Redis, db: asyncpg.Connection) -
         "REDIS_URL": settings.redis_url or "",
         "GEOHUNT_REDIS_PREFIX": settings.redis_prefix,
     }
-    geohunt = str(Path(sys.executable).with_name("geohunt"))
     done = await asyncio.to_thread(
         subprocess.run,
-        [geohunt, "leaderboard", "rebuild", "--hunt", hunt.slug],
+        [GEOHUNT, "leaderboard", "rebuild", "--hunt", hunt.slug],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -226,7 +224,7 @@ async def test_rebuild_command(api: Api, redis: Redis, db: asyncpg.Connection) -
     assert await redis.zrange(board.key(hunt_id), 0, -1, withscores=True) == before
     unknown = await asyncio.to_thread(
         subprocess.run,
-        [geohunt, "leaderboard", "rebuild", "--hunt", "no-such-hunt"],
+        [GEOHUNT, "leaderboard", "rebuild", "--hunt", "no-such-hunt"],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert unknown.returncode == 1 and "no hunt 'no-such-hunt'" in unknown.stderr

@@ -17,8 +17,8 @@ from infra.db import create_pool
 from infra.settings import Settings
 from server.common.leaderboard import Leaderboard, sort_key
 from server.live.relay import Relay, stream_key
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import asyncpg
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
 from server.live.frames import Message
-from tests.builders import TIMES_SQUARE, SseReader, at, make_hunt, ws_until
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, SseReader, at, delivered, make_hunt, ws_until
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -90,19 +90,6 @@ async def test_sse_without_event_stream_accept_gets_the_catch_up_only(api: Api) 
     text = await response.text()  # the response ends
     data = [line[6:] for line in text.splitlines() if line.startswith("data: ")]
     assert [json.loads(d)["type"] for d in data] == ["snapshot"]
-
-
-async def delivered(db: asyncpg.Connection, find_ids: list[int]) -> None:
-    """Until the relay has put these finds' events in the stream."""
-    while True:
-        count = await db.fetchval(
-            "SELECT count(*) FROM live_events WHERE kind = 'find' AND delivered_at IS NOT NULL"
-            " AND (payload->'find'->>'id')::bigint = ANY($1::bigint[])",
-            find_ids,
-        )
-        if count == len(find_ids):
-            return
-        await asyncio.sleep(0.02)
 
 
 async def test_sse_resumes_after_last_event_id_with_every_missed_event_once(

@@ -8,8 +8,8 @@ import time
 
 from hunt_engine.codes import rotating_code, step_at
 from server.http.auth import Role
-from tests.builders import make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import make_hunt
 
 
 async def test_the_page_is_public_self_contained_and_escapes_the_hunt_name(api: Api) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,26 +19,20 @@ from redis.asyncio import Redis
 
 from infra.settings import Settings
 from server.http.auth import Role
-from tests.builders import (
+from tests.support.api import TEST_SECRET, Api
+from tests.support.builders import (
     LIVE_TIMEOUT_S,
     TIMES_SQUARE,
     Hunt,
-    RedisServer,
     SseReader,
     at,
+    delivered,
     make_hunt,
     ws_until,
 )
-from tests.conftest import TEST_SECRET, Api
+from tests.support.processes import GEOHUNT, RedisServer, free_port
 
-GEOHUNT = str(Path(sys.executable).with_name("geohunt"))
 SSE = {"Accept": "text/event-stream"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -153,19 +145,6 @@ async def test_a_scan_on_one_process_reaches_live_clients_of_the_other(cluster: 
         events.close()
 
 
-async def delivered(database_url: str, find_ids: list[int]) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        while await conn.fetchval(
-            "SELECT count(*) FROM live_events WHERE kind = 'find' AND delivered_at IS NOT NULL"
-            " AND (payload->'find'->>'id')::bigint = ANY($1::bigint[])",
-            find_ids,
-        ) < len(find_ids):
-            await asyncio.sleep(0.02)
-    finally:
-        await conn.close()
-
-
 async def test_sse_resume_with_last_event_id_gets_every_missed_event_once(
     cluster: Cluster, database_url: str
 ) -> None:
@@ -182,7 +161,11 @@ async def test_sse_resume_with_last_event_id_gets_every_missed_event_once(
     for clue in clues:
         _, me = await a.hunter()
         missed.append((await cluster.scan(a, clue, me))["find"]["id"])
-    await asyncio.wait_for(delivered(database_url, missed), LIVE_TIMEOUT_S)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await asyncio.wait_for(delivered(conn, missed), LIVE_TIMEOUT_S)
+    finally:
+        await conn.close()
 
     again = await b.client.get(path, headers={**headers, "Last-Event-ID": last_id})
     resumed = SseReader(again)

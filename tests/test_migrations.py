@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -22,8 +20,8 @@ from infra.migrate import (
     migration_files,
     with_database,
 )
+from tests.support.processes import run_geohunt
 
-GEOHUNT = str(Path(sys.executable).with_name("geohunt"))
 TABLES = {
     "schema_migrations",
     "hunts",
@@ -160,19 +158,11 @@ async def test_a_failing_migration_applies_nothing_of_itself(
 
 async def run_cli(database_url: str, redis_url: str, *args: str) -> tuple[int, str, str]:
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "GEOHUNT_SECRET": "migrate-test-secret-" + "y" * 32,
-        "GEOHUNT_USE_LOCAL_SERVICES": "0",
     }
-    process = await asyncio.create_subprocess_exec(
-        GEOHUNT, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_geohunt(env, *args)
 
 
 async def test_cli_migrate(empty_database: EmptyDatabase, service_urls: tuple[str, str]) -> None:

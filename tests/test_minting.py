@@ -4,75 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import pytest
 from click.testing import CliRunner
 from eth_account import Account
 from web3 import AsyncWeb3
 
-from chain.anvil import AnvilProcess
-from chain.artifact import load_artifact
 from chain.mint_store import retry_failed
-from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
-from server.app import create_app
 from server.cli import main as cli
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import RUN, Api
-from tests.minting_support import (
+from tests.support.api import Api, bearer
+from tests.support.builders import make_hunt
+from tests.support.identity import siwe
+from tests.support.minting import (
     all_minted,
-    chain_settings,
     job_counts,
+    scan,
     seed_finds,
     seed_hunt,
+    token,
     transfers_from_zero,
     wait_until,
     worker_env,
     worker_task,
 )
-from tests.test_identity import bearer, siwe
-
-
-@pytest.fixture
-async def mint_db(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    name = f"geohunt_mint_{RUN}_{uuid.uuid4().hex[:6]}"
-    url = await create_database(service_urls[0], name)
-    await migrate(url)
-    yield url
-    await drop_database(service_urls[0], name)
-
-
-@pytest.fixture
-def mint_settings(
-    settings: Settings,
-    mint_db: str,
-    anvil: AnvilProcess,
-    collectible: str,
-    minter_account: tuple[str, str],
-) -> Settings:
-    return chain_settings(settings, mint_db, anvil.url, collectible, minter_account[1])
-
-
-@pytest.fixture
-async def mint_api(mint_settings: Settings, aiohttp_client: Any) -> Api:
-    # mint_settings first: its database must outlive the app, which is closed before it.
-    return Api(await aiohttp_client(create_app(mint_settings)), mint_settings)
-
-
-def token(w3: AsyncWeb3, address: str) -> Any:
-    return w3.eth.contract(address=address, abi=load_artifact().abi)
-
-
-async def scan(api: Api, hunt: Any, headers: dict[str, str]) -> dict[str, Any]:
-    clue = await hunt.clue()
-    payload = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
-    _, body = await api.call("POST", "/v1/scans", 201, headers=headers, json=payload)
-    return body["find"]
 
 
 async def my_finds(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:

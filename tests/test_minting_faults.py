@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,13 @@ from web3 import AsyncWeb3
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
 from chain.deploy import deploy_collectible
-from infra.migrate import create_database, drop_database, migrate
 from infra.settings import Settings
 from server.app import create_app
 from server.http.auth import Role
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.chain_fixtures import TEST_BASE_URI
-from tests.conftest import RUN, Api
-from tests.minting_support import (
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
+from tests.support.chain import TEST_BASE_URI
+from tests.support.minting import (
     WorkerProcess,
     all_minted,
     chain_settings,
@@ -60,22 +58,13 @@ async def own_w3(own_anvil: AnvilProcess) -> AsyncIterator[AsyncWeb3]:
 
 
 @pytest.fixture
-async def fault_db(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    name = f"geohunt_faults_{RUN}_{uuid.uuid4().hex[:6]}"
-    url = await create_database(service_urls[0], name)
-    await migrate(url)
-    yield url
-    await drop_database(service_urls[0], name)
-
-
-@pytest.fixture
 async def fault_settings(
-    settings: Settings, fault_db: str, own_anvil: AnvilProcess, own_w3: AsyncWeb3
+    settings: Settings, own_database: str, own_anvil: AnvilProcess, own_w3: AsyncWeb3
 ) -> Settings:
     contract = await deploy_collectible(
         own_w3, DEV_ACCOUNTS[0][1], base_uri=TEST_BASE_URI, minter=MINTER[0]
     )
-    return chain_settings(settings, fault_db, own_anvil.url, contract, MINTER[1], batch_max=15)
+    return chain_settings(settings, own_database, own_anvil.url, contract, MINTER[1], batch_max=15)
 
 
 async def seeded(settings: Settings, count: int) -> list[int]:

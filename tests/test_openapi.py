@@ -14,8 +14,8 @@ from hunt_engine.codes import TICKET_TTL_S, ticket_code
 from server.http import openapi
 from server.http.auth import Role
 from server.route_table import ROUTES
-from tests.builders import TIMES_SQUARE, at, iso, make_hunt
-from tests.conftest import Api, unique
+from tests.support.api import Api, unique
+from tests.support.builders import TIMES_SQUARE, at, iso, make_hunt
 
 JSON = {"Content-Type": "application/json"}
 

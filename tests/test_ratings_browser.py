@@ -11,8 +11,8 @@ from hunt_engine.codes import static_code
 from server.demo import data as demo_data
 from server.demo import run as demo
 from server.demo.guide import home_of
-from tests.browser import ARTIFACTS, full_hd_tab
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.browser import ARTIFACTS, full_hd_tab
 
 
 async def _play_the_demo_hunt(api: Api, organiser: str) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from redis.asyncio import Redis
 from server.app import create_app
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
-from tests.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, RedisServer, at, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, at, make_hunt
+from tests.support.processes import RedisServer
 
 
 @pytest.fixture

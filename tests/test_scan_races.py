@@ -6,8 +6,8 @@ import asyncio
 
 import asyncpg
 
-from tests.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api, unique
+from tests.support.api import Api, unique
+from tests.support.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt
 
 
 async def test_fifty_concurrent_scans_by_one_hunter_give_one_find(

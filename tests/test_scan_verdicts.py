@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from tests.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, iso, make_hunt
-from tests.conftest import Api
-
-
-async def scan(api: Api, headers: dict[str, str], code: str, expect: int, **body: object) -> dict:
-    _, answer = await api.call(
-        "POST", "/v1/scans", expect, headers=headers, json={"code": code, **body}
-    )
-    return answer
+from tests.support.api import Api
+from tests.support.builders import (
+    BOSTON,
+    FIVE_KM_NORTH,
+    TIMES_SQUARE,
+    at,
+    iso,
+    make_hunt,
+    post_scan,
+)
 
 
 async def test_accepted_scan_answers_find_score_and_rank(api: Api, db: asyncpg.Connection) -> None:
@@ -24,7 +25,7 @@ async def test_accepted_scan_answers_find_score_and_rank(api: Api, db: asyncpg.C
     clue = await hunt.clue()
     hunter_id, me = await api.hunter()
     url = f"{api.settings.public_base_url}/c/{hunt.code(clue)}"
-    answer = await scan(api, me, url, 201, **at(TIMES_SQUARE), device_id="dev-1")
+    answer = await post_scan(api, me, url, 201, **at(TIMES_SQUARE), device_id="dev-1")
     find = answer["find"]
     assert find["clue_id"] == clue["id"] and find["id"] > 0
     assert find["collectible"]["key"] == clue["collectible"]
@@ -54,7 +55,7 @@ async def test_invalid_code(api: Api, db: asyncpg.Connection) -> None:
         "hello",
         "https://evil.example/c/" + code[:-2],
     ):
-        answer = await scan(api, me, bad, 422, **at(TIMES_SQUARE))
+        answer = await post_scan(api, me, bad, 422, **at(TIMES_SQUARE))
         assert answer["code"] == "invalid_code"
         assert answer["status"] == 422 and answer["title"] and answer["type"]
     verdicts = await db.fetch("SELECT verdict FROM scan_attempts WHERE hunter_id = $1", hunter_id)
@@ -66,17 +67,17 @@ async def test_clock_skew(api: Api) -> None:
     clue = await hunt.clue()
     _, me = await api.hunter()
     stale = iso(datetime.now(UTC) - timedelta(hours=1))
-    answer = await scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE), scanned_at=stale)
+    answer = await post_scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE), scanned_at=stale)
     assert answer["code"] == "clock_skew"
     fine = iso(datetime.now(UTC) - timedelta(seconds=30))
-    await scan(api, me, hunt.code(clue), 201, **at(TIMES_SQUARE), scanned_at=fine)
+    await post_scan(api, me, hunt.code(clue), 201, **at(TIMES_SQUARE), scanned_at=fine)
 
 
 async def test_hunt_not_active(api: Api) -> None:
     hunt = await make_hunt(api, starts_in_h=2, ends_in_h=4)
     clue = await hunt.clue()
     _, me = await api.hunter()
-    answer = await scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE))
+    answer = await post_scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE))
     assert answer["code"] == "hunt_not_active"
 
 
@@ -89,7 +90,7 @@ async def test_clue_not_active_by_window_and_by_switch(api: Api) -> None:
     )
     _, me = await api.hunter()
     for clue in (later, switched):
-        answer = await scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE))
+        answer = await post_scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE))
         assert answer["code"] == "clue_not_active"
 
 
@@ -97,9 +98,11 @@ async def test_location_required_and_low_accuracy(api: Api) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue()
     _, me = await api.hunter()
-    answer = await scan(api, me, hunt.code(clue), 422, lat=TIMES_SQUARE[0], lon=TIMES_SQUARE[1])
+    answer = await post_scan(
+        api, me, hunt.code(clue), 422, lat=TIMES_SQUARE[0], lon=TIMES_SQUARE[1]
+    )
     assert answer["code"] == "location_required"
-    answer = await scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE, accuracy_m=101))
+    answer = await post_scan(api, me, hunt.code(clue), 422, **at(TIMES_SQUARE, accuracy_m=101))
     assert answer["code"] == "low_accuracy"
 
 
@@ -107,12 +110,12 @@ async def test_outside_geofence_and_tolerance(api: Api) -> None:
     hunt = await make_hunt(api)
     clue = await hunt.clue(geofence={"radius_m": 50})
     _, me = await api.hunter()
-    answer = await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH))
+    answer = await post_scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH))
     assert answer["code"] == "outside_geofence"
     assert 4900 < answer["distance_m"] < 5100
     # 70 m from the centre = 20 m outside a 50 m fence: within min(accuracy 25, tolerance 30).
     near = (TIMES_SQUARE[0] + 70 / 111_030, TIMES_SQUARE[1])
-    await scan(api, me, hunt.code(clue), 201, **at(near, accuracy_m=25))
+    await post_scan(api, me, hunt.code(clue), 201, **at(near, accuracy_m=25))
 
 
 async def test_impossible_travel(api: Api) -> None:
@@ -120,8 +123,8 @@ async def test_impossible_travel(api: Api) -> None:
     new_york = await hunt.clue()
     boston = await hunt.clue(at=BOSTON)
     _, me = await api.hunter()
-    await scan(api, me, hunt.code(new_york), 201, **at(TIMES_SQUARE))
-    answer = await scan(api, me, hunt.code(boston), 422, **at(BOSTON))
+    await post_scan(api, me, hunt.code(new_york), 201, **at(TIMES_SQUARE))
+    answer = await post_scan(api, me, hunt.code(boston), 422, **at(BOSTON))
     assert answer["code"] == "impossible_travel"
 
 
@@ -131,8 +134,8 @@ async def test_already_found_whichever_clue(api: Api) -> None:
     first = await hunt.clue(collectible=key)
     second = await hunt.clue(collectible=key, at=(TIMES_SQUARE[0] + 0.001, TIMES_SQUARE[1]))
     _, me = await api.hunter()
-    await scan(api, me, hunt.code(first), 201, **at(TIMES_SQUARE))
-    answer = await scan(
+    await post_scan(api, me, hunt.code(first), 201, **at(TIMES_SQUARE))
+    answer = await post_scan(
         api, me, hunt.code(second), 409, **at((TIMES_SQUARE[0] + 0.001, TIMES_SQUARE[1]))
     )
     assert answer["code"] == "already_found"
@@ -145,8 +148,8 @@ async def test_sold_out_by_supply_and_by_clue_max_finds(api: Api) -> None:
     _, first = await api.hunter()
     _, second = await api.hunter()
     for clue in (scarce, capped):
-        await scan(api, first, hunt.code(clue), 201, **at(TIMES_SQUARE))
-        answer = await scan(api, second, hunt.code(clue), 409, **at(TIMES_SQUARE))
+        await post_scan(api, first, hunt.code(clue), 201, **at(TIMES_SQUARE))
+        answer = await post_scan(api, second, hunt.code(clue), 409, **at(TIMES_SQUARE))
         assert answer["code"] == "sold_out"
     _, got = await api.call("GET", f"/v1/hunts/{hunt.slug}", 200)
     scarce_out = next(c for c in got["collectibles"] if c["key"] == scarce["collectible"])
@@ -158,7 +161,7 @@ async def test_rate_limited_with_retry_after(api: Api) -> None:
     clue = await hunt.clue()
     _, me = await api.hunter()
     for _ in range(3):
-        await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH))
+        await post_scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH))
     response = await api.client.post(
         "/v1/scans", headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
     )
@@ -173,7 +176,7 @@ async def test_social_drop_needs_no_location(api: Api) -> None:
     clue = await hunt.clue(kind="social")
     assert "qr" in clue and clue["location"] is None
     _, me = await api.hunter()
-    await scan(api, me, hunt.code(clue), 201)
+    await post_scan(api, me, hunt.code(clue), 201)
 
 
 async def test_digital_code_valid_for_its_step_and_the_next_only(api: Api) -> None:
@@ -184,14 +187,14 @@ async def test_digital_code_valid_for_its_step_and_the_next_only(api: Api) -> No
     hunt = await make_hunt(api, rules={"rotate_s": rotate_s})
     _, me = await api.hunter()
     expired = await hunt.clue(kind="digital")
-    answer = await scan(api, me, hunt.code(expired, -2, rotate_s), 422, **at(TIMES_SQUARE))
+    answer = await post_scan(api, me, hunt.code(expired, -2, rotate_s), 422, **at(TIMES_SQUARE))
     assert answer["code"] == "code_expired"
-    future = await scan(api, me, hunt.code(expired, +1, rotate_s), 422, **at(TIMES_SQUARE))
+    future = await post_scan(api, me, hunt.code(expired, +1, rotate_s), 422, **at(TIMES_SQUARE))
     assert future["code"] == "invalid_code"
     for offset in (0, -1):
         clue = await hunt.clue(kind="digital")
         assert "qr" not in clue
-        await scan(api, me, hunt.code(clue, offset, rotate_s), 201, **at(TIMES_SQUARE))
+        await post_scan(api, me, hunt.code(clue, offset, rotate_s), 201, **at(TIMES_SQUARE))
     _, display = await api.call(
         "GET", f"/v1/clues/{expired['id']}/display", 200, headers=api.organiser
     )
@@ -203,10 +206,10 @@ async def test_verdict_order_low_accuracy_before_geofence_before_travel(api: Api
     hunt = await make_hunt(api)
     clue = await hunt.clue()
     _, me = await api.hunter()
-    answer = await scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500))
+    answer = await post_scan(api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500))
     assert answer["code"] == "low_accuracy"
     late = iso(datetime.now(UTC) - timedelta(hours=2))
-    answer = await scan(
+    answer = await post_scan(
         api, me, hunt.code(clue), 422, **at(FIVE_KM_NORTH, accuracy_m=500), scanned_at=late
     )
     assert answer["code"] == "clock_skew"
@@ -234,8 +237,8 @@ async def test_rank_orders_by_score_then_who_reached_it_first(api: Api) -> None:
     first, second = await hunt.clue(), await hunt.clue()
     _, alice = await api.hunter()
     _, bob = await api.hunter()
-    a1 = await scan(api, alice, hunt.code(first), 201, **at(TIMES_SQUARE))
-    b1 = await scan(api, bob, hunt.code(first), 201, **at(TIMES_SQUARE))
+    a1 = await post_scan(api, alice, hunt.code(first), 201, **at(TIMES_SQUARE))
+    b1 = await post_scan(api, bob, hunt.code(first), 201, **at(TIMES_SQUARE))
     assert (a1["score"], a1["rank"]) == (1, 1) and (b1["score"], b1["rank"]) == (1, 2)
-    b2 = await scan(api, bob, hunt.code(second), 201, **at(TIMES_SQUARE))
+    b2 = await post_scan(api, bob, hunt.code(second), 201, **at(TIMES_SQUARE))
     assert (b2["score"], b2["rank"]) == (2, 1)

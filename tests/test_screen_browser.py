@@ -12,9 +12,9 @@ from typing import Any
 from hunt_engine.codes import rotating_code
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
-from tests.browser import ARTIFACTS, full_hd_tab
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.browser import ARTIFACTS, full_hd_tab
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
 
 ROTATE_S = 5  # the shortest step a hunt may have
 

@@ -24,8 +24,8 @@ from server.app import create_app
 from server.http.auth import ALGORITHM, ISSUER, Role, TokenIssuer
 from server.http.routing import Route
 from server.route_table import ROUTES
-from tests.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
-from tests.conftest import Api, unique
+from tests.support.api import Api, bearer, unique
+from tests.support.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
 
 PROBLEM = "application/problem+json"
 
@@ -136,9 +136,7 @@ async def test_forged_malformed_and_expired_tokens_are_unauthorized(api: Api) ->
             if how == "query":
                 route = query_route
             kwargs: dict[str, Any] = (
-                {"headers": {"Authorization": f"Bearer {token}"}}
-                if how == "header"
-                else {"params": {"token": token}}
+                {"headers": bearer(token)} if how == "header" else {"params": {"token": token}}
             )
             status, media, _, body = await call_raw(api, "GET", route, **kwargs)
             assert media == PROBLEM, (name, how, media)
@@ -387,7 +385,7 @@ async def test_clue_text_and_token_subject_are_verbatim(api: Api, db: asyncpg.Co
     issuer = TokenIssuer(api.settings.jwt_key)
     for index, text in enumerate(HOSTILE):
         token, _ = issuer.issue(Role.ORGANISER, text, 600)
-        who = {"Authorization": f"Bearer {token}"}
+        who = bearer(token)
         city = text[:100]
         _, clue = await api.call(
             "POST",

@@ -24,7 +24,7 @@ from playwright.async_api import Route
 
 from hunt_engine.errors import InvalidRequest
 from server.fans.sketches import clean_svg
-from tests.browser import Tab, full_hd_tab
+from tests.support.browser import Tab, full_hd_tab
 from tests.test_sketch_sanitiser import svg, worst_case
 
 PAGE = "http://sketch.test/"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.conftest import Api, unique
+from tests.support.api import Api, unique
 
 
 async def test_health_and_hunt_roundtrip(api: Api) -> None:

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from server.http.auth import Role
-from tests.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, Hunt, at, make_hunt
-from tests.conftest import Api
+from tests.support.api import Api
+from tests.support.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, Hunt, at, make_hunt
 
 
 async def seeded(api: Api) -> tuple[Hunt, dict[str, Any]]:

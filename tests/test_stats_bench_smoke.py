@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import stats
-from tests.bench_support import run_quick
+from tests.support.bench import run_quick
 
 
 def test_quick_stats_benchmark_runs_end_to_end(tmp_path: Path) -> None:

@@ -10,12 +10,8 @@ from click.testing import CliRunner
 from server.cli import main
 from server.http.auth import Role
 from server.route_table import ROUTES
-from tests.builders import TIMES_SQUARE, at, make_hunt
-from tests.conftest import TEST_SECRET, Api, unique
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.support.api import TEST_SECRET, Api, unique
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
 
 
 async def test_a_scoped_organiser_cannot_act_as_a_fan(api: Api, db: asyncpg.Connection) -> None:

@@ -21,7 +21,7 @@ from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.artifact import ARTIFACT_PATH, load_artifact
 from chain.client import TransactionReverted, connect, send_transaction
 from chain.deploy import deploy_collectible, grant_minter
-from tests.chain_fixtures import TEST_BASE_URI
+from tests.support.chain import TEST_BASE_URI
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "chain" / "contracts" / "GeohuntCollectible.sol"

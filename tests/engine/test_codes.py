@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
 import string
-from base64 import urlsafe_b64encode
 
 import pytest
 from hypothesis import given, settings
@@ -23,22 +21,14 @@ from hunt_engine.codes import (
 )
 from hunt_engine.errors import CodeExpired, InvalidCode
 from hunt_engine.keys import PURPOSE_JWT, PURPOSE_QR, Keyring, derive_key, hkdf_sha256
+from tests.support.codes import RING, ROOT, forge, ids
 
-ROOT = b"example root secret, 32 bytes!!!"
-RING = Keyring.derived(ROOT, ["k1"], "k1")
 OTHER_RING = Keyring.derived(b"some other deployment's secret!!", ["k1"], "k1")
 
-ids = st.integers(min_value=0, max_value=MAX_ID)
 small = settings(deadline=None, max_examples=50)
 
 # Every ASCII char a scanner could plausibly hand us, plus a few that are not ASCII at all.
 MUTATION_CHARS = string.printable + "\x00\x7féÿ٣ｓ\u200b"
-
-
-def forge(key: bytes, body: str) -> str:
-    """Sign `body` per the documented format, independently of the module under test."""
-    mac = hmac.digest(key, b"geohunt/code/v1\n" + body.encode(), "sha256")
-    return f"{body}.{urlsafe_b64encode(mac[:12]).decode()}"
 
 
 # --- keys ----------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-from base64 import urlsafe_b64encode
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +13,6 @@ from geo.distance import destination
 from geo.fences import CircleFence
 from hunt_engine.codes import (
     MAX_CODE_LEN,
-    MAX_ID,
     TICKET_CLOCK_SLACK_S,
     TICKET_TTL_S,
     ScannedCode,
@@ -30,17 +27,9 @@ from hunt_engine.keys import Keyring
 from hunt_engine.models import ArAnchor, Clue, ClueKind, Hunt
 from hunt_engine.rules import HuntRules
 from hunt_engine.scan_rules import ScanFacts, admit
+from tests.support.codes import RING, ROOT, forge, ids
 
-ROOT = b"example root secret, 32 bytes!!!"
-RING = Keyring.derived(ROOT, ["k1"], "k1")
 ISSUED = 1_780_000_000  # 2026-05-28
-ids = st.integers(min_value=0, max_value=MAX_ID)
-
-
-def forge(key: bytes, body: str, domain: bytes) -> str:
-    """Sign `body` per the documented format, independently of the module under test."""
-    mac = hmac.digest(key, domain + body.encode(), "sha256")
-    return f"{body}.{urlsafe_b64encode(mac[:12]).decode()}"
 
 
 def test_golden_ticket_keeps_its_format() -> None:

@@ -12,7 +12,7 @@ from geo.bearing import bearing_deg, distances_and_bearings, normal_bearing
 from geo.coords import LatLon
 from geo.fences import CircleFence
 from geo.index import FenceIndex
-from tests.geo.geo_testkit import destination, geodesic
+from tests.support.geo import destination, geodesic
 
 WGS84 = Geodesic.WGS84
 

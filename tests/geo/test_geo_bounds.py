@@ -1,9 +1,9 @@
-from geo_testkit import destination, point_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.bounds import Bounds, boxes_intersect, degree_box, split_at_antimeridian
 from geo.coords import LatLon
+from tests.support.geo import destination, point_strategy
 
 
 def in_box(p: LatLon, box: Bounds) -> bool:

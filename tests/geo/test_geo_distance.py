@@ -2,13 +2,13 @@ import math
 
 import geopy.distance
 import numpy as np
-from geo_testkit import destination, lon_strategy, point_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.azimuthal import AzimuthalFrame
 from geo.coords import LatLon
 from geo.distance import geodesic_m, geodesic_with_azimuth
+from tests.support.geo import destination, lon_strategy, point_strategy
 
 SOME = settings(max_examples=60, deadline=None)
 # Near distances the fast path must handle, and far ones that fall back.

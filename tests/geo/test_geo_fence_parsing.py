@@ -2,7 +2,6 @@ import math
 from typing import Any
 
 import pytest
-from geo_testkit import destination
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from geo.fences import (
     parse_geofence,
     polygonise_circle,
 )
+from tests.support.geo import destination
 
 HERE = LatLon(48.8566, 2.3522)
 

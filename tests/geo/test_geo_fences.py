@@ -2,15 +2,6 @@ import math
 from functools import cache
 
 import pytest
-from geo_testkit import (
-    band_m,
-    destination,
-    distance_to_edges,
-    geodesic,
-    lat_strategy,
-    lon_strategy,
-    point_strategy,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +14,15 @@ from geo.fences import (
     parse_geofence,
     polygonise_circle,
     within_fence,
+)
+from tests.support.geo import (
+    band_m,
+    destination,
+    distance_to_edges,
+    geodesic,
+    lat_strategy,
+    lon_strategy,
+    point_strategy,
 )
 
 SOME = settings(max_examples=80, deadline=None)

@@ -2,13 +2,13 @@ import math
 from functools import cache
 
 import pytest
-from geo_testkit import destination
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.coords import LatLon
 from geo.fences import CircleFence, Geofence, polygonise_circle
 from geo.index import FenceIndex
+from tests.support.geo import destination
 
 # Neighbourhoods where boxes misbehave (antimeridian, poles) and an ordinary one.
 BASES = [

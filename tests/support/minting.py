@@ -1,6 +1,9 @@
 """Shared pieces of the minting tests: a database of their own (the worker mints every queued
 job it sees, so each test keeps its queue to itself), chain-aware settings, a worker running
-in-process or as a `geohunt worker` process, and what the chain says about tokens."""
+in-process or as a `geohunt worker` process, and what the chain says about tokens.
+
+Its fixtures (`mint_settings`, `mint_api`) are registered for the whole suite by tests/conftest.py
+(`pytest_plugins`); test modules import only its functions."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import dataclasses
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -19,16 +21,53 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from web3 import AsyncWeb3
 
+from chain.anvil import AnvilProcess
+from chain.artifact import load_artifact
 from chain.minter import TRANSFER_TOPIC
 from infra.settings import MintSettings, Settings
+from server.app import create_app
 from server.bootstrap.chain_jobs import run_worker
-from tests.conftest import TEST_SECRET
+from tests.support.api import TEST_SECRET, Api
+from tests.support.builders import TIMES_SQUARE, at
+from tests.support.processes import GEOHUNT
 
 FAST_MINT = MintSettings(
     batch_max=20, max_in_flight=4, poll_s=0.2, receipt_poll_s=0.05, replace_after_s=30.0
 )
+
+
+@pytest.fixture
+def mint_settings(
+    settings: Settings,
+    own_database: str,
+    anvil: AnvilProcess,
+    collectible: str,
+    minter_account: tuple[str, str],
+) -> Settings:
+    """The session's settings on a database of the test's own and the test's own collectible."""
+    return chain_settings(settings, own_database, anvil.url, collectible, minter_account[1])
+
+
+@pytest.fixture
+async def mint_api(mint_settings: Settings, aiohttp_client: Any) -> Api:
+    # mint_settings first: its database must outlive the app, which is closed before it.
+    return Api(await aiohttp_client(create_app(mint_settings)), mint_settings)
+
+
+def token(w3: AsyncWeb3, address: str) -> Any:
+    """The GeohuntCollectible at `address`."""
+    return w3.eth.contract(address=address, abi=load_artifact().abi)
+
+
+async def scan(api: Api, hunt: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """A find of a new billboard clue of `hunt`, scanned on the spot by this hunter."""
+    clue = await hunt.clue()
+    payload = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    _, body = await api.call("POST", "/v1/scans", 201, headers=headers, json=payload)
+    return body["find"]  # type: ignore[no-any-return]
 
 
 def chain_settings(
@@ -95,7 +134,7 @@ class WorkerProcess:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("geohunt")), self.command],
+            [GEOHUNT, self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

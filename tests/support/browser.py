@@ -14,7 +14,7 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -1,7 +1,6 @@
-"""Chain fixtures on a real anvil (from `npm ci`): import them into a conftest.
-
-from tests.chain_fixtures import anvil, collectible, deployer, minter_account, w3  # noqa: F401
-"""
+"""Chain fixtures on a real anvil (from `npm ci`), registered once for the whole suite by
+tests/conftest.py (`pytest_plugins`): importing them into a test module or another conftest would
+start a second session anvil."""
 
 from __future__ import annotations
 

