@@ -1,5 +1,9 @@
 """`python -m bench`: the scan-path benchmark; writes its section of BENCHMARKS.md.
 
+One run, one scratch stack (fresh database, one server process) and a load generator in
+another process; the phases are in `bench/scan_path/run.py`, the measurements in
+`bench/loads.py`, the section in `bench/scan_path/report.py`.
+
 Exit status 1 when any scan was not accepted (the harness is broken, not the numbers); missed
 targets are reported, not failed.
 """
@@ -10,13 +14,14 @@ import argparse
 import asyncio
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
-from typing import Any
 
-from bench import report
-from bench.run import Options, run
+from bench.cli import chooser, output_arguments
+from bench.loads import Options
+from bench.report import publish, record
+from bench.scan_path import report
+from bench.scan_path.run import run
 from bench.seed import SCANS_PER_MINUTE
 
 QUICK = {
@@ -25,8 +30,7 @@ QUICK = {
     "open_duration": 3.0,
     "warmup": 1,
     "big_clues": 10_000,
-    "hot": False,
-}
+}  # and no hot spot
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -45,8 +49,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     p.add_argument("--quick", action="store_true", help="a ~30 s run with shorter phases")
-    p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
-    p.add_argument("--json", type=Path, help="also write the raw results here")
+    output_arguments(p)
     p.add_argument("--profile", type=Path, help="py-spy the server during c into this folder")
     p.add_argument(
         "--quiet-wait",
@@ -59,26 +62,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def command_line(argv: list[str]) -> str:
-    python = Path(sys.executable)
-    try:
-        shown = str(python.relative_to(Path.cwd()))
-    except ValueError:
-        shown = "python"
-    return " ".join([shown, "-m", "bench", *map(shlex.quote, argv)])
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse(argv)
-    defaults = Options()
-    quick = QUICK if args.quick else {}
-
-    def pick(name: str) -> Any:
-        given = getattr(args, name)
-        return given if given is not None else quick.get(name, getattr(defaults, name))
-
-    opts = Options(
+def options(args: argparse.Namespace) -> Options:
+    pick = chooser(args, QUICK, Options())
+    return Options(
         duration=int(pick("duration")),
         rounds=max(1, int(pick("rounds"))),
         open_duration=float(pick("open_duration")),
@@ -89,18 +75,23 @@ def main(argv: list[str] | None = None) -> int:
         big_clues=int(pick("big_clues")),
         hunters=args.hunters,
         pool_max=args.pool_max,
-        hot=not args.no_hot and quick.get("hot", True),
+        hot=not (args.no_hot or args.quick),
         loadgen=args.loadgen,
         install=not args.no_install,
         profile_dir=args.profile,
         keep_db=args.keep_db,
         quiet_wait_s=args.quiet_wait,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    opts = options(args)
     if opts.big_clues <= opts.collectibles:
         raise SystemExit("--big-clues must be larger than --collectibles")
     results = asyncio.run(run(opts))
-    results["date"] = report.stamp()
-    results["machine"] = report.machine()
+    command = record(results, "bench", argv)
     results["options"] = {
         "duration": opts.duration,
         "rounds": opts.rounds,
@@ -114,11 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "scans_per_minute": SCANS_PER_MINUTE,
     }
     results["summary"] = report.summary(results)
-    command = command_line(argv)
-    results["command"] = command
-    report.write(args.out, results, command)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    text = report.section(results, command)
+    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
     print(json.dumps(results["summary"], indent=2))
     print(f"wrote {os.path.relpath(args.out)}")
     return 1 if results["non_201"] else 0

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.report import percentiles
 
 REQUEST_TIMEOUT_S = 10.0
 
@@ -57,23 +58,6 @@ class LoadResult:
         }
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    if not samples:
-        return {}
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)], 3)
-
-    return {
-        "p50": at(0.50),
-        "p90": at(0.90),
-        "p95": at(0.95),
-        "p99": at(0.99),
-        "max": round(ordered[-1], 3),
-    }
-
-
 def http_request(method: str, path: str, port: int, headers: str = "", body: bytes = b"") -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}"
     if body or method == "POST":
@@ -91,6 +75,10 @@ class Connection:
 
     async def exchange(self, data: bytes) -> int:
         """Send one request, read its whole answer; the status."""
+        return (await self.answer(data))[0]
+
+    async def answer(self, data: bytes) -> tuple[int, bytes]:
+        """Send one request, read its whole answer; the status and the body."""
         self.writer.write(data)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -98,8 +86,7 @@ class Connection:
         if at < 0:
             raise ConnectionError("answer without Content-Length")
         end = head.index(b"\r\n", at + 2)
-        await self.reader.readexactly(int(head[at + 17 : end]))
-        return status
+        return status, await self.reader.readexactly(int(head[at + 17 : end]))
 
     def close(self) -> None:
         self.writer.close()

@@ -1,4 +1,5 @@
-"""The benchmark's own data: a fresh database, one hunt, its clues, hunters and their tokens.
+"""The scan benchmarks' data (in the scratch database): one hunt, its clues, hunters and their
+tokens.
 
 Every request of the scan load is a distinct (hunter, collectible) pair, so that every one is
 accepted. Two orders of the pairs (`pair`, mirrored by the wrk script):
@@ -22,13 +23,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
 from hunt_engine.codes import static_code
 from hunt_engine.rules import HuntRules
-from infra.migrate import create_database as create_empty_database
-from infra.migrate import migrate
 from infra.settings import Settings
 from server.clues.importer import import_features
 from server.http.auth import Principal, Role, TokenIssuer
@@ -39,22 +39,7 @@ CLUSTER_RADIUS_M = 400.0
 CITY_BOX = ((40.55, 40.95), (-74.20, -73.70))
 # High enough never to refuse the load; the rate-limit script still runs on every scan.
 SCANS_PER_MINUTE = 1_000_000
-BENCH_TABLE_SQL = "CREATE TABLE bench_writes (LIKE scan_attempts INCLUDING ALL)"
 ORGANISER = Principal(Role.ORGANISER, "bench")
-
-
-async def create_database(server_url: str) -> tuple[str, str]:
-    """A fresh, migrated database on the server of `server_url`, with the benchmark's table;
-    (name, url)."""
-    name = f"geohunt_bench_{uuid.uuid4().hex[:10]}"
-    url = await create_empty_database(server_url, name)
-    await migrate(url)
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(BENCH_TABLE_SQL)
-    finally:
-        await conn.close()
-    return name, url
 
 
 def cluster_point(k: int, n: int) -> tuple[float, float]:
@@ -67,7 +52,7 @@ def cluster_point(k: int, n: int) -> tuple[float, float]:
     return round(lat, 7), round(lon, 7)
 
 
-def feature(key: str, label: str, lat: float, lon: float) -> dict[str, object]:
+def feature(key: str, label: str, lat: float, lon: float) -> dict[str, Any]:
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},

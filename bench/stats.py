@@ -17,17 +17,15 @@ import asyncio
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 
-from bench.loadgen import percentiles
-from bench.report import machine, stamp
-from bench.scratch import report, scratch_server
+from bench.cli import output_arguments
+from bench.report import machine_line, measured_line, met, percentiles, publish, record
+from bench.scratch import scratch_stack
 from bench.seed import ORGANISER, cluster_point, feature
-from infra.db import init_connection
 from server.clues.importer import import_features
 from server.http.auth import Role, TokenIssuer
 
@@ -75,7 +73,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--clues", type=int, default=200, help="clues over 8 cities [200]")
     p.add_argument("--requests", type=int, default=400, help="requests per measurement [400]")
     p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    output_arguments(p, raw=False)
     args = p.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -83,82 +81,77 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def seed(url: str, args: argparse.Namespace) -> tuple[str, dict[str, float]]:
-    conn = await asyncpg.connect(url)
+async def seed(conn: asyncpg.Connection, args: argparse.Namespace) -> tuple[str, dict[str, float]]:
     timings: dict[str, float] = {}
-    try:
-        await init_connection(conn)
-        slug = f"bench-stats-{uuid.uuid4().hex[:6]}"
-        hunt_id = await conn.fetchval(
-            "INSERT INTO hunts (slug, name, starts_at, ends_at, created_by) VALUES ($1,"
-            " 'Ratings benchmark', now() - interval '2 days', now() + interval '1 day', 'bench')"
-            " RETURNING id",
-            slug,
-        )
-        keys = [f"ep{k}" for k in range(1, EPISODES + 1)]
-        await conn.execute(
-            "INSERT INTO collectibles (hunt_id, key, name, episode, image_url)"
-            " SELECT $1, k, 'Episode ' || k, upper(k), 'https://img.example/' || k || '.png'"
-            " FROM unnest($2::text[]) AS k",
-            hunt_id,
-            keys,
-        )
-        features = []
-        for k in range(args.clues):
-            lat, lon = cluster_point(k, args.clues)
-            spot = feature(keys[k % EPISODES], f"clue {k}", lat, lon)
-            spot["properties"]["city"] = CITIES[k % len(CITIES)]  # type: ignore[index]
-            if k % 10 == 9:  # one clue in ten is a social drop
-                spot["geometry"] = None
-                spot["properties"] = {  # type: ignore[assignment]
-                    "kind": "social", "collectible": keys[k % EPISODES], "label": f"drop {k}",
-                }  # fmt: skip
-            features.append(spot)
-        started = time.perf_counter()
-        result = await import_features(conn, hunt_id, ORGANISER, features)
-        assert not result["failed"], result["failed"][:3]
-        await conn.execute(
-            "INSERT INTO hunters (handle) SELECT 'sb-' || g FROM generate_series(1, $1) g",
-            args.finds,
-        )
-        await conn.execute(FINDS_SQL, hunt_id, args.clues, args.finds)
-        await conn.execute(
-            "UPDATE clues c SET finds = n FROM (SELECT clue_id, count(*) AS n FROM finds"
-            " GROUP BY 1) f WHERE f.clue_id = c.id"
-        )
-        await conn.execute(
-            "UPDATE collectibles c SET found = n FROM (SELECT collectible_id, count(*) AS n"
-            " FROM finds GROUP BY 1) f WHERE f.collectible_id = c.id"
-        )
-        timings["finds_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        rejected = args.attempts - args.finds
-        await conn.execute(ATTEMPTS_SQL, hunt_id, args.clues, rejected, args.finds, list(VERDICTS))
-        timings["attempts_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        # Every find minted (the rollup counts the statement that makes them minted), and one
-        # token in twenty passed on once.
-        await conn.execute(
-            "INSERT INTO mint_jobs (find_id, wallet, contract, chain_id)"
-            " SELECT id, '0x' || lpad(to_hex(id), 40, '0'), '0xbench', 1 FROM finds"
-        )
-        await conn.execute("UPDATE mint_jobs SET status = 'minted', minted_at = now()")
-        await conn.execute(
-            "INSERT INTO token_transfers (chain_id, contract, block_number, log_index, tx_hash,"
-            " token_id, from_addr, to_addr)"
-            " SELECT 1, '0xbench', id, 0, '0x', id, '0x' || lpad(to_hex(id), 40, '0'),"
-            " '0x' || lpad('f', 40, '0') FROM finds WHERE id % 20 = 0"
-        )
-        timings["mints_s"] = time.perf_counter() - started
-        await conn.execute("VACUUM ANALYZE")
-        counts = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM scan_attempts) AS attempts,"
-            " (SELECT count(*) FROM finds) AS finds,"
-            " (SELECT count(*) FROM scan_counts) AS rollup_rows"
-        )
-        timings |= dict(counts)
-    finally:
-        await conn.close()
+    slug = f"bench-stats-{uuid.uuid4().hex[:6]}"
+    hunt_id = await conn.fetchval(
+        "INSERT INTO hunts (slug, name, starts_at, ends_at, created_by) VALUES ($1,"
+        " 'Ratings benchmark', now() - interval '2 days', now() + interval '1 day', 'bench')"
+        " RETURNING id",
+        slug,
+    )
+    keys = [f"ep{k}" for k in range(1, EPISODES + 1)]
+    await conn.execute(
+        "INSERT INTO collectibles (hunt_id, key, name, episode, image_url)"
+        " SELECT $1, k, 'Episode ' || k, upper(k), 'https://img.example/' || k || '.png'"
+        " FROM unnest($2::text[]) AS k",
+        hunt_id,
+        keys,
+    )
+    features = []
+    for k in range(args.clues):
+        lat, lon = cluster_point(k, args.clues)
+        spot = feature(keys[k % EPISODES], f"clue {k}", lat, lon)
+        spot["properties"]["city"] = CITIES[k % len(CITIES)]
+        if k % 10 == 9:  # one clue in ten is a social drop
+            spot["geometry"] = None
+            spot["properties"] = {
+                "kind": "social", "collectible": keys[k % EPISODES], "label": f"drop {k}",
+            }  # fmt: skip
+        features.append(spot)
+    started = time.perf_counter()
+    result = await import_features(conn, hunt_id, ORGANISER, features)
+    assert not result["failed"], result["failed"][:3]
+    await conn.execute(
+        "INSERT INTO hunters (handle) SELECT 'sb-' || g FROM generate_series(1, $1) g",
+        args.finds,
+    )
+    await conn.execute(FINDS_SQL, hunt_id, args.clues, args.finds)
+    await conn.execute(
+        "UPDATE clues c SET finds = n FROM (SELECT clue_id, count(*) AS n FROM finds"
+        " GROUP BY 1) f WHERE f.clue_id = c.id"
+    )
+    await conn.execute(
+        "UPDATE collectibles c SET found = n FROM (SELECT collectible_id, count(*) AS n"
+        " FROM finds GROUP BY 1) f WHERE f.collectible_id = c.id"
+    )
+    timings["finds_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    rejected = args.attempts - args.finds
+    await conn.execute(ATTEMPTS_SQL, hunt_id, args.clues, rejected, args.finds, list(VERDICTS))
+    timings["attempts_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    # Every find minted (the rollup counts the statement that makes them minted), and one
+    # token in twenty passed on once.
+    await conn.execute(
+        "INSERT INTO mint_jobs (find_id, wallet, contract, chain_id)"
+        " SELECT id, '0x' || lpad(to_hex(id), 40, '0'), '0xbench', 1 FROM finds"
+    )
+    await conn.execute("UPDATE mint_jobs SET status = 'minted', minted_at = now()")
+    await conn.execute(
+        "INSERT INTO token_transfers (chain_id, contract, block_number, log_index, tx_hash,"
+        " token_id, from_addr, to_addr)"
+        " SELECT 1, '0xbench', id, 0, '0x', id, '0x' || lpad(to_hex(id), 40, '0'),"
+        " '0x' || lpad('f', 40, '0') FROM finds WHERE id % 20 = 0"
+    )
+    timings["mints_s"] = time.perf_counter() - started
+    await conn.execute("VACUUM ANALYZE")
+    counts = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM scan_attempts) AS attempts,"
+        " (SELECT count(*) FROM finds) AS finds,"
+        " (SELECT count(*) FROM scan_counts) AS rollup_rows"
+    )
+    timings |= dict(counts)
     return slug, timings
 
 
@@ -193,11 +186,12 @@ async def measure(port: int, path: str, token: str, requests: int, clients: int)
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    async with scratch_server("stats", lambda url: seed(url, args)) as (server, seeded):
-        slug, results["seed"] = seeded
-        token = TokenIssuer(server.settings.jwt_key).issue(Role.ORGANISER, "bench", 3600)[0]
+    async with scratch_stack("stats") as stack:
+        slug, results["seed"] = await seed(stack.db, args)
+        await stack.start()
+        token = TokenIssuer(stack.settings.jwt_key).issue(Role.ORGANISER, "bench", 3600)[0]
         path = f"/v1/hunts/{slug}/stats"
-        port, requests = server.port, args.requests
+        port, requests = stack.server.port, args.requests
         results["json_1"] = await measure(port, path, token, requests, 1)
         results["json_4"] = await measure(port, path, token, requests, 4)
         results["csv_1"] = await measure(port, path + "?format=csv", token, requests, 1)
@@ -207,7 +201,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def section(results: dict[str, Any], command: str) -> str:
     seed, cfg = results["seed"], results["config"]
-    m = machine()
     rows = [
         ("`GET /v1/hunts/{slug}/stats`, 1 client", results["json_1"]),
         ("the same, 4 clients at once", results["json_4"]),
@@ -225,15 +218,14 @@ def section(results: dict[str, Any], command: str) -> str:
             f" {r['p99']:.1f} | {r['max']:.1f} |"
         )
     p95 = results["json_1"]["p95"]
-    met = "**met**" if p95 < TARGET_P95_MS else "**missed**"
     return "\n".join(
         [
             BEGIN,
             "## Episode ratings (`GET /v1/hunts/{slug}/stats`)",
             "",
-            f"Measured {stamp()} with `{command}`.",
+            measured_line(results["date"], command),
             "",
-            f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, Python {m['python']};"
+            f"- {machine_line(results['machine'])};"
             " the server, PostgreSQL and the client share them.",
             f"- One hunt: {seed['attempts']:,} scan attempts and {seed['finds']:,} finds (one"
             f" hunter each), {EPISODES} episodes, {cfg['clues']} clues in {len(CITIES)} cities"
@@ -249,7 +241,7 @@ def section(results: dict[str, Any], command: str) -> str:
             "| target | result | |",
             "|---|---|---|",
             f"| p95 under {TARGET_P95_MS:.0f} ms ({seed['attempts']:,} attempts,"
-            f" {seed['finds']:,} finds) | {p95:.1f} ms | {met} |",
+            f" {seed['finds']:,} finds) | {p95:.1f} ms | {met(p95 < TARGET_P95_MS)} |",
             "",
             "Reading: the figures come from rollups that statement-level triggers keep in the"
             " writing transaction (`scan_counts` per hunt, hour, clue and verdict;"
@@ -264,8 +256,13 @@ def section(results: dict[str, Any], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    return report(args, asyncio.run(run(args)), "bench.stats", (BEGIN, END), section)
+    results = asyncio.run(run(args))
+    text = section(results, record(results, "bench.stats", argv))
+    publish(results, text, (BEGIN, END), args.out)
+    print(text)
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,15 +18,14 @@ import asyncio
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 
-from bench.loadgen import percentiles
-from bench.report import machine, stamp
-from bench.scratch import report, scratch_server
+from bench.cli import output_arguments
+from bench.report import machine_line, measured_line, met, percentiles, publish, record
+from bench.scratch import scratch_stack
 from server.http.auth import Role, TokenIssuer
 
 BEGIN, END = "<!-- bench:twins:begin -->", "<!-- bench:twins:end -->"
@@ -52,7 +51,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=3_000, help="requests per measurement [3,000]")
     p.add_argument("--callers", type=int, default=18, help="discoverable callers [18]")
     p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    output_arguments(p, raw=False)
     args = p.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -60,70 +59,66 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def seed(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    conn = await asyncpg.connect(url)
+async def seed(conn: asyncpg.Connection, args: argparse.Namespace) -> dict[str, Any]:
     facts: dict[str, Any] = {}
-    try:
-        hunt_id = await conn.fetchval(
-            "INSERT INTO hunts (slug, name, starts_at, ends_at, created_by) VALUES ($1,"
-            " 'Twins benchmark', now() - interval '2 days', now() + interval '1 day', 'bench')"
-            " RETURNING id",
-            f"bench-twins-{uuid.uuid4().hex[:6]}",
+    hunt_id = await conn.fetchval(
+        "INSERT INTO hunts (slug, name, starts_at, ends_at, created_by) VALUES ($1,"
+        " 'Twins benchmark', now() - interval '2 days', now() + interval '1 day', 'bench')"
+        " RETURNING id",
+        f"bench-twins-{uuid.uuid4().hex[:6]}",
+    )
+    await conn.execute(
+        "INSERT INTO collectibles (hunt_id, key, name, episode, image_url)"
+        " SELECT $1, 'ep' || k, 'Episode ' || k, 'EP' || k, 'https://img.example/x.png'"
+        " FROM generate_series(1, $2) k",
+        hunt_id,
+        COLLECTIBLES,
+    )
+    await conn.execute(
+        "INSERT INTO clues (hunt_id, collectible_id, kind, label, created_by)"
+        " SELECT hunt_id, id, 'social', 'drop ' || key, 'bench' FROM collectibles"
+        " WHERE hunt_id = $1 ORDER BY id",
+        hunt_id,
+    )
+    started = time.perf_counter()
+    # Every other hunter opted in before finding anything; a third have no handle.
+    await conn.execute(
+        "INSERT INTO hunters (handle, discoverable)"
+        " SELECT CASE WHEN g % 3 = 0 THEN NULL ELSE 'tw-' || g END, g % 2 = 0"
+        " FROM generate_series(1, $1) g",
+        args.hunters,
+    )
+    facts["hunters_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    await conn.execute(FINDS_SQL, hunt_id)
+    facts["finds_s"] = time.perf_counter() - started
+    await conn.execute("VACUUM ANALYZE")
+    facts |= dict(
+        await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM hunters) AS hunters,"
+            " (SELECT count(*) FROM hunters WHERE discoverable) AS discoverable,"
+            " (SELECT count(*) FROM finds) AS finds,"
+            " (SELECT count(*) FROM taste_groups WHERE members > 0) AS groups"
         )
-        await conn.execute(
-            "INSERT INTO collectibles (hunt_id, key, name, episode, image_url)"
-            " SELECT $1, 'ep' || k, 'Episode ' || k, 'EP' || k, 'https://img.example/x.png'"
-            " FROM generate_series(1, $2) k",
-            hunt_id,
-            COLLECTIBLES,
-        )
-        await conn.execute(
-            "INSERT INTO clues (hunt_id, collectible_id, kind, label, created_by)"
-            " SELECT hunt_id, id, 'social', 'drop ' || key, 'bench' FROM collectibles"
-            " WHERE hunt_id = $1 ORDER BY id",
-            hunt_id,
-        )
-        started = time.perf_counter()
-        # Every other hunter opted in before finding anything; a third have no handle.
-        await conn.execute(
-            "INSERT INTO hunters (handle, discoverable)"
-            " SELECT CASE WHEN g % 3 = 0 THEN NULL ELSE 'tw-' || g END, g % 2 = 0"
-            " FROM generate_series(1, $1) g",
-            args.hunters,
-        )
-        facts["hunters_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        await conn.execute(FINDS_SQL, hunt_id)
-        facts["finds_s"] = time.perf_counter() - started
-        await conn.execute("VACUUM ANALYZE")
-        facts |= dict(
-            await conn.fetchrow(
-                "SELECT (SELECT count(*) FROM hunters) AS hunters,"
-                " (SELECT count(*) FROM hunters WHERE discoverable) AS discoverable,"
-                " (SELECT count(*) FROM finds) AS finds,"
-                " (SELECT count(*) FROM taste_groups WHERE members > 0) AS groups"
-            )
-        )
-        # Callers of every set size (1 to 9), discoverable, spread over the population.
-        rows = await conn.fetch(
-            "SELECT DISTINCT ON (cardinality(collectibles)) hunter_id"
-            " FROM taste_sets WHERE discoverable ORDER BY cardinality(collectibles), hunter_id"
-        )
-        callers = [r["hunter_id"] for r in rows]
-        facts["sizes"] = await conn.fetchval(
-            "SELECT array_agg(DISTINCT cardinality(collectibles)) FROM taste_sets"
-            " WHERE hunter_id = ANY($1)",
-            callers,
-        )
-        extra = await conn.fetch(
-            "SELECT hunter_id FROM taste_sets WHERE discoverable AND NOT hunter_id = ANY($1)"
-            " ORDER BY hashint8(hunter_id) LIMIT $2",
-            callers,
-            max(args.callers - len(callers), 0),
-        )
-        facts["callers"] = callers + [r["hunter_id"] for r in extra]
-    finally:
-        await conn.close()
+    )
+    # Callers of every set size (1 to 9), discoverable, spread over the population.
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (cardinality(collectibles)) hunter_id"
+        " FROM taste_sets WHERE discoverable ORDER BY cardinality(collectibles), hunter_id"
+    )
+    callers = [r["hunter_id"] for r in rows]
+    facts["sizes"] = await conn.fetchval(
+        "SELECT array_agg(DISTINCT cardinality(collectibles)) FROM taste_sets"
+        " WHERE hunter_id = ANY($1)",
+        callers,
+    )
+    extra = await conn.fetch(
+        "SELECT hunter_id FROM taste_sets WHERE discoverable AND NOT hunter_id = ANY($1)"
+        " ORDER BY hashint8(hunter_id) LIMIT $2",
+        callers,
+        max(args.callers - len(callers), 0),
+    )
+    facts["callers"] = callers + [r["hunter_id"] for r in extra]
     return facts
 
 
@@ -165,18 +160,18 @@ async def measure(port: int, tokens: list[str], requests: int, clients: int) -> 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    async with scratch_server("twins", lambda url: seed(url, args)) as (server, seeded):
-        results["seed"] = seeded
-        issuer = TokenIssuer(server.settings.jwt_key)
+    async with scratch_stack("twins") as stack:
+        seeded = results["seed"] = await seed(stack.db, args)
+        await stack.start()
+        issuer = TokenIssuer(stack.settings.jwt_key)
         tokens = [issuer.issue(Role.HUNTER, str(h), 3600)[0] for h in seeded["callers"]]
-        results["one"] = await measure(server.port, tokens, args.requests, 1)
-        results["four"] = await measure(server.port, tokens, args.requests, 4)
+        results["one"] = await measure(stack.server.port, tokens, args.requests, 1)
+        results["four"] = await measure(stack.server.port, tokens, args.requests, 4)
     return results
 
 
 def section(results: dict[str, Any], command: str) -> str:
     seed = results["seed"]
-    m = machine()
     table = [
         "| clients | answers | req/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -188,15 +183,14 @@ def section(results: dict[str, Any], command: str) -> str:
             f" {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |"
         )
     p95 = results["one"]["p95"]
-    met = "**met**" if p95 < TARGET_P95_MS else "**missed**"
     return "\n".join(
         [
             BEGIN,
             "## Taste twins (`GET /v1/me/twins`)",
             "",
-            f"Measured {stamp()} with `{command}`.",
+            measured_line(results["date"], command),
             "",
-            f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, Python {m['python']};"
+            f"- {machine_line(results['machine'])};"
             " the server, PostgreSQL and the client share them.",
             f"- {seed['hunters']:,} hunters ({seed['discoverable']:,} discoverable, a third"
             f" without a handle), {COLLECTIBLES} collectibles, {seed['finds']:,} finds (episode"
@@ -214,7 +208,7 @@ def section(results: dict[str, Any], command: str) -> str:
             "| target | result | |",
             "|---|---|---|",
             f"| p95 under {TARGET_P95_MS:.0f} ms, 1 client ({seed['hunters']:,} hunters,"
-            f" {COLLECTIBLES} collectibles) | {p95:.1f} ms | {met} |",
+            f" {COLLECTIBLES} collectibles) | {p95:.1f} ms | {met(p95 < TARGET_P95_MS)} |",
             "",
             "Reading: an answer never reads the population. Triggers keep each hunter's found"
             " set (`taste_sets`) and, for discoverable hunters, how many hold each exact set"
@@ -229,8 +223,13 @@ def section(results: dict[str, Any], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    return report(args, asyncio.run(run(args)), "bench.twins", (BEGIN, END), section)
+    results = asyncio.run(run(args))
+    text = section(results, record(results, "bench.twins", argv))
+    publish(results, text, (BEGIN, END), args.out)
+    print(text)
+    return 0
 
 
 if __name__ == "__main__":

@@ -91,13 +91,20 @@ def find_wrk(install: bool) -> str | None:
     apt = shutil.which("apt-get")
     if path or not install or os.geteuid() != 0 or apt is None:
         return path
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install_cmd = [apt, "install", "-y", "-q", "wrk"]
-    if subprocess.run(install_cmd, env=env, **quiet).returncode != 0:  # noqa: S603
-        subprocess.run([apt, "update", "-q"], env=env, **quiet)  # noqa: S603
-        subprocess.run(install_cmd, env=env, **quiet)  # noqa: S603
+    if _quietly(install_cmd) != 0:
+        _quietly([apt, "update", "-q"])
+        _quietly(install_cmd)
     return shutil.which("wrk")
+
+
+def _quietly(command: list[str]) -> int:
+    """Run apt-get without its output or questions; its exit status."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(  # noqa: S603 - a fixed argument list
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
+    return done.returncode
 
 
 class Wrk:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report
+from bench.scan_path import report
 from bench.wrk import find_wrk
 
 GENERATORS = ["python"] + (["wrk"] if find_wrk(install=False) else [])

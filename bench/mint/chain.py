@@ -1,0 +1,41 @@
+"""A fresh anvil with the contract deployed, for each run of the minting benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from chain.anvil import DEV_ACCOUNTS, AnvilProcess
+from chain.client import connect
+from chain.deploy import deploy_collectible
+from infra.settings import Settings
+
+DEPLOYER = DEV_ACCOUNTS[0]
+MINTER = DEV_ACCOUNTS[4]
+
+
+@contextlib.asynccontextmanager
+async def fresh_chain(
+    settings: Settings, db: asyncpg.Connection
+) -> AsyncIterator[tuple[Settings, Any]]:
+    """A new anvil with the contract deployed, for one run: anvil slows down as its state
+    grows, so no run inherits another's chain. The new chain starts the signer's nonces at 0
+    again, so the previous chain's transaction ledger (whose nonces it would collide with) is
+    emptied first; its finds stay, minted there. (settings naming the chain, web3 client)"""
+    await db.execute("TRUNCATE mint_txs, mint_batches, mint_signers, mint_jobs")
+    anvil = AnvilProcess()
+    await asyncio.to_thread(anvil.start)
+    w3 = connect(anvil.url)
+    try:
+        contract = await deploy_collectible(
+            w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
+        )
+        yield dataclasses.replace(settings, chain_rpc_url=anvil.url, contract_address=contract), w3
+    finally:
+        await w3.provider.disconnect()
+        await asyncio.to_thread(anvil.stop)

@@ -1,0 +1,57 @@
+"""The "Minting" section of BENCHMARKS.md: the worker against the bare script, and the steady
+rate's find → minted times."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from bench.report import met
+
+BEGIN = "<!-- bench:minting:begin -->"
+END = "<!-- bench:minting:end -->"
+MIN_RATE = 500.0
+MIN_RATIO = 0.80
+MAX_P95_S = 3.0
+
+
+def section(results: dict[str, Any], command: str) -> str:
+    worker = statistics.median(r["rate"] for r in results["worker"])
+    bare = statistics.median(r["rate"] for r in results["bare"])
+    # Each round's a and b ran back to back, under the same load from the rest of the machine.
+    ratio = statistics.median(
+        w["rate"] / b["rate"] for w, b in zip(results["worker"], results["bare"], strict=True)
+    )
+    steady = results["steady"]
+    cfg = results["config"]
+    rounds = ", ".join(
+        f"{w['rate']:.0f} vs {b['rate']:.0f}"
+        for w, b in zip(results["worker"], results["bare"], strict=True)
+    )
+    lines = [
+        BEGIN,
+        "## Minting",
+        "",
+        f"`{command}`, {results['date']}; {results['machine'].get('cpu', '')}. A fresh anvil"
+        " (automine) per run, on the same machine;"
+        f" batches of up to {cfg['batch']} finds, {cfg['in_flight']} transactions in flight.",
+        "",
+        "| | finds/s | target | |",
+        "|---|---:|---:|---|",
+        f"| (a) worker: queued → minted ({cfg['finds']} finds) | {worker:.0f} |"
+        f" ≥ {MIN_RATE:.0f} | {met(worker >= MIN_RATE)} |",
+        f"| (b) bare script, same batches | {bare:.0f} | | |",
+        f"| a / b (median of the rounds' ratios) | {ratio:.2f} | ≥ {MIN_RATIO:.2f} |"
+        f" {met(ratio >= MIN_RATIO)} |",
+        "",
+        f"Rounds (a vs b, interleaved): {rounds}. Transactions per run:"
+        f" {results['worker'][0]['transactions']} (worker),"
+        f" {results['bare'][0]['transactions']} (bare).",
+        "",
+        f"Steady {steady['rate']:.0f} finds/s for {steady['seconds']:.0f} s ({steady['finds']}"
+        f" finds): find → minted p50 {steady['p50_s']:.2f} s, p95 {steady['p95_s']:.2f} s"
+        f" (target < {MAX_P95_S:.0f} s: {met(steady['p95_s'] < MAX_P95_S)}),"
+        f" p99 {steady['p99_s']:.2f} s, max {steady['max_s']:.2f} s.",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
