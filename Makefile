@@ -49,12 +49,16 @@ test: setup browser
 # The fast part of the suite: the pure core and the API on real PostgreSQL and Redis, without
 # anvil, Chromium, the demo or the benchmarks (about a minute). It needs only the venv, so
 # .ci/run runs it on every newer Python: make test-fast PYTHON=python3.13 VENV=.venv-3.13
-FAST_TESTS := tests/engine tests/geo tests/test_settings.py tests/test_embedded.py \
-	tests/test_migrations.py tests/test_token_hardening.py tests/test_identity.py \
-	tests/test_security.py tests/test_clues.py tests/test_clue_import.py tests/test_catalog_sync.py \
-	tests/test_scan_verdicts.py tests/test_scan_races.py tests/test_redis_down.py \
-	tests/test_leaderboard.py tests/test_stats.py tests/test_fans_twins.py \
-	tests/test_live_events.py tests/test_ar_nearby.py tests/test_smoke_api.py
+FAST_TESTS := tests/hunt_engine tests/geo \
+	tests/infra/test_settings.py tests/infra/test_embedded.py tests/infra/test_migrations.py \
+	tests/server/identity/test_token_hardening.py tests/server/identity/test_identity.py \
+	tests/server/http/test_security.py \
+	tests/server/clues/test_clues.py tests/server/clues/test_clue_import.py \
+	tests/server/common/test_catalog_sync.py tests/server/common/test_leaderboard.py \
+	tests/server/scans/test_scan_verdicts.py tests/server/scans/test_scan_races.py \
+	tests/server/test_redis_down.py tests/server/ratings/test_stats.py \
+	tests/server/fans/test_fans_twins.py tests/server/live/test_live_events.py \
+	tests/server/ar/test_ar_nearby.py tests/server/test_smoke_api.py
 
 test-fast: venv
 	$(BIN)/pytest -q -p no:cacheprovider $(FAST_TESTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,6 +99,21 @@ async def make_hunt(
 
 def at(point: tuple[float, float], accuracy_m: float = 10, **extra: Any) -> dict[str, Any]:
     return {"lat": point[0], "lon": point[1], "accuracy_m": accuracy_m, **extra}
+
+
+def square_polygon(center: tuple[float, float], side_m: float) -> dict[str, Any]:
+    """A closed, counter-clockwise GeoJSON square of about `side_m` metres around `center`."""
+    lat, lon = center
+    dlat = side_m / 2 / 111_000
+    dlon = side_m / 2 / (111_000 * math.cos(math.radians(lat)))
+    ring = [
+        [lon - dlon, lat - dlat],
+        [lon + dlon, lat - dlat],
+        [lon + dlon, lat + dlat],
+        [lon - dlon, lat + dlat],
+        [lon - dlon, lat - dlat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
 
 
 async def post_scan(api: Api, headers: dict[str, str], code: str, expect: int, **body: Any) -> Any:

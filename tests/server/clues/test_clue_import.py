@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
 from server.http.auth import Role
 from tests.support.api import Api
-from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt
+from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt, square_polygon
 from tests.support.processes import run_geohunt
 
 
@@ -22,23 +21,11 @@ def point(lat: float, lon: float, **props: Any) -> dict[str, Any]:
     }
 
 
-def square_ring(lat: float, lon: float, side_m: float) -> list[list[float]]:
-    dlat = side_m / 2 / 111_000
-    dlon = side_m / 2 / (111_000 * math.cos(math.radians(lat)))
-    return [
-        [lon - dlon, lat - dlat],
-        [lon + dlon, lat - dlat],
-        [lon + dlon, lat + dlat],
-        [lon - dlon, lat + dlat],
-        [lon - dlon, lat - dlat],
-    ]
-
-
 def polygon(lat: float, lon: float, side_m: float = 100, **props: Any) -> dict[str, Any]:
     return {
         "type": "Feature",
         "properties": props,
-        "geometry": {"type": "Polygon", "coordinates": [square_ring(lat, lon, side_m)]},
+        "geometry": square_polygon((lat, lon), side_m),
     }
 
 

@@ -46,7 +46,7 @@ def collectible(id: int, found: int = 0, **fields: Any) -> CollectibleRow:
 
 
 def test_the_hand_counted_scenario() -> None:
-    """tests/test_stats.py's scenario: two episodes, three clues, seven scans."""
+    """tests/server/ratings/test_stats.py's scenario: two episodes, three clues, seven scans."""
     first = START + timedelta(minutes=90, seconds=1.5)
     a = collectible(1, found=2, supply=10, scanners=3, minted=1, first_find_at=first)
     b = collectible(2, found=1, scanners=2)

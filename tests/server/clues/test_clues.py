@@ -17,8 +17,8 @@ from PIL import Image
 
 from hunt_engine.codes import parse_code, static_code
 from server.http.auth import Role
-from tests.support.api import Api
-from tests.support.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt
+from tests.support.api import RUN, Api
+from tests.support.builders import TIMES_SQUARE, Hunt, at, iso, make_hunt, square_polygon
 
 try:  # decodes QR images when installed (pip install zxing-cpp); else images are compared
     import zxingcpp
@@ -26,21 +26,6 @@ except ImportError:  # pragma: no cover - depends on the machine
     zxingcpp = None
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def square(center: tuple[float, float], side_m: float) -> dict[str, Any]:
-    """A closed, counter-clockwise GeoJSON square of about `side_m` metres around `center`."""
-    lat, lon = center
-    dlat = side_m / 2 / 111_000
-    dlon = side_m / 2 / (111_000 * math.cos(math.radians(lat)))
-    ring = [
-        [lon - dlon, lat - dlat],
-        [lon + dlon, lat - dlat],
-        [lon + dlon, lat + dlat],
-        [lon - dlon, lat + dlat],
-        [lon - dlon, lat - dlat],
-    ]
-    return {"type": "Polygon", "coordinates": [ring]}
 
 
 def ngon(center: tuple[float, float], vertices: int, radius_m: float = 100) -> dict[str, Any]:
@@ -152,7 +137,7 @@ async def test_billboard_default_and_explicit_circle(api: Api) -> None:
 
 async def test_billboard_with_polygon_geofence(api: Api) -> None:
     hunt = await make_hunt(api)
-    fence = square(TIMES_SQUARE, 200)
+    fence = square_polygon(TIMES_SQUARE, 200)
     clue = await create(
         api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence=fence
     )
@@ -179,8 +164,8 @@ async def test_billboard_with_polygon_geofence(api: Api) -> None:
     )
     assert answer["code"] == "outside_geofence"
     # A polygon with a hole and 999 vertices (the most allowed) are fine too.
-    holed = square(TIMES_SQUARE, 400)
-    holed["coordinates"].append(list(reversed(square(TIMES_SQUARE, 100)["coordinates"][0])))
+    holed = square_polygon(TIMES_SQUARE, 400)
+    holed["coordinates"].append(list(reversed(square_polygon(TIMES_SQUARE, 100)["coordinates"][0])))
     await create(api, hunt, 201, kind="billboard", location=loc(TIMES_SQUARE), geofence=holed)
     await create(
         api,
@@ -338,8 +323,8 @@ INVALID_FENCES: list[tuple[str, Any]] = [
     ),
     ("1000 vertices", ngon(TIMES_SQUARE, 1000)),
     ("2000 vertices", ngon(TIMES_SQUARE, 2000)),
-    ("area over 25 km²", square(TIMES_SQUARE, 5_100)),
-    ("area of a country", square(TIMES_SQUARE, 400_000)),
+    ("area over 25 km²", square_polygon(TIMES_SQUARE, 5_100)),
+    ("area of a country", square_polygon(TIMES_SQUARE, 400_000)),
     (
         "latitude out of range",
         {
@@ -384,8 +369,8 @@ INVALID_FENCES: list[tuple[str, Any]] = [
         {
             "type": "Polygon",
             "coordinates": [
-                square(TIMES_SQUARE, 100)["coordinates"][0],
-                square(north_of(TIMES_SQUARE, 1000), 50)["coordinates"][0],
+                square_polygon(TIMES_SQUARE, 100)["coordinates"][0],
+                square_polygon(north_of(TIMES_SQUARE, 1000), 50)["coordinates"][0],
             ],
         },
     ),
@@ -418,7 +403,7 @@ async def test_geofence_boundaries_accepted(api: Api) -> None:
         201,
         kind="digital",
         location=loc(TIMES_SQUARE),
-        geofence=square(TIMES_SQUARE, 4_900),
+        geofence=square_polygon(TIMES_SQUARE, 4_900),
     )
     # Near the antimeridian, a small polygon across it is fine.
     across = {
@@ -589,8 +574,6 @@ async def test_patch_history_keeps_who_when_and_what(api: Api) -> None:
 
 
 def api_sub(api: Api) -> str:
-    from tests.support.api import RUN
-
     return "org-" + RUN
 
 
@@ -599,7 +582,7 @@ async def test_patch_rules(api: Api) -> None:
     clue = await hunt.clue()
     social = await hunt.clue(kind="social")
     path = f"/v1/clues/{clue['id']}"
-    polygon = square(TIMES_SQUARE, 150)
+    polygon = square_polygon(TIMES_SQUARE, 150)
     _, patched = await api.call(
         "PATCH", path, 200, headers=api.organiser, json={"geofence": polygon}
     )
@@ -607,7 +590,7 @@ async def test_patch_rules(api: Api) -> None:
     # null geofence goes back to the default circle.
     _, patched = await api.call("PATCH", path, 200, headers=api.organiser, json={"geofence": None})
     assert patched["geofence"] == {"radius_m": 100}
-    for body in ({"geofence": {"radius_m": 4}}, {"geofence": square(TIMES_SQUARE, 9_000)}):
+    for body in ({"geofence": {"radius_m": 4}}, {"geofence": square_polygon(TIMES_SQUARE, 9_000)}):
         _, answer = await api.call("PATCH", path, 400, headers=api.organiser, json=body)
         assert answer["code"] == "invalid_geofence"
     for body in (
@@ -648,7 +631,9 @@ async def test_near_search_sorted_by_distance(api: Api) -> None:
     far = await hunt.clue(at=north_of(origin, 800), geofence={"radius_m": 20})
     near = await hunt.clue(at=north_of(origin, 300), geofence={"radius_m": 20})
     polygon = await hunt.clue(
-        kind="digital", at=north_of(origin, 500), geofence=square(north_of(origin, 500), 100)
+        kind="digital",
+        at=north_of(origin, 500),
+        geofence=square_polygon(north_of(origin, 500), 100),
     )
     beyond = await hunt.clue(at=north_of(origin, 3000), geofence={"radius_m": 20})
     switched_off = await hunt.clue(at=north_of(origin, 100), geofence={"radius_m": 20})

@@ -15,7 +15,7 @@ from server.demo import run as demo
 from server.http.auth import Role
 from tests.support.api import Api, bearer
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ldr-s3-extra-clues.geojson"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "ldr-s3-extra-clues.geojson"
 
 EPISODES = [
     "Three Robots: Exit Strategies",

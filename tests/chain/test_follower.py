@@ -76,8 +76,8 @@ async def stored(pool: asyncpg.Pool, contract: str) -> tuple[int, dict[int, tupl
 
 
 async def test_a_transfer_shows_as_a_transfer_and_a_new_holder_once_confirmed(
-    mint_api: Api,  # noqa: F811
-    mint_settings: Settings,  # noqa: F811
+    mint_api: Api,
+    mint_settings: Settings,
     w3: AsyncWeb3,
     collectible: str,
     deployer: tuple[str, str],
@@ -146,7 +146,7 @@ async def _minted_and_traded(
 
 
 async def test_a_follower_restarted_rewound_or_doubled_counts_nothing_twice(
-    mint_settings: Settings,  # noqa: F811
+    mint_settings: Settings,
     w3: AsyncWeb3,
     collectible: str,
     deployer: tuple[str, str],
@@ -186,7 +186,7 @@ async def test_a_follower_restarted_rewound_or_doubled_counts_nothing_twice(
 
 
 async def test_geohunt_follow_killed_mid_way_and_restarted_counts_each_event_once(
-    mint_settings: Settings,  # noqa: F811
+    mint_settings: Settings,
     w3: AsyncWeb3,
     collectible: str,
     deployer: tuple[str, str],
