@@ -9,15 +9,23 @@ from aiohttp import web
 
 from hunt_engine.errors import Forbidden, InvalidRequest, KeyTaken, NotFound, SlugTaken
 from hunt_engine.rules import HuntRules
-from server.common.hunts import HUNT_COLUMNS, hunt_row
+from server.common.hunts import hunt_row
 from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
+from server.hunts.queries import (
+    ALERTS_SQL,
+    CATALOG_COLLECTIBLE_SQL,
+    CATALOG_HUNT_SQL,
+    COLLECTIBLES_OF_HUNT_SQL,
+    CREATE_COLLECTIBLE_SQL,
+    CREATE_HUNT_SQL,
+    HUNT_FOR_UPDATE_SQL,
+    UPDATE_HUNT_SQL,
+)
 from server.hunts.schemas import AlertOut, CollectibleIn, CollectibleOut, HuntIn, HuntOut, HuntPatch
 
 TABLE = RouteTable()
-
-COLLECTIBLE_COLUMNS = "key, name, episode, image_url, description, supply, found"
 
 
 def hunt_json(
@@ -38,9 +46,7 @@ def hunt_json(
 
 
 async def with_collectibles(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
-    collectibles = await conn.fetch(
-        f"SELECT {COLLECTIBLE_COLUMNS} FROM collectibles WHERE hunt_id = $1 ORDER BY id", row["id"]
-    )
+    collectibles = await conn.fetch(COLLECTIBLES_OF_HUNT_SQL, row["id"])
     return hunt_json(row, collectibles)
 
 
@@ -63,8 +69,7 @@ async def create_hunt(call: Call) -> web.Response:
     rules = HuntRules().merged(body.rules.given() if body.rules else {})
     try:
         row = await call.services.pool.fetchrow(
-            "INSERT INTO hunts (slug, name, description, starts_at, ends_at, rules, created_by)"
-            f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {HUNT_COLUMNS}",
+            CREATE_HUNT_SQL,
             body.slug,
             body.name,
             body.description,
@@ -80,9 +85,7 @@ async def create_hunt(call: Call) -> web.Response:
 
 
 async def _catalog_row(call: Call, hunt_id: int) -> asyncpg.Record:
-    from server.common.catalog import HUNT_SQL
-
-    return await call.services.pool.fetchrow(HUNT_SQL + " WHERE id = $1", hunt_id)
+    return await call.services.pool.fetchrow(CATALOG_HUNT_SQL, hunt_id)
 
 
 @TABLE.route(
@@ -108,9 +111,7 @@ async def patch_hunt(call: Call) -> web.Response:
     slug = call.request.match_info["slug"]
     call.who.check_hunt(slug)
     async with call.services.pool.acquire() as conn, conn.transaction():
-        current = await conn.fetchrow(
-            f"SELECT {HUNT_COLUMNS} FROM hunts WHERE slug = $1 FOR UPDATE", slug
-        )
+        current = await conn.fetchrow(HUNT_FOR_UPDATE_SQL, slug)
         if current is None:
             raise NotFound(f"no hunt {slug!r}")
         starts = body.starts_at or current["starts_at"]
@@ -121,8 +122,7 @@ async def patch_hunt(call: Call) -> web.Response:
         if body.rules is not None:
             rules = rules.merged(body.rules.given())
         row = await conn.fetchrow(
-            "UPDATE hunts SET name = $2, description = $3, starts_at = $4, ends_at = $5,"
-            f" rules = $6 WHERE id = $1 RETURNING {HUNT_COLUMNS}",
+            UPDATE_HUNT_SQL,
             current["id"],
             body.name if body.name is not None else current["name"],
             body.description if body.description is not None else current["description"],
@@ -153,8 +153,7 @@ async def create_collectible(call: Call) -> web.Response:
         hunt = await hunt_row(conn, slug)
         try:
             row = await conn.fetchrow(
-                "INSERT INTO collectibles (hunt_id, key, name, episode, image_url, description,"
-                f" supply) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, {COLLECTIBLE_COLUMNS}",
+                CREATE_COLLECTIBLE_SQL,
                 hunt["id"],
                 body.key,
                 body.name,
@@ -165,10 +164,8 @@ async def create_collectible(call: Call) -> web.Response:
             )
         except asyncpg.UniqueViolationError:
             raise KeyTaken(f"collectible {body.key!r} exists in {slug!r}") from None
-        from server.common.catalog import COLLECTIBLE_SQL
-
         call.services.catalog.put_collectible(
-            await conn.fetchrow(COLLECTIBLE_SQL + " WHERE id = $1", row["id"])
+            await conn.fetchrow(CATALOG_COLLECTIBLE_SQL, row["id"])
         )
     answer = dict(row)
     del answer["id"]
@@ -188,9 +185,5 @@ async def list_alerts(call: Call) -> web.Response:
     call.who.check_hunt(slug)
     async with call.services.pool.acquire() as conn:
         hunt = await hunt_row(conn, slug)
-        rows = await conn.fetch(
-            "SELECT id, kind, clue_id, raised_at, detail FROM alerts WHERE hunt_id = $1"
-            " ORDER BY id DESC LIMIT 500",
-            hunt["id"],
-        )
+        rows = await conn.fetch(ALERTS_SQL, hunt["id"])
     return ok([dict(r) for r in rows])
