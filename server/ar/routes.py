@@ -22,8 +22,8 @@ from hunt_engine.errors import HuntNotActive, InvalidRequest, NotFound, RateLimi
 from hunt_engine.hints import Hint, HintRequest, hints_at_spots
 from hunt_engine.keys import Keyring
 from hunt_engine.models import ClueKind, Hunt
+from server.ar.queries import CATALOG_HUNT_BY_SLUG_SQL, FOUND_SQL
 from server.ar.schemas import NearbyOut, NearbyQuery
-from server.common.catalog import HUNT_SQL
 from server.http.auth import Role
 from server.http.responses import iso, ok
 from server.http.routing import Call, RouteTable
@@ -31,7 +31,6 @@ from server.http.routing import Call, RouteTable
 TABLE = RouteTable()
 
 
-FOUND_SQL = "SELECT collectible_id FROM finds WHERE hunter_id = $1 AND hunt_id = $2"
 NO_KEYS = np.empty(0, dtype=np.int64)
 NO_SPOTS = np.empty((0, 2), dtype=np.float64)
 
@@ -42,7 +41,7 @@ async def _hunt(call: Call, slug: str) -> Hunt | None:
     catalog = call.services.catalog
     hunt = catalog.hunt_by_slug(slug)
     if hunt is None:
-        row = await call.services.pool.fetchrow(HUNT_SQL + " WHERE slug = $1", slug)
+        row = await call.services.pool.fetchrow(CATALOG_HUNT_BY_SLUG_SQL, slug)
         if row is not None:
             catalog.put_hunt(row)
             hunt = catalog.hunt_by_slug(slug)
