@@ -23,16 +23,24 @@ from hunt_engine.hints import location_gap_m
 from hunt_engine.models import ArAnchor, Clue, ClueKind, Collectible, Hunt
 from hunt_engine.rules import HuntRules
 from infra.listen import Notifications, connection_alive
+from server.common.queries import (
+    CATALOG_CLUE_SQL,
+    CATALOG_CLUES_BY_IDS_SQL,
+    CATALOG_CLUES_CHANGED_SQL,
+    CATALOG_CLUES_SQL,
+    CATALOG_COLLECTIBLE_SQL,
+    CATALOG_COLLECTIBLES_BY_IDS_SQL,
+    CATALOG_COLLECTIBLES_CHANGED_SQL,
+    CATALOG_COLLECTIBLES_SQL,
+    CATALOG_HUNT_SQL,
+    CATALOG_HUNTS_BY_IDS_SQL,
+    CATALOG_HUNTS_CHANGED_SQL,
+    CATALOG_HUNTS_SQL,
+)
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "geohunt_catalog"
-HUNT_SQL = "SELECT id, slug, starts_at, ends_at, rules, rev FROM hunts"
-COLLECTIBLE_SQL = "SELECT id, hunt_id, key, name, episode, rev FROM collectibles"
-CLUE_SQL = (
-    "SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,"
-    " active_until, ar, rev FROM clues"
-)
 
 
 def hunt_from_row(row: asyncpg.Record) -> Hunt:
@@ -146,13 +154,13 @@ class Catalog:
     # --- loading -------------------------------------------------------------------------
 
     async def load_all(self, conn: asyncpg.Connection) -> None:
-        for row in await conn.fetch(HUNT_SQL):
+        for row in await conn.fetch(CATALOG_HUNTS_SQL):
             self.put_hunt(row)
-        for row in await conn.fetch(COLLECTIBLE_SQL):
+        for row in await conn.fetch(CATALOG_COLLECTIBLES_SQL):
             self.put_collectible(row)
         by_hunt: dict[int, list[tuple[int, Any]]] = {}
         spots: dict[int, dict[int, LatLon]] = {}
-        for row in await conn.fetch(CLUE_SQL):
+        for row in await conn.fetch(CATALOG_CLUES_SQL):
             try:
                 clue = clue_from_row(row)
             except ValueError:
@@ -171,26 +179,26 @@ class Catalog:
 
     async def reload(self, conn: asyncpg.Connection, table: str, row_id: int) -> None:
         if table == "hunts":
-            row = await conn.fetchrow(HUNT_SQL + " WHERE id = $1", row_id)
+            row = await conn.fetchrow(CATALOG_HUNT_SQL, row_id)
             if row is not None:
                 self.put_hunt(row)
         elif table == "collectibles":
-            row = await conn.fetchrow(COLLECTIBLE_SQL + " WHERE id = $1", row_id)
+            row = await conn.fetchrow(CATALOG_COLLECTIBLE_SQL, row_id)
             if row is not None:
                 self.put_collectible(row)
         elif table == "clues":
-            row = await conn.fetchrow(CLUE_SQL + " WHERE id = $1", row_id)
+            row = await conn.fetchrow(CATALOG_CLUE_SQL, row_id)
             if row is not None:
                 self.put_clue(row)
 
     async def reload_many(self, conn: asyncpg.Connection, table: str, ids: list[int]) -> None:
         """`reload` for many rows in one query (a bulk import); leaves the poll floor alone."""
         sql, put = {
-            "hunts": (HUNT_SQL, self.put_hunt),
-            "collectibles": (COLLECTIBLE_SQL, self.put_collectible),
-            "clues": (CLUE_SQL, self.put_clue),
+            "hunts": (CATALOG_HUNTS_BY_IDS_SQL, self.put_hunt),
+            "collectibles": (CATALOG_COLLECTIBLES_BY_IDS_SQL, self.put_collectible),
+            "clues": (CATALOG_CLUES_BY_IDS_SQL, self.put_clue),
         }[table]
-        for row in await conn.fetch(sql + " WHERE id = ANY($1::bigint[]) ORDER BY id", ids):
+        for row in await conn.fetch(sql, ids):
             put(row)
 
     async def clue(self, pool: asyncpg.Pool, clue_id: int) -> Clue | None:
@@ -213,11 +221,11 @@ class Catalog:
         re-reading from the older floor catches any commit delayed by less than a poll period.
         """
         floor, self._poll_floor = self._poll_floor, self._max_rev
-        for row in await conn.fetch(HUNT_SQL + " WHERE rev > $1", floor):
+        for row in await conn.fetch(CATALOG_HUNTS_CHANGED_SQL, floor):
             self.put_hunt(row)
-        for row in await conn.fetch(COLLECTIBLE_SQL + " WHERE rev > $1", floor):
+        for row in await conn.fetch(CATALOG_COLLECTIBLES_CHANGED_SQL, floor):
             self.put_collectible(row)
-        for row in await conn.fetch(CLUE_SQL + " WHERE rev > $1 ORDER BY rev", floor):
+        for row in await conn.fetch(CATALOG_CLUES_CHANGED_SQL, floor):
             self.put_clue(row)
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncpg
 
 from hunt_engine.errors import NotFound
+from server.common.queries import HUNT_BY_SLUG_SQL
+
+# Named here too for server/clues/importer.py, which imports it from this module.
+from server.common.queries import HUNT_ID_SQL as HUNT_ID_SQL
 from server.http.auth import Role
 from server.http.routing import Call
 
 # Who watches a hunt live: its venue screens and its organisers.
 VIEWERS = {Role.SCREEN, Role.ORGANISER}
-HUNT_COLUMNS = "id, slug, name, description, starts_at, ends_at, rules"
-HUNT_BY_SLUG_SQL = f"SELECT {HUNT_COLUMNS} FROM hunts WHERE slug = $1"
-HUNT_ID_SQL = "SELECT id FROM hunts WHERE slug = $1"
 
 
 async def hunt_row(conn: asyncpg.Connection, slug: str) -> asyncpg.Record:

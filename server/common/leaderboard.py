@@ -25,6 +25,13 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
+from server.common.queries import (
+    HUNT_SCORES_SQL,
+    HUNTER_NAMES_SQL,
+    RANK_SQL,
+    SCORED_HUNTS_SQL,
+    TOP_SQL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,23 +99,6 @@ def ranked(rows: Iterable[tuple[int, int, str]]) -> list[Entry]:
     return entries
 
 
-NAMES_SQL = (
-    "SELECT id, live_name(handle, wallet, id) AS name FROM hunters WHERE id = ANY($1::bigint[])"
-)
-# The same order as the sorted set's ZREVRANGE: key descending, then member text descending.
-TOP_SQL = """
-SELECT s.hunter_id, s.score, s.reached_at, live_name(h.handle, h.wallet, h.id) AS name
-FROM hunt_scores s JOIN hunters h ON h.id = s.hunter_id
-WHERE s.hunt_id = $1
-ORDER BY s.score DESC, date_trunc('milliseconds', s.reached_at), s.hunter_id::text DESC
-LIMIT $2
-"""
-RANK_SQL = """
-SELECT count(*) + 1 FROM hunt_scores
-WHERE hunt_id = $1 AND (score > $2 OR (score = $2 AND reached_at < $3))
-"""
-
-
 class HunterNames:
     """Hunters' display names, which do not change once a hunter has a handle or a wallet."""
 
@@ -126,7 +116,7 @@ class HunterNames:
         found = {i: self._names[i] for i in ids if i in self._names}
         missing = [i for i in ids if i not in found]
         if missing:
-            for row in await pool.fetch(NAMES_SQL, missing):
+            for row in await pool.fetch(HUNTER_NAMES_SQL, missing):
                 found[row["id"]] = row["name"]
                 self.remember(row["id"], row["name"])
         return found
@@ -215,10 +205,7 @@ class Leaderboard:
                 # read does not see cannot be among them.
                 pattern = f"{self._prefix}lb:*"
                 keys = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
-                hunt_ids = [
-                    r["hunt_id"]
-                    for r in await conn.fetch("SELECT DISTINCT hunt_id FROM hunt_scores")
-                ]
+                hunt_ids = [r["hunt_id"] for r in await conn.fetch(SCORED_HUNTS_SQL)]
                 await self._drop_orphans(keys, set(hunt_ids))
             counts = {}
             for hunt_id in hunt_ids:
@@ -231,11 +218,7 @@ class Leaderboard:
         before = {m async for m, _ in self._redis.zscan_iter(key, count=5000)}
         seen: set[bytes] = set()
         async with conn.transaction(readonly=True):
-            cursor = conn.cursor(
-                "SELECT hunter_id, score, reached_at FROM hunt_scores WHERE hunt_id = $1",
-                hunt_id,
-                prefetch=_REBUILD_CHUNK,
-            )
+            cursor = conn.cursor(HUNT_SCORES_SQL, hunt_id, prefetch=_REBUILD_CHUNK)
             batch: dict[str, int] = {}
             async for row in cursor:
                 member = str(row["hunter_id"])
