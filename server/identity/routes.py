@@ -18,6 +18,16 @@ from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.identity import siwe as siwe_login
+from server.identity.queries import (
+    CREATE_HANDLE_HUNTER_SQL,
+    CREATE_WALLET_HUNTER_SQL,
+    HUNTER_BY_WALLET_SQL,
+    HUNTER_WALLET_FOR_UPDATE_SQL,
+    LINK_WALLET_SQL,
+    ME_SQL,
+    RECORD_ISSUE_SQL,
+    RELEASE_WAITING_FINDS_SQL,
+)
 from server.identity.schemas import (
     HunterIn,
     HunterOut,
@@ -37,12 +47,6 @@ HUNTER_TTL_S = 30 * 24 * 3600
 def _hunter_token(call: Call, hunter_id: int) -> str:
     token, _ = call.services.tokens.issue(Role.HUNTER, str(hunter_id), HUNTER_TTL_S)
     return token
-
-
-RECORD_ISSUE_SQL = """
-INSERT INTO token_issues (issuer_role, issuer_sub, issuer_hunt, role, sub, hunt, ttl_s, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-"""
 
 
 @TABLE.route(
@@ -95,9 +99,7 @@ async def create_token(call: Call) -> web.Response:
 async def create_hunter(call: Call) -> web.Response:
     body: HunterIn = call.body
     try:
-        hunter_id = await call.services.pool.fetchval(
-            "INSERT INTO hunters (handle) VALUES ($1) RETURNING id", body.handle
-        )
+        hunter_id = await call.services.pool.fetchval(CREATE_HANDLE_HUNTER_SQL, body.handle)
     except asyncpg.UniqueViolationError:
         raise HandleTaken(f"handle {body.handle!r} is taken") from None
     return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id)}, status=201)
@@ -132,22 +134,18 @@ async def siwe_sign_in(call: Call) -> web.Response:
     )
     linking = call.principal is not None and call.principal.role is Role.HUNTER
     async with services.pool.acquire() as conn, conn.transaction():
-        owner = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
+        owner = await conn.fetchval(HUNTER_BY_WALLET_SQL, wallet)
         if linking:
             assert call.principal is not None
             hunter_id = call.principal.hunter_id
             if owner is not None and owner != hunter_id:
                 raise WalletTaken()
-            current = await conn.fetchrow(
-                "SELECT wallet FROM hunters WHERE id = $1 FOR UPDATE", hunter_id
-            )
+            current = await conn.fetchrow(HUNTER_WALLET_FOR_UPDATE_SQL, hunter_id)
             if current is None:
                 raise Unauthorized("this hunter no longer exists")
             if current["wallet"] is None:
                 try:
-                    await conn.execute(
-                        "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, wallet
-                    )
+                    await conn.execute(LINK_WALLET_SQL, hunter_id, wallet)
                 except asyncpg.UniqueViolationError:
                     # Another hunter took the wallet between the check above and now.
                     raise WalletTaken() from None
@@ -158,37 +156,23 @@ async def siwe_sign_in(call: Call) -> web.Response:
             hunter_id = owner
         else:
             # Two first sign-ins of one wallet may race: the loser joins the winner's hunter.
-            hunter_id = await conn.fetchval(
-                "INSERT INTO hunters (wallet) VALUES ($1)"
-                " ON CONFLICT (wallet) DO NOTHING RETURNING id",
-                wallet,
-            )
+            hunter_id = await conn.fetchval(CREATE_WALLET_HUNTER_SQL, wallet)
             if hunter_id is None:
-                hunter_id = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet)
+                hunter_id = await conn.fetchval(HUNTER_BY_WALLET_SQL, wallet)
     return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id), "wallet": wallet})
 
 
 async def release_waiting_finds(conn: asyncpg.Connection, hunter_id: int) -> None:
     """A wallet arrived: finds that waited for one get their mint jobs, in the caller's
     transaction, so the link and the jobs commit together."""
-    await conn.execute(
-        "INSERT INTO mint_jobs (find_id, wallet)"
-        " SELECT f.id, h.wallet FROM finds f JOIN hunters h ON h.id = f.hunter_id"
-        " WHERE f.hunter_id = $1 AND h.wallet IS NOT NULL"
-        " ORDER BY f.id ON CONFLICT (find_id) DO NOTHING",
-        hunter_id,
-    )
+    await conn.execute(RELEASE_WAITING_FINDS_SQL, hunter_id)
 
 
 @TABLE.route(
     "GET", "/v1/me", "The calling hunter", roles={Role.HUNTER}, ok_schema=MeOut, errors=(401, 403)
 )
 async def me(call: Call) -> web.Response:
-    row = await call.services.pool.fetchrow(
-        "SELECT id, handle, wallet, score,"
-        " (SELECT count(*) FROM finds WHERE hunter_id = $1) AS finds FROM hunters WHERE id = $1",
-        call.who.hunter_id,
-    )
+    row = await call.services.pool.fetchrow(ME_SQL, call.who.hunter_id)
     if row is None:
         raise Unauthorized("this hunter no longer exists")
     return ok(
