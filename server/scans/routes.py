@@ -12,6 +12,7 @@ from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.http.validation import parse_model, read_body
+from server.scans.queries import FINDS_SQL, METADATA_SQL
 from server.scans.schemas import FindOut, ScanIn, ScanOut
 
 TABLE = RouteTable()
@@ -28,17 +29,6 @@ IDEMPOTENCY_KEY_SCHEMA = {
     "pattern": r"^[^\x00-\x1f\x7f-\x9f]+$",
     "description": "printable characters (Python's str.isprintable), non-ASCII as UTF-8",
 }
-
-FINDS_SQL = """
-SELECT f.id, f.clue_id, f.found_at, c.key, c.name, c.episode,
-       COALESCE(j.status, 'awaiting_wallet') AS mint_status, j.error, j.tx_hash, j.contract,
-       j.chain_id, b.contract AS batch_contract, b.chain_id AS batch_chain
-FROM finds f
-JOIN collectibles c ON c.id = f.collectible_id
-LEFT JOIN mint_jobs j ON j.find_id = f.id
-LEFT JOIN mint_batches b ON b.id = j.batch_id
-WHERE f.hunter_id = $1 ORDER BY f.id
-"""
 
 
 def mint_json(row: Any) -> dict[str, Any]:
@@ -111,17 +101,6 @@ async def my_finds(call: Call) -> web.Response:
 
 
 TokenId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-METADATA_SQL = """
-SELECT f.id, f.found_at, c.name, c.description, c.image_url, c.episode, cl.city, cl.kind,
-       h.name AS hunt_name, e.note AS engraving, e.sketch_type
-FROM finds f
-JOIN collectibles c ON c.id = f.collectible_id
-JOIN clues cl ON cl.id = f.clue_id
-JOIN hunts h ON h.id = f.hunt_id
-LEFT JOIN engravings e ON e.find_id = f.id
-WHERE f.id = $1
-"""
 
 
 @TABLE.route(

@@ -31,18 +31,15 @@ from server.common.leaderboard import Leaderboard
 from server.http.metrics import ALERTS, SCANS
 from server.http.responses import iso
 from server.scans.hunter_state import UNKNOWN, HunterState, HunterStateCache
+from server.scans.queries import (
+    CLAIM_SQL,
+    HUNTER_STATE_FOR_UPDATE_SQL,
+    HUNTER_STATE_SQL,
+    REJECT_SQL,
+)
 from server.scans.schemas import ScanIn
 
 log = logging.getLogger(__name__)
-
-CLAIM_SQL = "SELECT * FROM claim_find($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-REJECT_SQL = (
-    "SELECT record_rejection($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-)
-HUNTER_SQL = "SELECT finds_version, last_lat, last_lon, last_found_at FROM hunters WHERE id = $1"
-HUNTER_FOR_UPDATE_SQL = (
-    "SELECT finds_version, last_lat, last_lon, last_found_at FROM hunters WHERE id = $1 FOR UPDATE"
-)
 
 # A photo of a static code circulating online: this many hunters, this far, this recently.
 LEAK_HUNTERS = 5
@@ -188,7 +185,7 @@ class ScanService:
         recorded in the same transaction and raised once it has committed."""
         refusal: ScanRejected | None = None
         async with conn.transaction():
-            state = await self._load_state(conn, hunter_id, HUNTER_FOR_UPDATE_SQL)
+            state = await self._load_state(conn, hunter_id, HUNTER_STATE_FOR_UPDATE_SQL)
             try:
                 row = await self._attempt(
                     conn, hunter_id, scan, target, facts, state, now, address, final=True
@@ -247,7 +244,7 @@ class ScanService:
         raise VERDICT_BY_CODE[verdict]()
 
     async def _load_state(
-        self, conn: asyncpg.Connection, hunter_id: int, sql: str = HUNTER_SQL
+        self, conn: asyncpg.Connection, hunter_id: int, sql: str = HUNTER_STATE_SQL
     ) -> HunterState:
         row = await conn.fetchrow(sql, hunter_id)
         if row is None:
