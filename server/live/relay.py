@@ -37,6 +37,13 @@ from redis.exceptions import RedisError
 from infra.listen import Notifications, connection_alive
 from infra.locks import AdvisoryLock, release_session_lock, try_session_lock
 from server.common.leaderboard import Leaderboard, sort_key
+from server.live.queries import (
+    CLEANUP_SQL,
+    DELIVERED_SQL,
+    HIGH_SQL,
+    KEPT_SQL,
+    NEXT_SQL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,35 +54,6 @@ STREAM_MAXLEN = 10_000  # per hunt: what an SSE client can resume from
 RETENTION = timedelta(hours=1)  # delivered events kept in PostgreSQL, to refill streams
 CLEANUP_EVERY_S = 60.0
 REDIS_TIMEOUT_S = 10.0
-
-# Number what is not numbered yet (in id order, as near to commit order as the table shows),
-# and return it with what was numbered but not delivered (a batch interrupted before its
-# commit); the second SELECT sees the rows as they were before the UPDATE, so nothing comes
-# back twice.
-NEXT_SQL = """
-WITH numbered AS (
-    SELECT id, nextval('live_event_seq') AS seq
-    FROM (SELECT id FROM live_events WHERE seq IS NULL ORDER BY id LIMIT $1) waiting
-), fresh AS (
-    UPDATE live_events e SET seq = n.seq FROM numbered n WHERE e.id = n.id
-    RETURNING e.id, e.seq, e.hunt_id, e.kind, e.payload
-)
-SELECT * FROM fresh
-UNION ALL
-SELECT id, seq, hunt_id, kind, payload FROM live_events
-WHERE delivered_at IS NULL AND seq IS NOT NULL
-ORDER BY seq
-"""
-DELIVERED_SQL = "UPDATE live_events SET delivered_at = now() WHERE id = ANY($1::bigint[])"
-HIGH_SQL = "SELECT COALESCE(max(seq), 0) FROM live_events WHERE delivered_at IS NOT NULL"
-KEPT_SQL = """
-SELECT seq, hunt_id, payload FROM (
-    SELECT seq, hunt_id, payload,
-           row_number() OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS age
-    FROM live_events WHERE delivered_at IS NOT NULL
-) kept WHERE age <= $1 ORDER BY seq
-"""
-CLEANUP_SQL = "DELETE FROM live_events WHERE delivered_at < now() - $1::interval"
 
 # KEYS[1] the seq marker; then, per event, its stream and its leaderboard.
 # ARGV[1] the seq Redis must hold already, ARGV[2] the batch's highest seq, ARGV[3] MAXLEN;

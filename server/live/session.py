@@ -21,14 +21,11 @@ from hunt_engine.errors import HuntError
 from server.common.leaderboard import Leaderboard
 from server.live.frames import Message, parse_event_id
 from server.live.hub import TOP, Hub
+from server.live.queries import COLLECTIBLES_SQL, HUNT_NAME_SQL
 from server.live.relay import stream_key
 
 RECENT = 10
 REPLAY_PAGE = 1000
-
-COLLECTIBLES_SQL = """
-SELECT key, name, episode, found, supply FROM collectibles WHERE hunt_id = $1 ORDER BY id
-"""
 
 
 class LiveUnavailable(HuntError):
@@ -46,7 +43,7 @@ async def snapshot(
     upto: str,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        name = await conn.fetchval("SELECT name FROM hunts WHERE id = $1", hunt_id)
+        name = await conn.fetchval(HUNT_NAME_SQL, hunt_id)
         rows = await conn.fetch(COLLECTIBLES_SQL, hunt_id)
     entries = await leaderboard.top(hunt_id, TOP)
     newest = await redis.xrevrange(stream_key(prefix, hunt_id), max=upto, count=RECENT * 3)

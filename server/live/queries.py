@@ -1,0 +1,50 @@
+"""Every SQL statement the live feature runs (relay.py and session.py). Each constant is one
+whole statement."""
+
+# --- the relay: live_events outbox to Redis streams (relay.py) -----------------------------
+
+# Number what is not numbered yet (in id order, as near to commit order as the table shows),
+# and return it with what was numbered but not delivered (a batch interrupted before its
+# commit); the second SELECT sees the rows as they were before the UPDATE, so nothing comes
+# back twice.
+NEXT_SQL = """
+WITH numbered AS (
+    SELECT id, nextval('live_event_seq') AS seq
+    FROM (SELECT id FROM live_events WHERE seq IS NULL ORDER BY id LIMIT $1) waiting
+), fresh AS (
+    UPDATE live_events e SET seq = n.seq FROM numbered n WHERE e.id = n.id
+    RETURNING e.id, e.seq, e.hunt_id, e.kind, e.payload
+)
+SELECT * FROM fresh
+UNION ALL
+SELECT id, seq, hunt_id, kind, payload FROM live_events
+WHERE delivered_at IS NULL AND seq IS NOT NULL
+ORDER BY seq
+"""
+DELIVERED_SQL = """
+UPDATE live_events SET delivered_at = now() WHERE id = ANY($1::bigint[])
+"""
+# The highest seq PostgreSQL says was delivered: Redis holding less has lost data.
+HIGH_SQL = """
+SELECT COALESCE(max(seq), 0) FROM live_events WHERE delivered_at IS NOT NULL
+"""
+# The newest $1 delivered events of every hunt, to refill streams Redis lost.
+KEPT_SQL = """
+SELECT seq, hunt_id, payload FROM (
+    SELECT seq, hunt_id, payload,
+           row_number() OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS age
+    FROM live_events WHERE delivered_at IS NOT NULL
+) kept WHERE age <= $1 ORDER BY seq
+"""
+CLEANUP_SQL = """
+DELETE FROM live_events WHERE delivered_at < now() - $1::interval
+"""
+
+# --- a live client's snapshot (session.py) -------------------------------------------------
+
+HUNT_NAME_SQL = """
+SELECT name FROM hunts WHERE id = $1
+"""
+COLLECTIBLES_SQL = """
+SELECT key, name, episode, found, supply FROM collectibles WHERE hunt_id = $1 ORDER BY id
+"""
