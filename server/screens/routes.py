@@ -30,6 +30,7 @@ from server.common import qr_images
 from server.common.hunts import VIEWERS, hunt_of
 from server.http.responses import page
 from server.http.routing import Call, RouteTable
+from server.screens.queries import HUNT_NAME_SQL
 from server.screens.schemas import ScreenCodeOut, ScreenCodeQuery, ScreenQuery
 
 TABLE = RouteTable()
@@ -70,7 +71,7 @@ def render(slug: str, name: str) -> str:
 )
 async def screen_page(call: Call) -> web.Response:
     hunt_id, slug = await hunt_of(call)
-    name = await call.services.pool.fetchval("SELECT name FROM hunts WHERE id = $1", hunt_id)
+    name = await call.services.pool.fetchval(HUNT_NAME_SQL, hunt_id)
     return page(render(slug, name), CSP)
 
 
