@@ -12,6 +12,8 @@ import logging
 import asyncpg
 from prometheus_client import Gauge
 
+from server.ops.queries import AGE_SQL, COUNTS_SQL, SIGNERS_SQL
+
 log = logging.getLogger(__name__)
 
 STATUSES = ("awaiting_wallet", "queued", "submitted", "minted", "failed")
@@ -33,22 +35,6 @@ WORKER_SEEN = Gauge(
     ["signer", "chain_id"],
 )
 SCRAPE_TIMEOUT_S = 2.0
-
-COUNTS_SQL = """
-SELECT status, count(*) AS n FROM mint_jobs GROUP BY status
-UNION ALL
-SELECT 'awaiting_wallet', count(*) FROM finds f
-WHERE NOT EXISTS (SELECT 1 FROM mint_jobs j WHERE j.find_id = f.id)
-"""
-AGE_SQL = """
-SELECT COALESCE(extract(epoch FROM now() - min(queued_at)), 0)
-FROM mint_jobs WHERE status = 'queued'
-"""
-SIGNERS_SQL = """
-SELECT signer, chain_id, local_nonce, chain_nonce, balance_wei,
-       extract(epoch FROM now() - seen_at) AS seen_s
-FROM mint_signers
-"""
 
 
 async def refresh_mint_metrics(pool: asyncpg.Pool) -> None:

@@ -14,6 +14,7 @@ from hunt_engine.errors import InvalidCode, NotFound
 from server.http import openapi
 from server.http.routing import INSTALLED, Call, RouteTable
 from server.ops.mint_metrics import refresh_mint_metrics
+from server.ops.queries import PROBE_SQL
 
 if TYPE_CHECKING:
     from server.bootstrap.services import Services
@@ -51,7 +52,7 @@ async def _chain_ready(services: Services) -> None:
 async def readyz(call: Call) -> web.Response:
     services = call.services
     probes = [
-        _probe("database", services.pool.fetchval("SELECT 1")),
+        _probe("database", services.pool.fetchval(PROBE_SQL)),
         _probe("redis", services.redis.ping()),
     ]
     if services.chain is not None:
