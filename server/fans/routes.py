@@ -12,6 +12,7 @@ from hunt_engine.errors import (
     NotHolder,
     Unauthorized,
 )
+from server.fans.queries import ENGRAVE_SQL, HOLDER_SQL, SET_DISCOVERABLE_SQL, SKETCH_SQL
 from server.fans.schemas import EngravingIn, EngravingOut, PrivacyIn, PrivacyOut, TwinsOut
 from server.fans.sketches import Sketch, decode_sketch
 from server.fans.twins import twins_of
@@ -24,32 +25,6 @@ TABLE = RouteTable()
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 ID_PARAM = {"in": "path", "required": True, "schema": ID_SCHEMA}
-
-# The holder rule, once: unminted, a find is its finder's; minted, its token is held by the
-# owner the Transfer follower last recorded, or before that by the wallet it was minted to.
-# `holds` is whether hunter $2 is that holder (by id unminted, by wallet minted).
-HOLDER_SQL = """
-SELECT CASE WHEN j.status = 'minted'
-            THEN me.wallet IS NOT NULL AND me.wallet = lower(COALESCE(th.owner, j.wallet))
-            ELSE f.hunter_id = $2 END AS holds
-FROM finds f
-LEFT JOIN mint_jobs j ON j.find_id = f.id
-LEFT JOIN mint_batches b ON b.id = j.batch_id
-LEFT JOIN token_holders th
-       ON j.status = 'minted'
-      AND th.chain_id = COALESCE(j.chain_id, b.chain_id)
-      AND th.contract = lower(COALESCE(j.contract, b.contract))
-      AND th.token_id = f.id
-LEFT JOIN hunters me ON me.id = $2
-WHERE f.id = $1
-"""
-
-ENGRAVE_SQL = """
-INSERT INTO engravings (find_id, hunter_id, note, sketch, sketch_type)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (find_id) DO NOTHING
-RETURNING created_at
-"""
 
 
 def sketch_url(call: Call, find_id: int) -> str:
@@ -126,10 +101,7 @@ SKETCH_HEADERS = {
 )
 async def token_sketch(call: Call) -> web.Response:
     token_id = int(call.request.match_info["token_id"])
-    row = await call.services.pool.fetchrow(
-        "SELECT sketch, sketch_type FROM engravings WHERE find_id = $1 AND sketch IS NOT NULL",
-        token_id,
-    )
+    row = await call.services.pool.fetchrow(SKETCH_SQL, token_id)
     if row is None:
         raise NotFound(f"no sketch on token {token_id}")
     return web.Response(
@@ -149,7 +121,7 @@ async def token_sketch(call: Call) -> web.Response:
 async def privacy(call: Call) -> web.Response:
     body: PrivacyIn = call.body
     found = await call.services.pool.fetchval(
-        "UPDATE hunters SET discoverable = $2 WHERE id = $1 RETURNING discoverable",
+        SET_DISCOVERABLE_SQL,
         call.who.hunter_id,
         body.discoverable,
     )

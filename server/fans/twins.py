@@ -17,27 +17,7 @@ import asyncpg
 
 from hunt_engine.errors import Forbidden, Unauthorized
 from hunt_engine.taste import TOP, rank_twins, tiers_to_fetch
-
-CALLER_SQL = """
-SELECT h.discoverable, s.collectibles
-FROM hunters h LEFT JOIN taste_sets s ON s.hunter_id = h.id
-WHERE h.id = $1
-"""
-GROUPS_SQL = """
-SELECT collectibles, members FROM taste_groups WHERE members > 0 AND collectibles && $1::bigint[]
-"""
-# Sets travel as text ('{1,2}'): asyncpg arrays of arrays must be rectangular.
-CANDIDATES_SQL = """
-SELECT t.hunter_id, t.collectibles, h.handle
-FROM unnest($1::text[]) AS g(found)
-CROSS JOIN LATERAL (
-    SELECT s.hunter_id, s.collectibles FROM taste_sets s
-    WHERE s.discoverable AND s.collectibles = g.found::bigint[] AND s.hunter_id <> $2
-    ORDER BY s.hunter_id LIMIT $3
-) t
-JOIN hunters h ON h.id = t.hunter_id
-"""
-KEYS_SQL = "SELECT id, key FROM collectibles WHERE id = ANY($1::bigint[])"
+from server.fans.queries import CALLER_SQL, CANDIDATES_SQL, GROUPS_SQL, KEYS_SQL
 
 NOT_DISCOVERABLE = (
     "taste twins are for discoverable hunters: opt in with PUT /v1/me/privacy"
