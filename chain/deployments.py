@@ -13,6 +13,7 @@ import asyncpg
 from web3 import AsyncWeb3
 
 from chain.minter import ChainUnavailable, rpc
+from chain.queries import DEPLOYED_BLOCK_SQL, RECORDED_CONTRACT_SQL
 from infra.settings import Settings, SettingsError
 
 log = logging.getLogger("geohunt.chain")
@@ -32,7 +33,7 @@ def token_base_uri(settings: Settings) -> str:
 
 async def recorded_contract(db: asyncpg.Pool | asyncpg.Connection, chain_id: int) -> str | None:
     address: str | None = await db.fetchval(
-        "SELECT address FROM chain_deployments WHERE chain_id = $1 ORDER BY id DESC LIMIT 1",
+        RECORDED_CONTRACT_SQL,
         chain_id,
     )
     return address
@@ -77,16 +78,6 @@ async def wait_for_contract(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 2.0)
     return None
-
-
-RECORD_DEPLOYMENT_SQL = """
-INSERT INTO chain_deployments (chain_id, address, base_uri, block_number) VALUES ($1, $2, $3, $4)
-"""
-DEPLOYED_BLOCK_SQL = """
-SELECT block_number FROM chain_deployments
-WHERE chain_id = $1 AND lower(address) = $2 AND block_number IS NOT NULL
-ORDER BY id DESC LIMIT 1
-"""
 
 
 async def deployed_block(pool: asyncpg.Pool, chain_id: int, address: str) -> int | None:

@@ -25,6 +25,14 @@ import asyncpg
 from web3 import AsyncWeb3
 
 from chain.minter import TRANSFER_TOPIC, ChainUnavailable, rpc
+from chain.queries import (
+    ADVANCE_CURSOR_SQL,
+    CREATE_CURSOR_SQL,
+    CURSOR_FOR_UPDATE_SQL,
+    CURSOR_SQL,
+    MOVE_HOLDER_SQL,
+    STORE_TRANSFERS_SQL,
+)
 from infra.settings import FollowSettings
 
 log = logging.getLogger("geohunt.follow")
@@ -66,24 +74,6 @@ def parse_transfer(entry: Any) -> Transfer | None:
     )
 
 
-STORE_TRANSFERS = """
-INSERT INTO token_transfers
-    (chain_id, contract, block_number, log_index, tx_hash, token_id, from_addr, to_addr)
-SELECT $1, $2, t.block_number, t.log_index, t.tx_hash, t.token_id, t.from_addr, t.to_addr
-FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::bigint[], $7::text[], $8::text[])
-    AS t(block_number, log_index, tx_hash, token_id, from_addr, to_addr)
-ON CONFLICT DO NOTHING
-RETURNING block_number, log_index
-"""
-
-MOVE_HOLDER = """
-INSERT INTO token_holders AS h (chain_id, contract, token_id, owner, transfers, block_number)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (chain_id, contract, token_id) DO UPDATE
-SET owner = EXCLUDED.owner, transfers = h.transfers + EXCLUDED.transfers,
-    block_number = EXCLUDED.block_number
-"""
-
 ZERO = "0x" + "00" * 20
 
 
@@ -107,7 +97,7 @@ class TransferFollower:
 
     async def cursor(self) -> int:
         stored = await self.pool.fetchval(
-            "SELECT next_block FROM chain_cursors WHERE chain_id = $1 AND contract = $2",
+            CURSOR_SQL,
             self.chain_id,
             self.contract,
         )
@@ -141,22 +131,20 @@ class TransferFollower:
     async def _store(self, begin: int, after: int, transfers: list[Transfer]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "INSERT INTO chain_cursors (chain_id, contract, next_block) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING",
+                CREATE_CURSOR_SQL,
                 self.chain_id,
                 self.contract,
                 self.start_block,
             )
             current = await conn.fetchval(
-                "SELECT next_block FROM chain_cursors WHERE chain_id = $1 AND contract = $2"
-                " FOR UPDATE",
+                CURSOR_FOR_UPDATE_SQL,
                 self.chain_id,
                 self.contract,
             )
             if current != begin:
                 return 0  # another follower moved the cursor meanwhile: its step stands
             fresh = await conn.fetch(
-                STORE_TRANSFERS,
+                STORE_TRANSFERS_SQL,
                 self.chain_id,
                 self.contract,
                 [t.block_number for t in transfers],
@@ -180,10 +168,9 @@ class TransferFollower:
                 if (t.block_number, t.log_index) in new
             ]
             if moves:
-                await conn.executemany(MOVE_HOLDER, moves)
+                await conn.executemany(MOVE_HOLDER_SQL, moves)
             await conn.execute(
-                "UPDATE chain_cursors SET next_block = $3, updated_at = now()"
-                " WHERE chain_id = $1 AND contract = $2",
+                ADVANCE_CURSOR_SQL,
                 self.chain_id,
                 self.contract,
                 after,

@@ -13,6 +13,27 @@ from datetime import datetime
 
 import asyncpg
 
+from chain.queries import (
+    BATCH_JOBS_MINTED_SQL,
+    BATCH_MINED_SQL,
+    BATCH_NOT_MINED_SQL,
+    CLAIM_FRESH_SQL,
+    CLAIM_RETRIED_SQL,
+    DROP_BATCH_SQL,
+    INSERT_BATCH_SQL,
+    INSERT_TX_SQL,
+    JOB_MINTED_SQL,
+    JOB_NOT_MINTED_SQL,
+    MARK_SENT_SQL,
+    PENDING_BATCHES_SQL,
+    PENDING_JOBS_SQL,
+    PENDING_TXS_SQL,
+    RECORD_SIGNER_SQL,
+    REQUEUE_JOBS_SQL,
+    RETRY_FAILED_SQL,
+    SUBMIT_JOBS_SQL,
+)
+
 
 @dataclass(frozen=True)
 class Job:
@@ -63,18 +84,6 @@ class Settled:
 
 Signer = Callable[[Sequence[Job]], Awaitable[SignedTx]]
 
-CLAIM_FRESH = """
-SELECT find_id, wallet, attempts FROM mint_jobs
-WHERE status = 'queued' AND attempts = 0
-ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
-"""
-# A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others.
-CLAIM_RETRIED = """
-SELECT find_id, wallet, attempts FROM mint_jobs
-WHERE status = 'queued' AND attempts > 0
-ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
-"""
-
 
 class MintStore:
     def __init__(self, pool: asyncpg.Pool, signer: str, chain_id: int, contract: str) -> None:
@@ -87,16 +96,15 @@ class MintStore:
         """Take up to `limit` queued jobs, sign their transaction at `nonce` and store both;
         None when nothing waits. If signing raises, nothing changes."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(CLAIM_RETRIED)
+            rows = await conn.fetch(CLAIM_RETRIED_SQL)
             if not rows:
-                rows = await conn.fetch(CLAIM_FRESH, limit)
+                rows = await conn.fetch(CLAIM_FRESH_SQL, limit)
             if not rows:
                 return None
             jobs = tuple(Job(r["find_id"], r["wallet"], r["attempts"]) for r in rows)
             signed = await sign(jobs)
             batch_id = await conn.fetchval(
-                "INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)"
-                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                INSERT_BATCH_SQL,
                 self.signer,
                 self.chain_id,
                 self.contract,
@@ -105,8 +113,7 @@ class MintStore:
             )
             stored = await self._insert_tx(conn, batch_id, signed)
             await conn.execute(
-                "UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()"
-                " WHERE find_id = ANY($1::bigint[])",
+                SUBMIT_JOBS_SQL,
                 [j.find_id for j in jobs],
                 batch_id,
             )
@@ -120,8 +127,7 @@ class MintStore:
     @staticmethod
     async def _insert_tx(conn: asyncpg.Connection, batch_id: int, signed: SignedTx) -> StoredTx:
         row = await conn.fetchrow(
-            "INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)"
-            " VALUES ($1, $2, $3, $4, $5) RETURNING signed_at",
+            INSERT_TX_SQL,
             signed.hash,
             batch_id,
             signed.raw,
@@ -138,16 +144,13 @@ class MintStore:
         )
 
     async def mark_sent(self, tx_hash: str) -> None:
-        await self.pool.execute(
-            "UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = $1", tx_hash
-        )
+        await self.pool.execute(MARK_SENT_SQL, tx_hash)
 
     async def pending(self) -> list[Batch]:
         """This signer's unsettled batches on this chain, in nonce order."""
         async with self.pool.acquire() as conn:
             batches = await conn.fetch(
-                "SELECT id, nonce FROM mint_batches"
-                " WHERE signer = $1 AND chain_id = $2 AND status = 'pending' ORDER BY nonce",
+                PENDING_BATCHES_SQL,
                 self.signer,
                 self.chain_id,
             )
@@ -155,14 +158,11 @@ class MintStore:
                 return []
             ids = [b["id"] for b in batches]
             jobs = await conn.fetch(
-                "SELECT batch_id, find_id, wallet, attempts FROM mint_jobs"
-                " WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted' ORDER BY find_id",
+                PENDING_JOBS_SQL,
                 ids,
             )
             txs = await conn.fetch(
-                "SELECT batch_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas,"
-                " signed_at, sent_at FROM mint_txs WHERE batch_id = ANY($1::bigint[])"
-                " ORDER BY signed_at, hash",
+                PENDING_TXS_SQL,
                 ids,
             )
         jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
@@ -188,16 +188,13 @@ class MintStore:
     async def settle_mined(self, batch: Batch, tx_hash: str, block: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,"
-                " settled_at = now() WHERE id = $1",
+                BATCH_MINED_SQL,
                 batch.id,
                 tx_hash,
                 block,
             )
             await conn.execute(
-                "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,"
-                " chain_id = $4, minted_at = now(), updated_at = now(), error = NULL"
-                " WHERE batch_id = $1 AND status = 'submitted'",
+                BATCH_JOBS_MINTED_SQL,
                 batch.id,
                 tx_hash,
                 self.contract,
@@ -218,8 +215,7 @@ class MintStore:
         status = "reverted" if tx_hash is not None else "dropped"
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "UPDATE mint_batches SET status = $2, mined_hash = $3, block_number = $4,"
-                " settled_at = now() WHERE id = $1",
+                BATCH_NOT_MINED_SQL,
                 batch.id,
                 status,
                 tx_hash,
@@ -228,9 +224,7 @@ class MintStore:
             for outcome in outcomes:
                 if outcome.minted:
                     await conn.execute(
-                        "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,"
-                        " chain_id = $4, minted_at = now(), updated_at = now(), error = NULL"
-                        " WHERE find_id = $1 AND batch_id = $5 AND status = 'submitted'",
+                        JOB_MINTED_SQL,
                         outcome.find_id,
                         outcome.tx_hash,
                         self.contract,
@@ -239,10 +233,7 @@ class MintStore:
                     )
                 else:
                     await conn.execute(
-                        "UPDATE mint_jobs SET attempts = attempts + 1, error = $2,"
-                        " status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,"
-                        " updated_at = now()"
-                        " WHERE find_id = $1 AND batch_id = $4 AND status = 'submitted'",
+                        JOB_NOT_MINTED_SQL,
                         outcome.find_id,
                         outcome.error,
                         max_attempts,
@@ -253,25 +244,14 @@ class MintStore:
         """Give a batch's jobs back to the queue without counting an attempt: its nonce was
         used by another transaction, so it never reached the chain."""
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE mint_batches SET status = 'dropped', settled_at = now() WHERE id = $1",
-                batch.id,
-            )
-            await conn.execute(
-                "UPDATE mint_jobs SET status = 'queued', updated_at = now()"
-                " WHERE batch_id = $1 AND status = 'submitted'",
-                batch.id,
-            )
+            await conn.execute(DROP_BATCH_SQL, batch.id)
+            await conn.execute(REQUEUE_JOBS_SQL, batch.id)
 
     async def record_signer(
         self, local_nonce: int | None, chain_nonce: int | None, balance_wei: int | None
     ) -> None:
         await self.pool.execute(
-            "INSERT INTO mint_signers AS s (signer, chain_id, contract, local_nonce, chain_nonce,"
-            " balance_wei, seen_at) VALUES ($1, $2, $3, $4, $5, $6, now())"
-            " ON CONFLICT (signer, chain_id) DO UPDATE SET contract = $3,"
-            " local_nonce = COALESCE($4, s.local_nonce), chain_nonce = COALESCE($5, s.chain_nonce),"
-            " balance_wei = COALESCE($6, s.balance_wei), seen_at = now()",
+            RECORD_SIGNER_SQL,
             self.signer,
             self.chain_id,
             self.contract,
@@ -284,9 +264,7 @@ class MintStore:
 async def retry_failed(pool: asyncpg.Pool, find_ids: Sequence[int] | None = None) -> int:
     """Requeue failed jobs (all, or the given finds) with a fresh attempt count."""
     status = await pool.execute(
-        "UPDATE mint_jobs SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,"
-        " updated_at = now() WHERE status = 'failed'"
-        " AND ($1::bigint[] IS NULL OR find_id = ANY($1::bigint[]))",
+        RETRY_FAILED_SQL,
         list(find_ids) if find_ids is not None else None,
     )
     return int(status.split()[-1])

@@ -12,7 +12,6 @@ from eth_account import Account
 from chain.client import connect
 from chain.deploy import deploy_collectible
 from chain.deployments import (
-    RECORD_DEPLOYMENT_SQL,
     deployed_block,
     require_chain,
     token_base_uri,
@@ -21,6 +20,7 @@ from chain.deployments import (
 )
 from chain.follower import TransferFollower
 from chain.minter import Minter
+from chain.queries import RECORD_DEPLOYMENT_SQL
 from chain.worker import MintWorker
 from infra.db import create_pool
 from infra.settings import Settings, SettingsError

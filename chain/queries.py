@@ -1,0 +1,155 @@
+"""Every SQL statement chain/ runs: the mint outbox and ledger (mint_store.py), the Transfer
+follower (follower.py) and the recorded deployments (deployments.py). Each constant is one
+whole statement."""
+
+# --- the mint outbox and transaction ledger (mint_store.py) --------------------------------
+
+CLAIM_FRESH_SQL = """
+SELECT find_id, wallet, attempts FROM mint_jobs
+WHERE status = 'queued' AND attempts = 0
+ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+# A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others.
+CLAIM_RETRIED_SQL = """
+SELECT find_id, wallet, attempts FROM mint_jobs
+WHERE status = 'queued' AND attempts > 0
+ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+INSERT_BATCH_SQL = """
+INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)
+VALUES ($1, $2, $3, $4, $5) RETURNING id
+"""
+# Stored before anything is broadcast: a worker killed at any moment finds every hash it may
+# have sent.
+INSERT_TX_SQL = """
+INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
+VALUES ($1, $2, $3, $4, $5) RETURNING signed_at
+"""
+SUBMIT_JOBS_SQL = """
+UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()
+WHERE find_id = ANY($1::bigint[])
+"""
+# The first broadcast's time; a rebroadcast keeps it.
+MARK_SENT_SQL = """
+UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = $1
+"""
+PENDING_BATCHES_SQL = """
+SELECT id, nonce FROM mint_batches
+WHERE signer = $1 AND chain_id = $2 AND status = 'pending' ORDER BY nonce
+"""
+PENDING_JOBS_SQL = """
+SELECT batch_id, find_id, wallet, attempts FROM mint_jobs
+WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted' ORDER BY find_id
+"""
+# Oldest first: the last transaction of a batch is its current price.
+PENDING_TXS_SQL = """
+SELECT batch_id, hash, raw, max_fee_per_gas, max_priority_fee_per_gas, signed_at, sent_at
+FROM mint_txs WHERE batch_id = ANY($1::bigint[])
+ORDER BY signed_at, hash
+"""
+BATCH_MINED_SQL = """
+UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,
+    settled_at = now()
+WHERE id = $1
+"""
+BATCH_JOBS_MINTED_SQL = """
+UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+    chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
+WHERE batch_id = $1 AND status = 'submitted'
+"""
+# A batch that did not mint: status 'reverted', or 'dropped' when its nonce was taken.
+BATCH_NOT_MINED_SQL = """
+UPDATE mint_batches SET status = $2, mined_hash = $3, block_number = $4,
+    settled_at = now()
+WHERE id = $1
+"""
+# One token of a reverted batch that the chain shows as the wallet's after all.
+JOB_MINTED_SQL = """
+UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+    chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
+WHERE find_id = $1 AND batch_id = $5 AND status = 'submitted'
+"""
+# One token of a reverted batch that did not mint: back to the queue, or failed once it has
+# been tried $3 times.
+JOB_NOT_MINTED_SQL = """
+UPDATE mint_jobs SET attempts = attempts + 1, error = $2,
+    status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,
+    updated_at = now()
+WHERE find_id = $1 AND batch_id = $4 AND status = 'submitted'
+"""
+DROP_BATCH_SQL = """
+UPDATE mint_batches SET status = 'dropped', settled_at = now() WHERE id = $1
+"""
+# Back to the queue without counting an attempt: the batch never reached the chain.
+REQUEUE_JOBS_SQL = """
+UPDATE mint_jobs SET status = 'queued', updated_at = now()
+WHERE batch_id = $1 AND status = 'submitted'
+"""
+# The worker's report on its key, for the mint gauges; an unknown value keeps the last one.
+RECORD_SIGNER_SQL = """
+INSERT INTO mint_signers AS s (signer, chain_id, contract, local_nonce, chain_nonce,
+    balance_wei, seen_at)
+VALUES ($1, $2, $3, $4, $5, $6, now())
+ON CONFLICT (signer, chain_id) DO UPDATE SET contract = $3,
+    local_nonce = COALESCE($4, s.local_nonce), chain_nonce = COALESCE($5, s.chain_nonce),
+    balance_wei = COALESCE($6, s.balance_wei), seen_at = now()
+"""
+# Failed jobs (all of them when $1 is NULL) requeued with a fresh attempt count.
+RETRY_FAILED_SQL = """
+UPDATE mint_jobs SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,
+    updated_at = now()
+WHERE status = 'failed' AND ($1::bigint[] IS NULL OR find_id = ANY($1::bigint[]))
+"""
+
+# --- the Transfer follower (follower.py) ---------------------------------------------------
+
+CURSOR_SQL = """
+SELECT next_block FROM chain_cursors WHERE chain_id = $1 AND contract = $2
+"""
+# $3 is the follower's start block; a cursor already there stays.
+CREATE_CURSOR_SQL = """
+INSERT INTO chain_cursors (chain_id, contract, next_block) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+"""
+# Held until the step commits: a second follower on the same contract waits, then sees the
+# cursor moved.
+CURSOR_FOR_UPDATE_SQL = """
+SELECT next_block FROM chain_cursors WHERE chain_id = $1 AND contract = $2
+FOR UPDATE
+"""
+# Each event once, keyed by (block, log index): only the rows returned are new.
+STORE_TRANSFERS_SQL = """
+INSERT INTO token_transfers
+    (chain_id, contract, block_number, log_index, tx_hash, token_id, from_addr, to_addr)
+SELECT $1, $2, t.block_number, t.log_index, t.tx_hash, t.token_id, t.from_addr, t.to_addr
+FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+    AS t(block_number, log_index, tx_hash, token_id, from_addr, to_addr)
+ON CONFLICT DO NOTHING
+RETURNING block_number, log_index
+"""
+MOVE_HOLDER_SQL = """
+INSERT INTO token_holders AS h (chain_id, contract, token_id, owner, transfers, block_number)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (chain_id, contract, token_id) DO UPDATE
+SET owner = EXCLUDED.owner, transfers = h.transfers + EXCLUDED.transfers,
+    block_number = EXCLUDED.block_number
+"""
+ADVANCE_CURSOR_SQL = """
+UPDATE chain_cursors SET next_block = $3, updated_at = now()
+WHERE chain_id = $1 AND contract = $2
+"""
+
+# --- recorded deployments (deployments.py; `geohunt chain deploy` records them) ------------
+
+# The latest deployment on chain $1.
+RECORDED_CONTRACT_SQL = """
+SELECT address FROM chain_deployments WHERE chain_id = $1 ORDER BY id DESC LIMIT 1
+"""
+RECORD_DEPLOYMENT_SQL = """
+INSERT INTO chain_deployments (chain_id, address, base_uri, block_number) VALUES ($1, $2, $3, $4)
+"""
+DEPLOYED_BLOCK_SQL = """
+SELECT block_number FROM chain_deployments
+WHERE chain_id = $1 AND lower(address) = $2 AND block_number IS NOT NULL
+ORDER BY id DESC LIMIT 1
+"""
