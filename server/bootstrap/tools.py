@@ -11,10 +11,9 @@ from redis.asyncio import Redis
 
 from infra.db import create_pool
 from infra.settings import Settings
+from server.bootstrap.queries import HUNTS_SQL
 from server.clues.importer import import_collection
 from server.common.leaderboard import Leaderboard
-
-HUNTS_SQL = "SELECT id, slug FROM hunts WHERE $1::text IS NULL OR slug = $1"
 
 
 @contextlib.asynccontextmanager
