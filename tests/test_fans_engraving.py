@@ -183,7 +183,10 @@ async def test_an_svg_sketch_is_re_serialised_from_the_whitelist(api: Api) -> No
     assert response.status == 200 and response.content_type == "image/svg+xml"
     assert response.headers["Content-Security-Policy"] == CSP
     svg = (await response.read()).decode()
-    assert svg.startswith('<svg viewBox="0 0 10 10" xmlns="http://www.w3.org/2000/svg">')
+    assert svg.startswith(
+        '<svg viewBox="0 0 10 10" width="1024" height="1024" font-size="16"'
+        ' xmlns="http://www.w3.org/2000/svg">'
+    )  # its own size, at most 1024 px a side: what a page draws of it is bounded
     assert '<path id="p" d="M0 0 L10 10" stroke="black" fill="url(#g)" />' in svg
     assert '<use href="#p" transform="translate(1,1)" />' in svg
     assert "Jibaro &amp; me" in svg
