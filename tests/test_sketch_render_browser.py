@@ -10,9 +10,10 @@ without it these tests fail, never skip).
   opacity, nested layers, nested turned clips, a zig-zag outline, a tangled one, stacked glyphs,
   unknown fonts, copies by <use>), and one of every kind at once, render at their own size in
   well under a second and fetch nothing; four times the budget takes measurably longer (the
-  measure has teeth). A bound, not a benchmark: the best of three loads is taken, from the start
-  of navigation to the second animation frame after load (laid out, painted and rasterised: a
-  screenshot after it takes no longer than on a blank page)."""
+  measure has teeth: the best of two, between those). A bound, not a benchmark: the best of
+  three loads is taken, from the start of navigation to the second animation frame after load
+  (laid out, painted and rasterised: a screenshot after it takes no longer than on a blank
+  page)."""
 
 from __future__ import annotations
 
@@ -129,8 +130,11 @@ def served(body: str, times: float = 1.0) -> str:
 async def test_the_costliest_sketch_allowed_renders_in_well_under_a_second(
     inline: InlinePage, kind: str
 ) -> None:
-    sketch = served(worst_case(kind))
-    times = [await inline.show(sketch) for _ in range(3)]
+    sketch, four_times = served(worst_case(kind)), served(worst_case(kind, 4), 4)
+    times, slower = [await inline.show(sketch)], []
+    for _ in range(2):  # interleaved, so that a busy moment of the machine slows both
+        slower.append(await inline.show(four_times))
+        times.append(await inline.show(sketch))
     assert min(times) < 1000, times
     assert inline.outside() == []
     # At its own size, and drawn: not all of it is the page's white.
@@ -147,5 +151,4 @@ async def test_the_costliest_sketch_allowed_renders_in_well_under_a_second(
         (255, 255),
     )
     # Four times the budget takes measurably longer: the measure sees what the budget bounds.
-    four_times = await inline.show(served(worst_case(kind, 4), 4))
-    assert four_times > 1.5 * min(times), (four_times, times)
+    assert min(slower) > 1.5 * min(times), (slower, times)
