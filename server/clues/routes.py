@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -13,6 +12,7 @@ from hunt_engine.codes import rotating_code, seconds_left, static_code, step_at
 from hunt_engine.errors import InvalidRequest, NotFound, RotatingClue
 from server.clues import store as clue_store
 from server.clues.importer import import_features
+from server.clues.queries import CLUE_HISTORY_SQL, HUNT_CLUES_SQL
 from server.clues.schemas import (
     ClueIn,
     ClueOut,
@@ -26,7 +26,7 @@ from server.clues.schemas import (
 from server.common import qr_images
 from server.common.hunts import hunt_row
 from server.http.auth import Role
-from server.http.responses import dumps, ok
+from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.http.validation import parse_json, read_body
 
@@ -133,13 +133,7 @@ async def list_clues(call: Call) -> web.Response:
     async with call.services.pool.acquire() as conn:
         hunt = await hunt_row(conn, slug)
         if query.near is None:
-            rows = await conn.fetch(
-                f"SELECT {clue_store.CLUE_COLUMNS} FROM {clue_store.CLUE_FROM}"
-                " WHERE c.hunt_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3",
-                hunt["id"],
-                query.limit,
-                query.offset,
-            )
+            rows = await conn.fetch(HUNT_CLUES_SQL, hunt["id"], query.limit, query.offset)
             return ok([clue_store.clue_json(r, base) for r in rows])
         point = parse_near(query.near)
         found = call.services.catalog.fences_of(hunt["id"]).near(point, query.radius_m)
@@ -181,23 +175,7 @@ async def patch_clue(call: Call) -> web.Response:
         clue_store.may_edit(call.who, row)
         changes = clue_store.planned_changes(call.body, row)
         if changes:
-            columns = list(changes)
-            assignments = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(columns))
-            await conn.execute(
-                f"UPDATE clues SET {assignments}, updated_at = now() WHERE id = $1",
-                clue_id,
-                *(changes[name][1] for name in columns),
-            )
-            await conn.execute(
-                "INSERT INTO clue_history (clue_id, changed_by, role, action, changes)"
-                " VALUES ($1, $2, $3, 'updated', $4)",
-                clue_id,
-                call.who.sub,
-                call.who.role.value,
-                json.loads(
-                    dumps({k: {"from": old, "to": new} for k, (old, new) in changes.items()})
-                ),
-            )
+            await clue_store.record_changes(conn, clue_id, call.who, changes)
             row = await clue_store.fetch_clue(conn, clue_id)
     if changes:
         await refresh_catalog(call, [clue_id])
@@ -218,11 +196,7 @@ async def clue_history(call: Call) -> web.Response:
     async with call.services.pool.acquire() as conn:
         row = await clue_store.fetch_clue(conn, clue_id)
         call.who.check_hunt(row["hunt"])
-        rows = await conn.fetch(
-            "SELECT changed_at AS at, changed_by AS by, role, action, changes"
-            " FROM clue_history WHERE clue_id = $1 ORDER BY id",
-            clue_id,
-        )
+        rows = await conn.fetch(CLUE_HISTORY_SQL, clue_id)
     return ok([dict(r) for r in rows])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,17 +14,31 @@ from geo.fences import GeofenceError, parse_geofence
 from hunt_engine import clue_rules
 from hunt_engine.clue_rules import ClueDraft, Editor, NewClue, StoredClue
 from hunt_engine.errors import HuntError, InvalidGeofence, InvalidRequest, NotFound
+from server.clues.queries import (
+    CLUE_FOR_UPDATE_SQL,
+    CLUE_SQL,
+    CLUES_BY_IDS_SQL,
+    COLLECTIBLE_IDS_SQL,
+    HISTORY_OF_CHANGE_SQL,
+    HISTORY_OF_NEW_CLUES_SQL,
+    INSERT_CLUES_SQL,
+    UPDATE_CLUE_SQL,
+)
 from server.clues.schemas import ClueIn, CluePatch
-from server.http.responses import iso
+from server.http.responses import dumps, iso
 from server.http.validation import describe
 
-CLUE_COLUMNS = (
-    "c.id, h.slug AS hunt, c.kind, k.key AS collectible, c.label, c.city, c.lat, c.lon,"
-    " c.geofence, c.ar, c.active_from, c.active_until, c.max_finds, c.active, c.finds,"
-    " c.created_by, c.hunt_id"
-)
-CLUE_FROM = (
-    "clues c JOIN hunts h ON h.id = c.hunt_id JOIN collectibles k ON k.id = c.collectible_id"
+# The columns a patch may change, in the order UPDATE_CLUE_SQL takes their new values.
+CHANGEABLE = (
+    "lat",
+    "lon",
+    "geofence",
+    "label",
+    "city",
+    "active_from",
+    "active_until",
+    "active",
+    "max_finds",
 )
 
 
@@ -73,7 +88,7 @@ def check_clue(body: ClueIn, who: Editor, collectibles: dict[str, int]) -> NewCl
 
 
 async def collectible_ids(conn: asyncpg.Connection, hunt_id: int) -> dict[str, int]:
-    rows = await conn.fetch("SELECT key, id FROM collectibles WHERE hunt_id = $1", hunt_id)
+    rows = await conn.fetch(COLLECTIBLE_IDS_SQL, hunt_id)
     return {r["key"]: r["id"] for r in rows}
 
 
@@ -84,16 +99,7 @@ async def insert_clues(
     if not clues:
         return []
     ids = await conn.fetchval(
-        "WITH made AS ("
-        " INSERT INTO clues (hunt_id, collectible_id, kind, label, city, lat, lon, geofence, ar,"
-        "  active_from, active_until, max_finds, created_by)"
-        " SELECT $1, u.* , $12 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],"
-        "  $6::float8[], $7::float8[], $8::jsonb[], $9::jsonb[], $10::timestamptz[],"
-        "  $11::timestamptz[], $13::int[])"
-        "  AS u(collectible_id, kind, label, city, lat, lon, geofence, ar, active_from,"
-        "   active_until, max_finds)"
-        " RETURNING id)"
-        " SELECT array_agg(id ORDER BY id) FROM made",
+        INSERT_CLUES_SQL,
         hunt_id,
         [c.collectible_id for c in clues],
         [c.kind for c in clues],
@@ -109,8 +115,7 @@ async def insert_clues(
         [c.max_finds for c in clues],
     )
     await conn.execute(
-        "INSERT INTO clue_history (clue_id, changed_by, role, action, changes)"
-        " SELECT unnest($1::bigint[]), $2, $3, $4, '{}'::jsonb",
+        HISTORY_OF_NEW_CLUES_SQL,
         ids,
         who.sub,
         str(who.role),
@@ -120,26 +125,19 @@ async def insert_clues(
 
 
 async def fetch_clues(conn: asyncpg.Connection, ids: Iterable[int]) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"SELECT {CLUE_COLUMNS} FROM {CLUE_FROM} WHERE c.id = ANY($1::bigint[]) ORDER BY c.id",
-        list(ids),
-    )
+    rows: list[asyncpg.Record] = await conn.fetch(CLUES_BY_IDS_SQL, list(ids))
     return rows
 
 
 async def fetch_clue(conn: asyncpg.Connection, clue_id: int, lock: bool = False) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        f"SELECT {CLUE_COLUMNS} FROM {CLUE_FROM} WHERE c.id = $1"
-        + (" FOR UPDATE OF c" if lock else ""),
-        clue_id,
-    )
+    row = await conn.fetchrow(CLUE_FOR_UPDATE_SQL if lock else CLUE_SQL, clue_id)
     if row is None:
         raise NotFound(f"no clue {clue_id}")
     return row
 
 
 def stored_clue(row: asyncpg.Record) -> StoredClue:
-    """A clue row (`CLUE_COLUMNS`) as the rules of changing it see it."""
+    """A clue row (the columns of `CLUE_SQL`) as the rules of changing it see it."""
     return StoredClue(
         hunt=row["hunt"],
         kind=row["kind"],
@@ -167,6 +165,29 @@ def planned_changes(patch: CluePatch, row: asyncpg.Record) -> dict[str, tuple[An
     if patch.location is not None and "location" in given:
         given["location"] = LatLon(patch.location.lat, patch.location.lon)
     return clue_rules.planned_changes(given, stored_clue(row))
+
+
+async def record_changes(
+    conn: asyncpg.Connection, clue_id: int, who: Editor, changes: dict[str, tuple[Any, Any]]
+) -> None:
+    """Write `planned_changes` to the clue and its history; the caller holds the transaction
+    and the clue's lock."""
+    unknown = set(changes) - set(CHANGEABLE)
+    if unknown:
+        raise ValueError(f"not a changeable column: {sorted(unknown)}")
+    await conn.execute(
+        UPDATE_CLUE_SQL,
+        clue_id,
+        list(changes),
+        *(changes[name][1] if name in changes else None for name in CHANGEABLE),
+    )
+    await conn.execute(
+        HISTORY_OF_CHANGE_SQL,
+        clue_id,
+        who.sub,
+        str(who.role),
+        json.loads(dumps({k: {"from": old, "to": new} for k, (old, new) in changes.items()})),
+    )
 
 
 def validate_feature(index: int, feature: Any) -> ClueIn:
