@@ -7,7 +7,7 @@
   mint);
 - on site: finds at billboards, digital screens and AR spots; online: finds of social drops.
 
-The adapter (`server.ratings.queries`) reads the rows; `hunt_figures` is the whole answer.
+The adapter (`server.ratings.figures`) reads the rows; `hunt_figures` is the whole answer.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from server.http.fields import BrowserToken, Lax
 from server.http.responses import page
 from server.http.routing import Call, RouteTable
 from server.ratings.charts import grouped_bars, hourly_line, split_bars
+from server.ratings.queries import ALERTS_SQL
 from server.ratings.routes import stats_of
 
 TABLE = RouteTable()
@@ -44,12 +45,6 @@ CSP = (
     f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-
-ALERTS_SQL = """
-SELECT a.id, a.kind, a.clue_id, a.raised_at, a.detail, c.label
-FROM alerts a JOIN hunts h ON h.id = a.hunt_id LEFT JOIN clues c ON c.id = a.clue_id
-WHERE h.slug = $1 ORDER BY a.id DESC LIMIT 20
-"""
 
 
 class RatingsQuery(Lax):

@@ -1,29 +1,11 @@
-"""The rows behind the organisers' figures for one hunt, read from the rollups that triggers
-keep current (migration 0005) and from the catalog's own counters, so that a hunt of a million
-scans is answered from a few thousand rows; `hunt_engine.ratings` aggregates them.
+"""Every SQL statement the ratings feature runs (figures.py, page.py). Each constant is one
+whole statement.
 
-- scans: every recorded attempt at one of the collectible's clues, whatever its verdict;
-- finds: verified finds; unique hunters: hunters who ever scanned one of its clues;
-- mints: finds whose token is minted; transfers: Transfer events between two holders (not the
-  mint), as `geohunt follow` read them from the chain;
-- on site: finds at billboards, digital screens and AR spots; online: finds of social drops.
+The figures are read from the rollups that triggers keep current (migration 0005) and from the
+catalog's own counters, so that a hunt of a million scans is answered from a few thousand rows.
 """
 
-from __future__ import annotations
-
-from typing import Any
-
-import asyncpg
-
-from hunt_engine.ratings import (
-    ClueRow,
-    CollectibleRow,
-    HourCount,
-    HuntFacts,
-    ScanCount,
-    TransferCount,
-    hunt_figures,
-)
+# --- the figures of one hunt (figures.py) --------------------------------------------------
 
 COLLECTIBLES_SQL = """
 SELECT c.id, c.key, c.name, c.episode, c.supply, c.found,
@@ -58,26 +40,11 @@ WHERE t.secondary AND f.hunt_id = $1
 GROUP BY 1
 """
 
+# --- the ratings page (page.py) ------------------------------------------------------------
 
-async def hunt_stats(conn: asyncpg.Connection, hunt: asyncpg.Record) -> dict[str, Any]:
-    """Every figure of `GET /v1/hunts/{slug}/stats` for `hunt` (a row with id, slug, name,
-    starts_at, ends_at): the rows read here, aggregated by `hunt_engine.ratings`."""
-    hunt_id = hunt["id"]
-    collectibles = await conn.fetch(COLLECTIBLES_SQL, hunt_id)
-    clues = await conn.fetch(CLUES_SQL, hunt_id)
-    scans = await conn.fetch(SCANS_BY_CLUE_SQL, hunt_id)
-    hours = await conn.fetch(SCANS_BY_HOUR_SQL, hunt_id)
-    transfers = await conn.fetch(TRANSFERS_SQL, hunt_id)
-    return hunt_figures(
-        HuntFacts(
-            slug=hunt["slug"],
-            name=hunt["name"],
-            starts_at=hunt["starts_at"],
-            ends_at=hunt["ends_at"],
-        ),
-        [CollectibleRow(**dict(r)) for r in collectibles],
-        [ClueRow(**dict(r)) for r in clues],
-        [ScanCount(**dict(r)) for r in scans],
-        [HourCount(**dict(r)) for r in hours],
-        [TransferCount(**dict(r)) for r in transfers],
-    )
+# The hunt's latest alerts, by slug.
+ALERTS_SQL = """
+SELECT a.id, a.kind, a.clue_id, a.raised_at, a.detail, c.label
+FROM alerts a JOIN hunts h ON h.id = a.hunt_id LEFT JOIN clues c ON c.id = a.clue_id
+WHERE h.slug = $1 ORDER BY a.id DESC LIMIT 20
+"""

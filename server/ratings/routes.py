@@ -13,7 +13,7 @@ from server.http.auth import Role
 from server.http.fields import BrowserToken, Lax
 from server.http.responses import iso, ok
 from server.http.routing import Call, RouteTable
-from server.ratings.queries import hunt_stats
+from server.ratings.figures import hunt_stats
 
 TABLE = RouteTable()
 
