@@ -19,10 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("server", "chain")
 QUERIES = "queries.py"
 
-# Feature folders whose SQL has not been moved yet (someone else is working in them). Each is
-# an expected failure, strictly: once one passes, take it off this list.
-PENDING: dict[str, str] = {}
-
 # Upper case, as every statement here is written: prose ("Create...", "With...") never matches.
 STATEMENT = re.compile(r"\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\b")
 PIECE = re.compile(
@@ -38,11 +34,6 @@ def _modules(folder: Path) -> list[Path]:
 
 def _relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
-
-
-def _pending(path: Path) -> str | None:
-    rel = _relative(path)
-    return next((folder for folder in PENDING if rel.startswith(folder + "/")), None)
 
 
 def _docstrings(tree: ast.Module) -> set[int]:
@@ -113,24 +104,12 @@ def _in_place() -> list[object]:
         pytest.param(path, id=_relative(path))
         for package in PACKAGES
         for path in _modules(ROOT / package)
-        if _pending(path) is None
     ]
 
 
 @pytest.mark.parametrize("path", _in_place())
 def test_sql_is_whole_and_in_its_queries_module(path: Path) -> None:
     assert problems(path) == []
-
-
-@pytest.mark.parametrize(
-    "folder",
-    [
-        pytest.param(folder, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for folder, reason in PENDING.items()
-    ],
-)
-def test_pending_folders(folder: str) -> None:
-    assert [line for path in _modules(ROOT / folder) for line in problems(path)] == []
 
 
 @pytest.mark.parametrize(
