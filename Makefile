@@ -6,11 +6,17 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup venv compile browser demo test test-fast lint bench serve migrate schema api-doc
+.PHONY: setup venv web compile browser demo test test-fast lint bench serve migrate schema api-doc
 
-# Everything a run needs: the Python venv and the Solidity toolchain (solc-js, OpenZeppelin and
-# anvil from npm, pinned in package-lock.json; node and npm must be installed).
-setup: venv node_modules/.installed
+# Everything a run needs: the Python venv, the web apps (bundled with esbuild) and the Solidity
+# toolchain (solc-js, OpenZeppelin and anvil from npm, pinned in package-lock.json; node and npm
+# must be installed).
+setup: venv node_modules/.installed web/dist/assets.json
+
+# Rebuild the web apps when any of their sources (or the npm packages) changed.
+WEB_SOURCES := $(shell find web -path web/dist -prune -o -type f -print 2>/dev/null)
+web/dist/assets.json: $(WEB_SOURCES) node_modules/.installed
+	npm run --silent build
 
 # Re-install only when package.json or its lock is newer than the stamp of the last `npm ci`.
 node_modules/.installed: package.json package-lock.json
@@ -22,6 +28,8 @@ compile: node_modules/.installed
 	npm run compile
 
 venv: $(VENV)/.installed
+
+web: web/dist/assets.json
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }

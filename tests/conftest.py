@@ -25,7 +25,7 @@ from tests.support.database import migrated_database
 
 # Fixtures defined in support modules, registered once for every test: the chain's (anvil, w3,
 # deployer, minter_account, collectible) and the minting tests' (mint_settings, mint_api).
-pytest_plugins = ["tests.support.chain", "tests.support.minting"]
+pytest_plugins = ["tests.support.chain", "tests.support.minting", "tests.support.fan_app"]
 
 
 @pytest.fixture(scope="session")

@@ -118,8 +118,11 @@ def pending_import(path: Path, module: str) -> bool:
 
 
 def is_test_module(module: str) -> bool:
+    """A module of this suite's tests (a library's own `test_utils` is not one)."""
     parts = module.split(".")
-    return any(part.startswith("test_") or part == "conftest" for part in parts)
+    return parts[0] == "tests" and any(
+        part.startswith("test_") or part == "conftest" for part in parts
+    )
 
 
 def top_level_names(path: Path) -> dict[str, ast.AST]:

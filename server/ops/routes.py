@@ -1,16 +1,13 @@
-"""Liveness, readiness, metrics, the API description and the landing page of printed codes."""
+"""Liveness, readiness, metrics and the API description."""
 
 from __future__ import annotations
 
 import asyncio
-import html
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from hunt_engine.codes import parse_code
-from hunt_engine.errors import InvalidCode, NotFound
 from server.http import openapi
 from server.http.routing import INSTALLED, Call, RouteTable
 from server.ops.mint_metrics import refresh_mint_metrics
@@ -86,41 +83,3 @@ async def metrics(call: Call) -> web.Response:
 @TABLE.route("GET", "/openapi.json", "This description", ok_schema={"type": "object"})
 async def openapi_json(call: Call) -> web.Response:
     return web.json_response(openapi.build(call.request.app[INSTALLED]))
-
-
-LANDING = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>geohunt: {title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
-a.button{{display:inline-block;padding:.8rem 1.2rem;background:#111;color:#fff;border-radius:.5rem;
-text-decoration:none}}</style></head>
-<body><h1>{title}</h1><p>{text}</p>
-<p><a class="button" href="geohunt://scan?code={code}">Open in the geohunt app</a></p>
-<p><small>Scanning counts only in the app, with your location, at the place where this code is.
-</small></p></body></html>
-"""
-
-
-@TABLE.route(
-    "GET",
-    "/c/{code}",
-    "Landing page of a printed code",
-    ok_media="text/html",
-    params={
-        "code": {"in": "path", "required": True, "schema": {"type": "string", "maxLength": 512}}
-    },
-    errors=(404,),
-)
-async def landing(call: Call) -> web.Response:
-    code = call.request.match_info["code"]
-    try:
-        parse_code(call.services.keyring, code)
-    except InvalidCode:
-        raise NotFound("this is not a geohunt code") from None
-    page = LANDING.format(
-        title="You found a geohunt code!",
-        text="Open the geohunt app to claim it.",
-        code=html.escape(code, quote=True),
-    )
-    return web.Response(text=page, content_type="text/html")

@@ -6,6 +6,8 @@ without it these tests fail, never skip: the pages would be untested."""
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,3 +46,104 @@ async def full_hd_tab() -> AsyncIterator[Tab]:
             yield tab
         finally:
             await browser.close()
+
+
+PHONE = {"width": 390, "height": 844}
+REFUSAL_LOGGED = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@dataclass
+class Phone:
+    """A phone-sized browser: its context (geolocation, permissions, offline) and tabs."""
+
+    browser: Any
+    context: Any
+    origin: str
+    tabs: list[Tab] = field(default_factory=list)
+
+    async def tab(self) -> Tab:
+        tab = Tab(await self.context.new_page())
+        tab.page.on("request", lambda request: tab.requested.append(request.url))
+        tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
+        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+        self.tabs.append(tab)
+        return tab
+
+    async def move_to(self, lat: float, lon: float, accuracy_m: float = 8) -> None:
+        await self.context.set_geolocation(
+            {"latitude": lat, "longitude": lon, "accuracy": accuracy_m}
+        )
+
+    async def fresh_context(self) -> Phone:
+        """Another phone (a context of its own: no storage shared) in the same browser."""
+        return await _phone_context(self.browser, self.origin, None)
+
+    def foreign_requests(self) -> list[str]:
+        return [
+            url
+            for tab in self.tabs
+            for url in tab.requested
+            if not url.startswith(self.origin + "/") and not url.startswith(("data:", "blob:"))
+        ]
+
+    def errors(self) -> list[str]:
+        """Script errors and CSP violations. An API's refusal (a 4xx the app reads and explains)
+        is logged by Chromium as a failed load: that is the contract at work, not an error."""
+        return [
+            error for tab in self.tabs for error in tab.errors if not REFUSAL_LOGGED.match(error)
+        ]
+
+
+async def _phone_context(browser: Any, origin: str, at: tuple[float, float] | None) -> Phone:
+    context = await browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        permissions=["geolocation", "camera"],
+        geolocation=None if at is None else {"latitude": at[0], "longitude": at[1], "accuracy": 8},
+    )
+    if at is None:
+        await context.grant_permissions(["geolocation", "camera"], origin=origin)
+    return Phone(browser, context, origin)
+
+
+@contextlib.asynccontextmanager
+async def phone(
+    origin: str, at: tuple[float, float] | None = None, camera: Path | None = None
+) -> AsyncIterator[Phone]:
+    """A 390x844 phone at `origin` (http://localhost:PORT: a secure context, as geolocation,
+    service workers and passkeys need), standing at `at`, its camera showing `camera` (a Y4M
+    file, 4:2:0) if given."""
+    args = list(FLAGS)
+    if camera is not None:
+        args += [
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield await _phone_context(browser, origin, at)
+        finally:
+            await browser.close()
+
+
+async def screenshot(tab: Tab, name: str) -> Path:
+    """Keep a screenshot of the tab in test-artifacts/ (looked at by people, not by asserts)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await tab.page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def signed_in(device: Phone) -> dict[str, str]:
+    """The bearer header of the hunter the fan app signed in on this phone (its localStorage)."""
+    state = await device.context.storage_state()
+    for entry in state["origins"]:
+        if entry["origin"] == device.origin:
+            for item in entry["localStorage"]:
+                if item["name"] == "geohunt.session":
+                    return {"Authorization": f"Bearer {json.loads(item['value'])['token']}"}
+    raise AssertionError("the fan app has no session on this phone")

@@ -647,12 +647,16 @@ async def test_bad_path_values_are_not_found(api: Api, world: Fixtures) -> None:
         "/v1/tokens/-1",
         "/v1/tokens/0",
         "/c/%00",
-        "/c/" + "a" * 600,
         "/nowhere",
     ):
         status, media, _, body = await call_raw(api, "GET", path)
         if (status, media) != (404, PROBLEM) or _code(body) != "not_found":
             wrong.append(f"{path[:80]}: {status} {body}")
+    # A code's page is the fan app's: anything that is not a code gets the app's HTML 404 page.
+    for path in ("/c/" + "a" * 600, "/c/" + "a" * 5000, "/c/%F0%9F%97%BA"):
+        status, media, _, body = await call_raw(api, "GET", path)
+        if (status, media) != (404, "text/html"):
+            wrong.append(f"{path[:80]}: {status} {media}")
     for path in ("/v1/clues/%C2%B2/history", "/v1/clues/1.5/history", "/v1/clues/0/history"):
         status, media, _, body = await call_raw(api, "GET", path, headers=api.organiser)
         if (status, media) != (404, PROBLEM) or _code(body) != "not_found":

@@ -1,0 +1,113 @@
+// The fan app: one page for /, /c/{code} and the tabs, routed here without reloads.
+import { fill, h } from "../shared/dom.js";
+import { codeOf, codePage, showFind } from "./claim.js";
+import { collectionPage } from "./collection.js";
+import { chooseHunt, homePage } from "./home.js";
+import { leaderboardPage } from "./leaderboard.js";
+import { nearbyPage } from "./nearby.js";
+import { flush } from "./outbox.js";
+import { openScanner } from "./scan.js";
+import * as session from "./session.js";
+import { soonPage } from "./soon.js";
+import { refusal } from "./verdicts.js";
+
+const view = document.getElementById("view");
+const notice = document.getElementById("notice");
+let hunt = null;
+let leave = null;
+
+function go(path, options = {}) {
+  history.pushState({}, "", path);
+  route(options);
+}
+
+function scan() {
+  openScanner((code) => go(`/c/${encodeURIComponent(code)}`, { autoClaim: true }));
+}
+
+async function route({ autoClaim = false } = {}) {
+  leave?.();
+  leave = null;
+  const path = location.pathname;
+  const tab = path.startsWith("/c/") ? "home" : path.slice(1) || "home";
+  for (const link of document.querySelectorAll(".tabs a")) {
+    if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const code = path.startsWith("/c/") ? codeOf(decodeURIComponent(path.slice(3))) : null;
+  try {
+    if (code) await codePage(view, code, { autoClaim });
+    else if (tab === "collection") await needsAccount(() => collectionPage(view, { hunt }));
+    else if (tab === "nearby") await needsAccount(() => nearbyPage(view, { hunt, go }));
+    else if (tab === "leaderboard") leave = hunt ? leaderboardPage(view, hunt.slug) : noHunt();
+    else if (tab === "moments") soonPage(view, "Moments", "Fans' favourite scenes of each episode will be here.");
+    else if (tab === "swaps") soonPage(view, "Swaps", "Trading collectibles with other fans will be here.");
+    else await homePage(view, { hunt, onScan: scan });
+  } catch (error) {
+    fill(view, h("h1", {}, "Something went wrong"), h("p", {}, error.message || String(error)), h("button", { onclick: () => route() }, "Try again"));
+  }
+  view.focus({ preventScroll: true });
+}
+
+async function needsAccount(page) {
+  if (session.token()) return page();
+  fill(view, h("p", { class: "muted" }, "Join the hunt first: pick a handle on the Hunt tab."));
+  return undefined;
+}
+
+function noHunt() {
+  soonPage(view, "Leaderboard", "Open a hunt's code first.");
+  return null;
+}
+
+function showNotice(...content) {
+  fill(notice, ...content);
+  notice.hidden = false;
+  setTimeout(() => (notice.hidden = true), 12_000);
+}
+
+// Claims kept while offline: sent when the network is back, and the outcome shown.
+function sendKept() {
+  flush((entry, outcome) => {
+    if (outcome.data) {
+      const status = h("div", { role: "status" });
+      const mint = h("div");
+      showNotice(status, mint);
+      showFind(status, mint, outcome.data, entry.token);
+    } else {
+      const answer = refusal(outcome.problem, { collectible: entry.label });
+      showNotice(h("div", { role: "status" }, h("strong", {}, `Your kept claim of ${entry.label}: ${answer.title}`), " ", answer.text));
+    }
+  });
+}
+
+function header() {
+  fill(document.getElementById("hunt-name"), hunt?.name || "");
+  const who = session.current();
+  fill(document.getElementById("who"), who?.handle ? h("b", {}, who.handle) : who ? "signed in" : "");
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[href^='/']");
+  if (!link || event.defaultPrevented || event.metaKey || event.ctrlKey || link.target) return;
+  const url = new URL(link.href);
+  if (url.pathname.startsWith("/v1/") || url.pathname.startsWith("/app/")) return;
+  event.preventDefault();
+  go(url.pathname);
+});
+window.addEventListener("popstate", () => route());
+window.addEventListener("online", sendKept);
+session.onChange(header);
+
+hunt = await chooseHunt();
+session.onChange(async () => {
+  if (hunt?.slug !== session.huntSlug()) {
+    hunt = await chooseHunt();
+    header();
+  }
+});
+header();
+await route();
+sendKept();
+setInterval(() => navigator.onLine && sendKept(), 20_000);
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
