@@ -6,13 +6,24 @@
 // which files make each app's shell; each file also gets a .gz twin the server sends as is.
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const WEB = dirname(fileURLToPath(import.meta.url));
-const DIST = join(WEB, "dist");
+// Built aside, then swapped in whole: a server (or a test) reading web/dist never sees half a build.
+const FINAL = join(WEB, "dist");
+const DIST = join(WEB, `.dist-${process.pid}`);
 const APPS = ["fan"];
 
 function files(folder) {
@@ -84,4 +95,12 @@ for (const app of APPS) {
 }
 for (const path of files(DIST)) writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }));
 writeFileSync(join(DIST, "assets.json"), JSON.stringify(manifest, null, 2));
-console.log(`web apps built into ${relative(process.cwd(), DIST) || DIST}: ${APPS.join(", ")}`);
+const old = join(WEB, `.old-${process.pid}`);
+try {
+  renameSync(FINAL, old);
+} catch (error) {
+  if (error.code !== "ENOENT") throw error;
+}
+renameSync(DIST, FINAL);
+rmSync(old, { recursive: true, force: true });
+console.log(`web apps built into ${relative(process.cwd(), FINAL) || FINAL}: ${APPS.join(", ")}`);
