@@ -112,24 +112,40 @@ async function claim({ code, info, button, status, mint }) {
 async function send({ key, body, token, info, button, status, mint }) {
   say(status, "wait", "Claiming…", null);
   const names = { place: placeOf(info), collectible: info?.collectible.name || "this collectible" };
-  try {
-    const { data } = await api("/v1/scans", { method: "POST", body, token, headers: { "Idempotency-Key": key } });
-    showFind(status, mint, data, token);
-    button.replaceWith(h("a", { class: "button secondary wide", href: "/collection" }, "Open your collection"));
-  } catch (error) {
-    if (error instanceof Unreachable) {
-      await keep({ key, body, token, label: info?.collectible.name || "a code" });
-      say(status, "wait", "No network: your claim is kept on this phone.", "It is sent by itself when you are back online, with the place and time you claimed it.");
+  const outcome = ({ data, problem }) => {
+    if (data) {
+      showFind(status, mint, data, token);
+      button.replaceWith(h("a", { class: "button secondary wide", href: "/collection" }, "Open your collection"));
       return;
     }
-    if (!(error instanceof Problem)) throw error;
-    const answer = refusal(error, names);
+    const answer = refusal(problem, names);
     if (answer.retryAfterS) {
       countdown(status, answer, () => (answer.automatic ? send({ key, body, token, info, button, status, mint }) : (button.disabled = false)));
       return;
     }
     say(status, "bad", answer.title, answer.text);
     button.disabled = false;
+  };
+  try {
+    const { data } = await api("/v1/scans", { method: "POST", body, token, headers: { "Idempotency-Key": key } });
+    outcome({ data });
+  } catch (error) {
+    if (error instanceof Unreachable) {
+      await keep({ key, body, token, label: info?.collectible.name || "a code" });
+      say(status, "wait", "No network: your claim is kept on this phone.", "It is sent by itself when you are back online, with the place and time you claimed it.");
+      // When it is sent, this page shows the outcome itself (main.js asks before a notice).
+      const sent = (event) => {
+        if (event.detail.entry.key !== key) return;
+        window.removeEventListener("geohunt:kept-sent", sent);
+        if (!status.isConnected) return;
+        event.preventDefault();
+        outcome(event.detail.outcome);
+      };
+      window.addEventListener("geohunt:kept-sent", sent);
+      return;
+    }
+    if (!(error instanceof Problem)) throw error;
+    outcome({ problem: error });
   }
 }
 

@@ -69,14 +69,17 @@ function showNotice(...content) {
 // Claims kept while offline: sent when the network is back, and the outcome shown.
 function sendKept() {
   flush((entry, outcome) => {
+    // The claim's own page, if it is still open, shows the outcome; otherwise a notice does.
+    const event = new CustomEvent("geohunt:kept-sent", { detail: { entry, outcome }, cancelable: true });
+    if (!window.dispatchEvent(event)) return;
     if (outcome.data) {
-      const status = h("div", { role: "status" });
+      const status = h("div");
       const mint = h("div");
       showNotice(status, mint);
       showFind(status, mint, outcome.data, entry.token);
     } else {
       const answer = refusal(outcome.problem, { collectible: entry.label });
-      showNotice(h("div", { role: "status" }, h("strong", {}, `Your kept claim of ${entry.label}: ${answer.title}`), " ", answer.text));
+      showNotice(h("div", {}, h("strong", {}, `Your kept claim of ${entry.label}: ${answer.title}`), " ", answer.text));
     }
   });
 }

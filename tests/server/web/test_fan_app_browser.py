@@ -126,7 +126,7 @@ async def test_a_claim_made_offline_is_kept_and_sent_once_back_online(local_api:
 
         # Back above ground: sent by itself, and the fan sees the outcome.
         await device.context.set_offline(False)
-        outcome = page.get_by_role("alert").filter(has_text="You found Zima Blue")
+        outcome = page.get_by_role("status").filter(has_text="You found Zima Blue")
         await outcome.wait_for(timeout=UI_TIMEOUT_MS)
         await screenshot(tab, "fan-claim-sent-back-online")
         # Going offline and online again sends nothing twice.
