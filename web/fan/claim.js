@@ -70,7 +70,7 @@ function claimBlock(view, code, info, autoClaim = false) {
     fill(block, signedIn ? null : joinForm({ compact: true }), button, status, mint);
     button.disabled = !signedIn;
   };
-  session.onChange(() => block.isConnected && render());
+  const off = session.onChange(() => (block.isConnected ? render() : off()));
   button.addEventListener("click", () => claim({ code, info, button, status, mint }));
   render();
   if (autoClaim && session.token()) queueMicrotask(() => button.click());

@@ -19,7 +19,7 @@ export async function homePage(view, { hunt, onScan }) {
     account,
   );
   const render = async () => {
-    if (!account.isConnected) return;
+    if (!account.isConnected) return off();
     if (!session.token()) {
       fill(account, joinForm());
       return;
@@ -31,7 +31,7 @@ export async function homePage(view, { hunt, onScan }) {
       if (known) fill(account, accountCard({ handle: known.handle, score: "…", finds: 0, wallet: known.wallet }));
     }
   };
-  session.onChange(render);
+  const off = session.onChange(render);
   await render();
 }
 
