@@ -6,6 +6,14 @@ SELECT key, name, episode, image_url, description, supply, found
 FROM collectibles WHERE hunt_id = $1 ORDER BY id
 """
 
+# Hunts a fan can play now or soon: not over at $1, starting before $2; first to start first.
+PLAYABLE_HUNTS_SQL = """
+SELECT slug, name, description, starts_at, ends_at FROM hunts
+WHERE ends_at > $1 AND starts_at < $2
+ORDER BY starts_at, slug
+LIMIT $3
+"""
+
 CREATE_HUNT_SQL = """
 INSERT INTO hunts (slug, name, description, starts_at, ends_at, rules, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

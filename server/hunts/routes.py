@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,9 +22,18 @@ from server.hunts.queries import (
     CREATE_COLLECTIBLE_SQL,
     CREATE_HUNT_SQL,
     HUNT_FOR_UPDATE_SQL,
+    PLAYABLE_HUNTS_SQL,
     UPDATE_HUNT_SQL,
 )
-from server.hunts.schemas import AlertOut, CollectibleIn, CollectibleOut, HuntIn, HuntOut, HuntPatch
+from server.hunts.schemas import (
+    AlertOut,
+    CollectibleIn,
+    CollectibleOut,
+    HuntIn,
+    HuntListed,
+    HuntOut,
+    HuntPatch,
+)
 
 TABLE = RouteTable()
 
@@ -86,6 +96,24 @@ async def create_hunt(call: Call) -> web.Response:
 
 async def _catalog_row(call: Call, hunt_id: int) -> asyncpg.Record:
     return await call.services.pool.fetchrow(CATALOG_HUNT_SQL, hunt_id)
+
+
+# The fan app's choice of hunt when it is not opened on a code.
+SOON = timedelta(days=30)
+LISTED_MAX = 50
+
+
+@TABLE.route(
+    "GET",
+    "/v1/hunts",
+    f"The hunts a fan can play now or soon: running, or starting within {SOON.days} days;"
+    f" the first to start first, at most {LISTED_MAX}",
+    ok_schema={"type": "array", "items": HuntListed.model_json_schema()},
+)
+async def list_hunts(call: Call) -> web.Response:
+    now = datetime.now(UTC)
+    rows = await call.services.pool.fetch(PLAYABLE_HUNTS_SQL, now, now + SOON, LISTED_MAX)
+    return ok([dict(r) for r in rows])
 
 
 @TABLE.route(

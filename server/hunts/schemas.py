@@ -83,6 +83,14 @@ class HuntOut(BaseModel):
     collectibles: list[CollectibleOut] = []
 
 
+class HuntListed(BaseModel):
+    slug: str
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+
+
 class AlertOut(BaseModel):
     id: int
     kind: str
