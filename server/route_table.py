@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.ar.routes import TABLE as AR
 from server.clues.routes import TABLE as CLUES
+from server.codes.routes import TABLE as CODES
 from server.fans.routes import TABLE as FANS
 from server.http.routing import Route
 from server.hunts.routes import TABLE as HUNTS
@@ -23,6 +24,7 @@ ROUTES: list[Route] = [
     *IDENTITY.routes,
     *HUNTS.routes,
     *CLUES.routes,
+    *CODES.routes,
     *SCANS.routes,
     *AR.routes,
     *LIVE.routes,
