@@ -147,7 +147,19 @@ def _endpoint(spec: Route) -> Callable[[web.Request], Awaitable[web.StreamRespon
 INSTALLED: web.AppKey[list[Route]] = web.AppKey("routes", list)
 
 
+def answers_head(spec: Route) -> bool:
+    """Every `GET` route also answers `HEAD` (the contract), through the same endpoint: the
+    same roles, checks and handler, so the same status and headers, and aiohttp sends no body.
+    Not a WebSocket route (declared `ok_status=101`): `HEAD` cannot upgrade a connection, so
+    there it is 405 with `Allow: GET`. `/openapi.json` lists no `HEAD` operation: HTTP gives
+    every `GET` one (RFC 9110, 9.3.2), and the description stays one operation per route."""
+    return spec.method == "GET" and spec.ok_status != 101
+
+
 def install(app: web.Application, routes: list[Route]) -> None:
     app[INSTALLED] = routes
     for spec in routes:
-        app.router.add_route(spec.method, spec.path, _endpoint(spec))
+        endpoint = _endpoint(spec)
+        app.router.add_route(spec.method, spec.path, endpoint)
+        if answers_head(spec):
+            app.router.add_route("HEAD", spec.path, endpoint)

@@ -174,6 +174,10 @@ async def live_events(call: Call) -> web.StreamResponse:
         if chunked:
             response.enable_chunked_encoding()
         await response.prepare(request)
+        if request.method == "HEAD":
+            # The same status and headers as a GET, and no body: the sink writes to the
+            # socket itself, past aiohttp's HEAD handling, so nothing may be sent.
+            return response
         retry = f"retry: {SSE_RETRY_MS}\n\n".encode()
         sink.write(http_chunk(retry) if chunked else retry)
         if await _send_catch_up(client, first):
