@@ -52,13 +52,23 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+# Addresses that mean "this machine" to whoever opens the page on it.
+LOCAL_HOSTS = frozenset({"", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost"})  # noqa: S104
+
+
+def public_host(host: str) -> str:
+    """The host the demo's pages and codes name: `localhost` for this machine, never its IP
+    (a passkey's relying party is a domain name, and browsers treat localhost as secure)."""
+    return "localhost" if host in LOCAL_HOSTS else url_host(host)
+
+
 def demo_settings(host: str, port: int, env: Mapping[str, str] | None = None) -> Settings:
     """Settings.from_env, with the demo's secret and public URL when the environment has none."""
     values = dict(os.environ if env is None else env)
     if not values.get("GEOHUNT_SECRET"):
         values["GEOHUNT_DEV"] = "1"  # a generated secret, kept in {state_dir}/dev-secret
     if not values.get("PUBLIC_BASE_URL"):
-        values["PUBLIC_BASE_URL"] = f"http://{url_host(host)}:{port}"
+        values["PUBLIC_BASE_URL"] = f"http://{public_host(host)}:{port}"
     return Settings.from_env(values)
 
 

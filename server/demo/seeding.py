@@ -1,6 +1,6 @@
 """Seeding the demo hunt through the server's own HTTP API, idempotently: an existing hunt,
 collectible or clue (matched by label) is reused, and an existing social drop gets its window
-moved around the current time. Then its printable codes, and a fresh walletless hunter.
+moved around the current time. Then its printable codes, and fresh walletless hunters.
 
 The seeding functions take any client with aiohttp's `request(method, path, **kwargs)`: a
 `ClientSession(base_url=...)` in `geohunt demo`, the test client in the tests.
@@ -188,15 +188,25 @@ async def write_codes(client: Client, organiser: str, seeded: Seeded, out: Path)
 
 
 @dataclass(frozen=True)
-class Newcomer:
-    screen_token: str
+class Hunter:
     hunter_id: int
     handle: str
-    hunter_token: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """Who the printed guide's steps act as: the screen, and two fresh walletless hunters, one
+    at the showcase billboard and one at the screen (a few kilometres apart: one hunter at
+    both within seconds is refused `impossible_travel`)."""
+
+    screen_token: str
+    at_billboard: Hunter
+    at_screen: Hunter
 
 
 async def newcomer(client: Client, organiser: str) -> Newcomer:
-    """A screen token for the hunt, and a fresh walletless hunter."""
+    """A screen token for the hunt, and two fresh walletless hunters."""
     _, screen = await call(
         client,
         "POST",
@@ -204,11 +214,18 @@ async def newcomer(client: Client, organiser: str) -> Newcomer:
         token=organiser,
         body={"role": "screen", "sub": SCREEN_SUB, "hunt": demo_data.SLUG, "ttl_s": TOKEN_TTL_S},
     )
+    first = await fresh_hunter(client)
+    second = await fresh_hunter(client)
+    return Newcomer(screen["token"], first, second)
+
+
+async def fresh_hunter(client: Client) -> Hunter:
+    """A walletless hunter with a free `demo-...` handle."""
     for _ in range(5):
         handle = f"demo-{secrets.token_hex(4)}"
         status, hunter = await call(
             client, "POST", "/v1/auth/hunters", body={"handle": handle}, tolerate=("handle_taken",)
         )
         if status == 201:
-            return Newcomer(screen["token"], hunter["hunter_id"], handle, hunter["token"])
+            return Hunter(hunter["hunter_id"], handle, hunter["token"])
     raise DemoError("could not find a free demo handle")

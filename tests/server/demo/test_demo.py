@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
+import os
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +15,7 @@ from shapely.geometry import Point, Polygon
 
 from hunt_engine.codes import static_code
 from server.demo import data as demo_data
+from server.demo import guide
 from server.demo import run as demo
 from server.http.auth import Role
 from tests.support.api import Api, bearer
@@ -138,7 +143,7 @@ async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
     assert all(p.read_bytes()[:4] in (b"\x89PNG", b"<?xm", b"<svg") for p in files)
 
     guest = await demo.newcomer(api.client, organiser)
-    hunter = bearer(guest.hunter_token)
+    hunter = bearer(guest.at_billboard.token)
 
     def code_of(clue_id: int) -> str:
         return static_code(api.settings.qr_keyring, clue_id)
@@ -161,11 +166,151 @@ async def test_demo_seeds_through_the_api(api: Api, tmp_path: Path) -> None:
     text = demo.instructions(
         "http://127.0.0.1:8080", api.settings, organiser, guest, seeded, code_of, tmp_path, files
     )
-    assert guest.hunter_token in text and "outside_geofence" in text
+    assert guest.at_billboard.token in text and guest.at_screen.token in text
+    assert "outside_geofence" in text
+
+
+# --- the printed guide, followed as printed ----------------------------------------------------
+
+STEP = re.compile(r"^# (\d+)\. ")
+# A step's comment ends with the answer it gets: `: 201`, `: 422 outside_geofence`.
+EXPECTED = re.compile(r": (\d{3})(?: ([a-z_]+))?$")
+# A link to open (not a URL inside a command): the last word of its line.
+LINK = re.compile(r"(?:^|\s)(https?://[^\s'\"]+)$")
+# Every curl the steps run goes through this: its step, status and answer are logged, and the
+# answer is printed as curl prints it (so that `CODE=$(curl ...)` reads what it would).
+CURL_LOG = r"""
+curl() {
+  local out status
+  out=$(command curl -w '\n%{http_code}' "$@")
+  status=${out##*$'\n'}
+  out=${out%$'\n'*}
+  printf '@@call %s %s\n%s\n' "$STEP" "$status" "$out" >> "$CALLS"
+  printf '%s\n' "$out"
+}
+"""
+
+
+@dataclass
+class Step:
+    number: int
+    comment: str
+    commands: list[str] = field(default_factory=list)
+
+
+def pasted(text: str) -> tuple[list[str], list[Step]]:
+    """The guide's paste-into-a-shell part: its exports, then its numbered steps."""
+    block = text.partition("# Paste into a shell, in order:\n")[2]
+    block = block.partition("\n# In a browser")[0]
+    exports: list[str] = []
+    found: list[Step] = []
+    pending = ""
+    for raw in block.splitlines():
+        line, pending = pending + raw, ""
+        if line.endswith("\\"):
+            pending = line[:-1]
+            continue
+        step = STEP.match(line)
+        if step is not None:
+            found.append(Step(int(step[1]), line))
+        elif line.startswith("export "):
+            exports.append(line)
+        elif line.strip() and not line.startswith("#"):
+            assert found, f"a command before the first step: {line}"
+            found[-1].commands.append(line)
+    return exports, found
+
+
+def calls_of(log: str) -> list[tuple[int, int, str]]:
+    """(step, status, answer) of every curl the steps ran, in order."""
+    out = []
+    for record in log.split("@@call ")[1:]:
+        head, _, body = record.partition("\n")
+        step, status = head.split()
+        out.append((int(step), int(status), body.rstrip("\n")))
+    return out
+
+
+async def test_every_printed_step_works_when_pasted_in_order(api: Api, tmp_path: Path) -> None:
+    """The guide as printed, pasted into bash step after step with no pause (as fast as anyone
+    pastes): every step gets the answer its comment promises, and every link it prints opens."""
+    organiser, _ = api.issuer.issue(Role.ORGANISER, "demo-test", 3600)
+    seeded = await demo.seed(api.client, organiser, datetime.now(UTC))
+    guest = await demo.newcomer(api.client, organiser)
+
+    def code_of(clue_id: int) -> str:
+        return static_code(api.settings.qr_keyring, clue_id)
+
+    server = str(api.client.make_url("")).rstrip("/")
+    text = demo.instructions(server, api.settings, organiser, guest, seeded, code_of, tmp_path, [])
+    exports, steps = pasted(text)
+    assert [s.number for s in steps] == list(range(1, len(steps) + 1))
+    names = {e.partition("=")[0].removeprefix("export ") for e in exports}
+    assert names == {"GEOHUNT", "ORGANISER", "SCREEN", "HUNTER", "HUNTER2"}
+    script = [CURL_LOG, *exports]
+    for step in steps:
+        assert step.commands, step.comment
+        script += [f"export STEP={step.number}", *step.commands]
+    calls = tmp_path / "calls.log"
+    process = await asyncio.create_subprocess_exec(
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        "\n".join(script),
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CALLS": str(calls)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    ran = calls_of(calls.read_text())
+    for step in steps:
+        answers = [(status, body) for number, status, body in ran if number == step.number]
+        assert len(answers) == sum(c.count("curl ") for c in step.commands), step.comment
+        expected = EXPECTED.search(step.comment)
+        assert expected is not None, f"say what this step answers: {step.comment}"
+        *before, (status, body) = answers
+        assert all(200 <= s < 300 for s, _ in before), (step.comment, before)
+        assert status == int(expected[1]), (step.comment, status, body)
+        if expected[2]:
+            assert json.loads(body)["code"] == expected[2], (step.comment, body)
+    # The screen's code was claimed, at the screen, by the second hunter.
+    [screen] = seeded.of_kind("digital")
+    claims = [json.loads(body) for _, status, body in ran if status == 201]
+    assert screen["id"] in {c["find"]["clue_id"] for c in claims}
+
+    # Every link opens: the fan app, each code's page (and what the code is for), the screen.
+    base = api.settings.public_base_url
+    shown = [LINK.search(line) for line in text.splitlines()]
+    urls = [m[1] for m in shown if m is not None and m[1].startswith(base)]
+    codes = [u for u in urls if "/c/" in u]
+    assert f"{base}/" in urls and any("/screens/" in u for u in urls)
+    assert len(codes) == len(seeded.of_kind("billboard")) + len(seeded.of_kind("social"))
+    for url in urls:
+        await api.call("GET", url.removeprefix(base), 200)
+    for url in codes:
+        _, answer = await api.call("GET", "/v1/codes/" + url.rpartition("/c/")[2], 200)
+        assert answer["active"] is True and "location" not in answer["clue"]
+
+
+def test_the_guide_names_the_geohunt_of_this_venv() -> None:
+    """A venv that is not activated puts no `geohunt` on PATH: the guide names the script."""
+    command = guide.geohunt_command()
+    assert command.endswith("geohunt") and command != "geohunt", command
 
 
 def test_demo_settings_use_the_dev_secret_and_a_local_url(tmp_path: Path) -> None:
     any_address = "0.0.0.0"  # noqa: S104 - the URL it gets, nothing binds here
-    settings = demo.demo_settings(any_address, 8099, {"GEOHUNT_STATE_DIR": str(tmp_path)})
+    env = {"GEOHUNT_STATE_DIR": str(tmp_path)}
+    settings = demo.demo_settings(any_address, 8099, env)
     assert settings.secret == (tmp_path / "dev-secret").read_text().strip().encode()
-    assert settings.public_base_url == "http://127.0.0.1:8099"
+    # A name, not an IP: a passkey's relying party is a domain.
+    assert settings.public_base_url == "http://localhost:8099"
+    for loopback in ("127.0.0.1", "::1", "localhost"):
+        assert demo.demo_settings(loopback, 8080, env).public_base_url == "http://localhost:8080"
+    # An address chosen to be reached from elsewhere (phones on the network) is kept.
+    lan = demo.demo_settings("192.168.1.20", 8080, env)
+    assert lan.public_base_url == "http://192.168.1.20:8080"
+    given = demo.demo_settings(any_address, 8080, {**env, "PUBLIC_BASE_URL": "https://h.example"})
+    assert given.public_base_url == "https://h.example"
