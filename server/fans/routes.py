@@ -14,7 +14,7 @@ from hunt_engine.errors import (
 )
 from server.fans.queries import ENGRAVE_SQL, HOLDER_SQL, SET_DISCOVERABLE_SQL, SKETCH_SQL
 from server.fans.schemas import EngravingIn, EngravingOut, PrivacyIn, PrivacyOut, TwinsOut
-from server.fans.sketches import Sketch, decode_sketch
+from server.fans.sketch import Sketch, decode_sketch
 from server.fans.twins import twins_of
 from server.http.auth import Role
 from server.http.responses import ok

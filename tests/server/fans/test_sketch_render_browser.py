@@ -26,9 +26,9 @@ from PIL import Image
 from playwright.async_api import Route
 
 from hunt_engine.errors import InvalidRequest
-from server.fans.sketches import BUDGET, MAX_RENDERED_SIDE, clean_svg
+from server.fans.sketch import BUDGET, MAX_RENDERED_SIDE, clean_svg
 from tests.support.browser import Tab, full_hd_tab
-from tests.test_sketch_sanitiser import WORST_CASES, budget, svg, worst_case
+from tests.support.sketches import WORST_CASES, budget, svg, worst_case
 
 PAGE = "http://sketch.test/"
 EVIL = "http://evil.example"

@@ -1,4 +1,4 @@
-"""The SVG sanitiser on its own (server/fans/sketches.py), for the findings of the independent
+"""The SVG sanitiser on its own (server/fans/sketch/), for the findings of the independent
 probe it was hardened against:
 
 - an attribute the browser parses as CSS, holding an escape of `url(` (`\\75 rl(`), was served
@@ -15,17 +15,15 @@ probe it was hardened against:
   budget; what the price reads (path data, transforms, sizes) parses as a browser's would.
 
 The browser side (the worst cases drawn in Chromium in well under a second, four times the
-budget measurably slower, nothing fetched) is in tests/test_sketch_render_browser.py."""
+budget measurably slower, nothing fetched) is in test_sketch_render_browser.py."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-import random
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from defusedxml.ElementTree import fromstring
@@ -33,26 +31,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hunt_engine.errors import InvalidRequest
-from server.fans import sketches
-from server.fans.sketches import (
-    ATTRIBUTES,
-    ELEMENTS,
-    MAX_DEPTH,
-    SVG_NS,
-    XLINK_NS,
-    clean_svg,
-    path_outline,
-    transform_scale,
-)
+from server.fans.sketch import drawing_budget
+from server.fans.sketch import svg as sanitiser
+from server.fans.sketch.cost_model import WEIGHTS
+from server.fans.sketch.drawing_budget import drawing
+from server.fans.sketch.grammar import ATTRIBUTES
+from server.fans.sketch.outlines import path_outline, transform_scale
+from server.fans.sketch.pricing import MAX_DEPTH
+from server.fans.sketch.svg import ELEMENTS, MAX_MARKS_IN_A_ROW, SVG_NS, clean_svg
+from tests.support.sketches import PAGE, WORST_CASES, budget, fonts, limit, stops, svg, worst_case
 
 EVIL = "http://evil.example/x"
 OWN_SIZE = ("width", "height", "font-size")  # what the server gives every root
-
-
-def svg(body: str, root: str = "") -> bytes:
-    return (
-        f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" viewBox="0 0 100 100"{root}>{body}</svg>'
-    ).encode()
 
 
 def served(body: str, root: str = "") -> str:
@@ -353,23 +343,13 @@ def test_a_transform_scales_lengths_by_its_largest_singular_value(transform: str
 
 def test_a_character_may_carry_a_few_combining_marks_not_a_stack() -> None:
     accent = "\u0301"
-    served(f"<text>e{accent * sketches.MAX_MARKS_IN_A_ROW}</text>")
+    served(f"<text>e{accent * MAX_MARKS_IN_A_ROW}</text>")
     served("<text>Ti\u1ebfng Vi\u1ec7t, \u0939\u093f\u0928\u094d\u0926\u0940</text>")
-    message = refusal(f"<text>e{accent * (sketches.MAX_MARKS_IN_A_ROW + 1)} and more</text>")
+    message = refusal(f"<text>e{accent * (MAX_MARKS_IN_A_ROW + 1)} and more</text>")
     assert "combining marks in a row" in message
 
 
 # --- the price of a drawing, at the budget --------------------------------------------------------
-
-
-@contextlib.contextmanager
-def budget(value: float) -> Iterator[None]:
-    real = sketches.BUDGET
-    sketches.BUDGET = value
-    try:
-        yield
-    finally:
-        sketches.BUDGET = real
 
 
 def served_tree(document: bytes) -> ET.Element:
@@ -384,118 +364,9 @@ def price(document: bytes) -> float:
     """What drawing the served form of a document costs, whatever the budget."""
     with budget(math.inf):
         root = served_tree(document)
-    return sketches.drawing(root, math.inf).price
+    return drawing(root, math.inf).price
 
 
-def accepted(body: str) -> bool:
-    try:
-        clean_svg(svg(body))
-    except InvalidRequest as refused:
-        assert "costs more than the drawing budget" in str(refused), refused
-        return False
-    return True
-
-
-def stops(count: int) -> str:
-    return "".join(
-        f'<stop offset="{i / (count - 1):.3f}" stop-opacity=".{5 + i % 4}"'
-        f' stop-color="#{i * 37 % 256:02x}{i * 91 % 256:02x}{i * 53 % 256:02x}"/>'
-        for i in range(count)
-    )
-
-
-# The costliest gradient measured: two circles (a focal one), reflected, eight translucent stops.
-GRADIENT = (
-    '<radialGradient id="g" r="0.01" fx="0.3" fy="0.2" fr="0.005" spreadMethod="reflect">'
-    f"{stops(8)}</radialGradient>"
-)
-PAGE = 'width="100" height="100"'  # the whole sketch (its viewBox is 0 0 100 100)
-TRANSLUCENT = 'fill="rgba(255, 0, 0, 0.5)"'
-
-
-def gradients(k: int) -> str:
-    """`k` rectangles covering the sketch, filled with the gradient."""
-    return GRADIENT + f'<rect {PAGE} fill="url(#g)"/>' * k
-
-
-def gradient_shapes(k: int) -> str:
-    """The same, stroked wide with the gradient too, each with an opacity (a layer)."""
-    paint = 'fill="url(#g)" stroke="url(#g)" stroke-width="25" stroke-linejoin="round"'
-    return GRADIENT + f'<rect {PAGE} {paint} opacity=".7"/>' * k
-
-
-def layers(k: int) -> str:
-    """`k` groups with an opacity, nested 38 deep (the deepest allowed), over two rectangles."""
-    inside = f'<rect {PAGE} {TRANSLUCENT}/><rect width="90" height="90" fill="blue"/>'
-    stacks, rest = divmod(k, 38)
-    nest = ['<g opacity=".9">' * n + inside + "</g>" * n for n in [38] * stacks + [rest]]
-    return "".join(nest)
-
-
-def clips(k: int) -> str:
-    """`k` nested <svg>s, each turned a little (an anti-aliased clip), 19 deep, over two
-    rectangles."""
-    inside = f'<rect {PAGE} {TRANSLUCENT}/><rect width="90" height="90" fill="blue"/>'
-    turned = '<g transform="rotate(3 50 50)"><svg width="100" height="100">'
-    stacks, rest = divmod(k, 19)
-    nest = [turned * n + inside + "</svg></g>" * n for n in [19] * stacks + [rest]]
-    return "".join(nest)
-
-
-def zigzag(k: int) -> str:
-    """One outline of `k` segments, each from the top of the sketch to its bottom (even-odd)."""
-    draw = random.Random(7)
-    points = " ".join(f"{draw.uniform(0, 100):.1f} {100 * (i % 2)}" for i in range(k + 1))
-    return f'<path d="M{points}" fill-rule="evenodd" {TRANSLUCENT}/>'
-
-
-def tangle(k: int) -> str:
-    """One stroked outline of `k` segments tangled in a square of 10 px."""
-    draw = random.Random(7)
-    points = " ".join(f"{50 + draw.random():.3f} {50 + draw.random():.3f}" for _ in range(k + 1))
-    return f'<path d="M{points}" fill="none" stroke="rgba(0, 0, 255, 0.5)" stroke-width=".1"/>'
-
-
-def glyphs(k: int) -> str:
-    """`k` bold glyphs as big as the sketch, at one place, gradient filled and stroked wide."""
-    at = " ".join(["-10"] * k)
-    paint = 'fill="url(#g)" stroke="url(#g)" stroke-width="25" stroke-linejoin="round"'
-    return (
-        f'{GRADIENT}<text x="{at}" y="90" font-size="150" font-weight="bold" {paint}>'
-        f"{'@' * k}</text>"
-    )
-
-
-def fonts(k: int) -> str:
-    """`k` font families no one has, each looked up for a character."""
-    spans = "".join(f'<tspan font-family="f{i}x">a</tspan>' for i in range(k))
-    return f'<text y="50">{spans}</text>'
-
-
-def copies(k: int) -> str:
-    """`k` copies of a small square, by <use>s of <use>s, ten to a level."""
-    defs, level, made = '<rect id="u0" width="1" height="1"/>', 0, 1
-    while made * 10 <= k:
-        level, made = level + 1, made * 10
-        defs += f'<g id="u{level}">' + f'<use href="#u{level - 1}"/>' * 10 + "</g>"
-    uses, left = "", k
-    for depth in range(level, -1, -1):
-        count, left = divmod(left, 10**depth)
-        uses += f'<use href="#u{depth}"/>' * count
-    return f"<defs>{defs}</defs>{uses}"
-
-
-WORST_CASES: dict[str, Callable[[int], str]] = {
-    "gradients": gradients,
-    "gradient shapes": gradient_shapes,
-    "layers": layers,
-    "clips": clips,
-    "zigzag": zigzag,
-    "tangle": tangle,
-    "glyphs": glyphs,
-    "fonts": fonts,
-    "copies": copies,
-}
 # What each allows at the budget, and what weighs most in its price.
 LIMITS = {
     "gradients": (37, "gradient stops"),
@@ -508,29 +379,6 @@ LIMITS = {
     "fonts": (213, "font families looked up"),
     "copies": (1747, "elements, copies included"),
 }
-
-
-@functools.cache
-def limit(kind: str, times: float = 1.0) -> int:
-    """The most of `kind` accepted within `times` the budget."""
-    build = WORST_CASES[kind]
-    with budget(sketches.BUDGET * times):
-        low, high = 0, 1
-        while accepted(build(high)):
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if accepted(build(middle)) else (low, middle)
-    return low
-
-
-def worst_case(kind: str, times: float = 1.0) -> str:
-    """The body of the costliest sketch of a kind within `times` the budget; `combined`: every
-    kind, each within its share of it."""
-    if kind == "combined":
-        share = times / len(WORST_CASES)
-        return "".join(build(limit(name, share)) for name, build in WORST_CASES.items())
-    return WORST_CASES[kind](limit(kind, times))
 
 
 @pytest.mark.parametrize("kind", list(WORST_CASES))
@@ -577,7 +425,7 @@ def test_a_transform_a_browser_may_ignore_shrinks_nothing() -> None:
     assert price(svg(text.format(' transform="scale(.01)"'))) < plain
     spans = '<text font-size="150"><tspan{}>WWWW</tspan></text>'
     shrunk = price(svg(spans.format(' transform="scale(.01)"')))
-    assert shrunk == price(svg(spans.format(""))) + sketches.WEIGHTS["number"]  # its one number
+    assert shrunk == price(svg(spans.format(""))) + WEIGHTS["number"]  # its one number
 
 
 def test_the_pages_font_does_not_size_the_text() -> None:
@@ -718,14 +566,14 @@ def test_generated_hostile_values_are_refused_or_served_self_contained(document:
 def test_without_the_tripwire_the_grammars_alone_keep_it_self_contained(document: bytes) -> None:
     """The refusal of `url(http...`, `javascript:` and `@import` anywhere is a tripwire for a
     clear answer; what is served is safe because of the grammars alone."""
-    tripwire = sketches._external
-    sketches._external = lambda value: False
+    tripwire = sanitiser._external
+    sanitiser._external = lambda value: False
     try:
         out = clean_svg(document).data.decode()
     except InvalidRequest:
         return
     finally:
-        sketches._external = tripwire
+        sanitiser._external = tripwire
     assert_self_contained(out)
 
 
@@ -897,8 +745,8 @@ class Huge(Exception):
     pass
 
 
-BIG = 10 * sketches.BUDGET  # what the written-out drawing is compared under
-HUGE = int(BIG / sketches.WEIGHTS["element"]) + 1  # elements: their price alone is over BIG
+BIG = 10 * drawing_budget.BUDGET  # what the written-out drawing is compared under
+HUGE = int(BIG / WEIGHTS["element"]) + 1  # elements: their price alone is over BIG
 
 
 def written_out(root: ET.Element) -> ET.Element:
@@ -995,18 +843,18 @@ def test_references_cost_what_the_copies_they_make_would(document: bytes) -> Non
         else:  # over BIG: what it draws, written out, never ends or costs more
             assert "costs more than the drawing budget" in answer, answer
             with contextlib.suppress(Cycle, Deep, Huge):
-                assert sketches.drawing(written_out(unpriced), math.inf).price > BIG
+                assert drawing(written_out(unpriced), math.inf).price > BIG
         return
     written = written_out(unpriced)
     assert not any(element.tag == "use" for element in written.iter())
-    with_uses = sketches.drawing(unpriced, math.inf).price
-    assert with_uses == pytest.approx(sketches.drawing(written, math.inf).price)
+    with_uses = drawing(unpriced, math.inf).price
+    assert with_uses == pytest.approx(drawing(written, math.inf).price)
     try:
         clean_svg(document)
         refused_at_budget = False
     except InvalidRequest:
         refused_at_budget = True
-    assert refused_at_budget == (with_uses > sketches.BUDGET)
+    assert refused_at_budget == (with_uses > drawing_budget.BUDGET)
 
 
 def test_the_use_graphs_reach_every_answer() -> None:
@@ -1022,7 +870,7 @@ def test_the_use_graphs_reach_every_answer() -> None:
         except InvalidRequest:
             answers["cycle"] += 1
             return
-        over = sketches.drawing(served_tree_unpriced(document), math.inf).price > sketches.BUDGET
+        over = drawing(served_tree_unpriced(document), math.inf).price > drawing_budget.BUDGET
         answers["over the budget" if over else "served"] += 1
 
     count()
@@ -1031,9 +879,9 @@ def test_the_use_graphs_reach_every_answer() -> None:
 
 def served_tree_unpriced(document: bytes) -> ET.Element:
     """The served tree of a document, however much it would cost to draw."""
-    check = sketches._check_drawing_budget
-    sketches._check_drawing_budget = lambda root: None
+    check = sanitiser._check_drawing_budget
+    sanitiser._check_drawing_budget = lambda root: None
     try:
         return served_tree(document)
     finally:
-        sketches._check_drawing_budget = check
+        sanitiser._check_drawing_budget = check
