@@ -21,17 +21,6 @@ SUPPORT = TESTS / "support"
 # Test modules whose subject is the repository as a whole: they stay at the top of tests/.
 REPO_WIDE = {"test_layout.py", "test_compose_file.py", "test_sql_placement.py"}
 
-# Test modules another change is working in; each moves to its place when that change is done.
-# Until then they may stay at the top (and nowhere else but their place).
-PENDING_PLACE = {
-    "test_fans_engraving.py": "server/fans",
-    "test_sketch_sanitiser.py": "server/fans",
-    "test_sketch_render_browser.py": "server/fans",
-}
-# For the same reason, the one import of a test module left: the sketches `svg` and
-# `worst_case` belong in tests/support/ once test_sketch_sanitiser.py is free to change.
-PENDING_IMPORTS = {("tests/test_sketch_render_browser.py", "tests.test_sketch_sanitiser")}
-
 # The helpers every test shares, each defined once, in its support module.
 SHARED = {
     "RUN": "api",
@@ -110,13 +99,6 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def pending_import(path: Path, module: str) -> bool:
-    return any(
-        rel(path) == importer and (module == imported or module.startswith(imported + "."))
-        for importer, imported in PENDING_IMPORTS
-    )
-
-
 def is_test_module(module: str) -> bool:
     """A module of this suite's tests (a library's own `test_utils` is not one)."""
     parts = module.split(".")
@@ -173,17 +155,11 @@ def test_every_test_folder_mirrors_a_source_package() -> None:
 
 def test_only_repository_wide_tests_sit_at_the_top() -> None:
     top = {p.name for p in TESTS.glob("test_*.py")}
-    strays = sorted(top - REPO_WIDE - set(PENDING_PLACE))
+    strays = sorted(top - REPO_WIDE)
     assert not strays, (
         f"move these beside their subject (tests/<package>/...), or name them here as tests of"
         f" the whole repository: {strays}"
     )
-
-
-def test_pending_modules_are_either_at_the_top_or_in_their_place() -> None:
-    for name, place in PENDING_PLACE.items():
-        where = [rel(p) for p in TESTS.rglob(name)]
-        assert set(where) <= {f"tests/{name}", f"tests/{place}/{name}"}, where
 
 
 def test_support_holds_no_tests() -> None:
@@ -198,19 +174,8 @@ def test_no_module_imports_a_test_module(path: Path) -> None:
     """Fixtures come from a conftest.py (or a support module it registers) and helpers from
     tests/support/; importing a test module (or a conftest) would share its tests and its
     fixtures with the importer."""
-    wrong = sorted(
-        module
-        for module in imported_modules(path)
-        if is_test_module(module) and not pending_import(path, module)
-    )
+    wrong = sorted(module for module in imported_modules(path) if is_test_module(module))
     assert not wrong, f"{rel(path)} imports {wrong}: move what it needs to tests/support/"
-
-
-def test_pending_imports_are_still_there() -> None:
-    """An entry of PENDING_IMPORTS whose file no longer imports the module is taken off."""
-    for path, module in PENDING_IMPORTS:
-        if (ROOT / path).is_file():
-            assert module in imported_modules(ROOT / path), f"take {path} off PENDING_IMPORTS"
 
 
 def test_shared_helpers_are_defined_once_in_their_support_module() -> None:
