@@ -18,6 +18,7 @@ from server.ratings.page import TABLE as RATINGS_PAGE
 from server.ratings.routes import TABLE as RATINGS
 from server.scans.routes import TABLE as SCANS
 from server.screens.routes import TABLE as SCREENS
+from server.web.routes import TABLE as WEB_APPS
 
 ROUTES: list[Route] = [
     *OPS.routes,
@@ -32,6 +33,7 @@ ROUTES: list[Route] = [
     *RATINGS.routes,
     *RATINGS_PAGE.routes,
     *FANS.routes,
+    *WEB_APPS.routes,
 ]
 
 
