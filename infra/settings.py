@@ -121,7 +121,8 @@ class Settings:
             secret = _dev_secret(Path(env.get("GEOHUNT_STATE_DIR", ".geohunt")))
         else:
             raise SettingsError("GEOHUNT_SECRET is required (or GEOHUNT_DEV=1 for a generated one)")
-        base = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+        # A host name, not an IP address: it is also the passkeys' relying party id.
+        base = env.get("PUBLIC_BASE_URL", "http://localhost:8080").rstrip("/")
         if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
             raise SettingsError("PUBLIC_BASE_URL must be an http(s) origin")
         kids = tuple(k.strip() for k in env.get("GEOHUNT_QR_KEY_IDS", "1").split(",") if k.strip())
