@@ -620,6 +620,38 @@ CREATE TABLE public.mint_txs (
     signed_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone
 );
+CREATE TABLE public.passkey_challenges (
+    challenge bytea NOT NULL,
+    purpose text NOT NULL,
+    hunter_id bigint,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT passkey_challenges_check CHECK (((purpose = 'register'::text) = (hunter_id IS NOT NULL))),
+    CONSTRAINT passkey_challenges_purpose_check CHECK ((purpose = ANY (ARRAY['register'::text, 'login'::text])))
+);
+CREATE TABLE public.passkey_users (
+    hunter_id bigint NOT NULL,
+    user_handle bytea NOT NULL,
+    CONSTRAINT passkey_users_user_handle_check CHECK (((octet_length(user_handle) >= 16) AND (octet_length(user_handle) <= 64)))
+);
+CREATE TABLE public.passkeys (
+    id bigint NOT NULL,
+    credential_id bytea NOT NULL,
+    hunter_id bigint NOT NULL,
+    public_key bytea NOT NULL,
+    sign_count bigint DEFAULT 0 NOT NULL,
+    transports text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    CONSTRAINT passkeys_credential_id_check CHECK (((octet_length(credential_id) >= 1) AND (octet_length(credential_id) <= 1023))),
+    CONSTRAINT passkeys_sign_count_check CHECK (((sign_count >= 0) AND (sign_count <= '4294967295'::bigint)))
+);
+CREATE SEQUENCE public.passkeys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.passkeys_id_seq OWNED BY public.passkeys.id;
 CREATE TABLE public.scan_attempts (
     id bigint NOT NULL,
     at timestamp with time zone DEFAULT now() NOT NULL,
@@ -711,6 +743,7 @@ ALTER TABLE ONLY public.hunters ALTER COLUMN id SET DEFAULT nextval('public.hunt
 ALTER TABLE ONLY public.hunts ALTER COLUMN id SET DEFAULT nextval('public.hunts_id_seq'::regclass);
 ALTER TABLE ONLY public.live_events ALTER COLUMN id SET DEFAULT nextval('public.live_events_id_seq'::regclass);
 ALTER TABLE ONLY public.mint_batches ALTER COLUMN id SET DEFAULT nextval('public.mint_batches_id_seq'::regclass);
+ALTER TABLE ONLY public.passkeys ALTER COLUMN id SET DEFAULT nextval('public.passkeys_id_seq'::regclass);
 ALTER TABLE ONLY public.scan_attempts ALTER COLUMN id SET DEFAULT nextval('public.scan_attempts_id_seq'::regclass);
 ALTER TABLE ONLY public.token_issues ALTER COLUMN id SET DEFAULT nextval('public.token_issues_id_seq'::regclass);
 ALTER TABLE ONLY public.alerts
@@ -759,6 +792,16 @@ ALTER TABLE ONLY public.mint_signers
     ADD CONSTRAINT mint_signers_pkey PRIMARY KEY (signer, chain_id);
 ALTER TABLE ONLY public.mint_txs
     ADD CONSTRAINT mint_txs_pkey PRIMARY KEY (hash);
+ALTER TABLE ONLY public.passkey_challenges
+    ADD CONSTRAINT passkey_challenges_pkey PRIMARY KEY (challenge);
+ALTER TABLE ONLY public.passkey_users
+    ADD CONSTRAINT passkey_users_pkey PRIMARY KEY (hunter_id);
+ALTER TABLE ONLY public.passkey_users
+    ADD CONSTRAINT passkey_users_user_handle_key UNIQUE (user_handle);
+ALTER TABLE ONLY public.passkeys
+    ADD CONSTRAINT passkeys_credential_id_key UNIQUE (credential_id);
+ALTER TABLE ONLY public.passkeys
+    ADD CONSTRAINT passkeys_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.scan_attempts
     ADD CONSTRAINT scan_attempts_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.scan_counts
@@ -792,6 +835,8 @@ CREATE INDEX mint_batches_pending_idx ON public.mint_batches USING btree (signer
 CREATE INDEX mint_jobs_batch_idx ON public.mint_jobs USING btree (batch_id) WHERE (status = 'submitted'::text);
 CREATE INDEX mint_jobs_queued_idx ON public.mint_jobs USING btree (find_id) WHERE (status = 'queued'::text);
 CREATE INDEX mint_txs_batch_idx ON public.mint_txs USING btree (batch_id, signed_at);
+CREATE INDEX passkey_challenges_expiry_idx ON public.passkey_challenges USING btree (expires_at);
+CREATE INDEX passkeys_hunter_idx ON public.passkeys USING btree (hunter_id);
 CREATE INDEX scan_attempts_remote_idx ON public.scan_attempts USING btree (clue_id, at) WHERE ((verdict = 'outside_geofence'::text) AND (distance_m > (1000)::double precision));
 CREATE INDEX taste_groups_overlap_idx ON public.taste_groups USING gin (collectibles);
 CREATE INDEX taste_sets_set_idx ON public.taste_sets USING btree (collectibles, hunter_id) WHERE discoverable;
@@ -849,5 +894,11 @@ ALTER TABLE ONLY public.mint_jobs
     ADD CONSTRAINT mint_jobs_find_id_fkey FOREIGN KEY (find_id) REFERENCES public.finds(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.mint_txs
     ADD CONSTRAINT mint_txs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.passkey_challenges
+    ADD CONSTRAINT passkey_challenges_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.passkey_users
+    ADD CONSTRAINT passkey_users_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.passkeys
+    ADD CONSTRAINT passkeys_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.taste_sets
     ADD CONSTRAINT taste_sets_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
