@@ -131,6 +131,18 @@ class WrongDomain(HuntError):
     status, code = 422, "wrong_domain"
 
 
+class BadAssertion(HuntError):
+    """The passkey's response does not verify."""
+
+    status, code = 401, "bad_assertion"
+
+
+class ChallengeReused(HuntError):
+    """This passkey challenge is unknown, expired or was already used."""
+
+    status, code = 401, "challenge_reused"
+
+
 # --- scan verdicts, in the contract's order of precedence ---------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Tokens, walletless hunters, Sign-In with Ethereum and /v1/me."""
+"""Tokens, walletless hunters, Sign-In with Ethereum, /v1/me and passkeys."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.identity import siwe as siwe_login
+from server.identity.passkeys import LOGIN, Passkeys, RelyingParty, credential_id_text
 from server.identity.queries import (
     CREATE_HANDLE_HUNTER_SQL,
     CREATE_WALLET_HUNTER_SQL,
@@ -33,6 +34,12 @@ from server.identity.schemas import (
     HunterOut,
     MeOut,
     NonceOut,
+    PasskeyIn,
+    PasskeyLoginIn,
+    PasskeyLoginOut,
+    PasskeyOptionsIn,
+    PasskeyOptionsOut,
+    PasskeyOut,
     SiweIn,
     SiweOut,
     TokenIn,
@@ -184,3 +191,60 @@ async def me(call: Call) -> web.Response:
             "finds": row["finds"],
         }
     )
+
+
+def _passkeys(call: Call) -> Passkeys:
+    services = call.services
+    return Passkeys(services.pool, RelyingParty.of(services.settings))
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/passkeys/options",
+    "WebAuthn options with a single-use challenge (5 min): to sign in with a passkey, or for"
+    " the calling hunter to register one",
+    body=PasskeyOptionsIn,
+    ok_schema=PasskeyOptionsOut,
+    optional_auth=True,
+    errors=(400, 401, 403),
+)
+async def passkey_options(call: Call) -> web.Response:
+    body: PasskeyOptionsIn = call.body
+    if body.purpose == LOGIN:
+        return ok(await _passkeys(call).login_options())
+    if call.principal is None:
+        raise Unauthorized("registering a passkey needs the hunter's bearer token")
+    if call.principal.role is not Role.HUNTER:
+        raise Forbidden("only hunters register passkeys")
+    return ok(await _passkeys(call).registration_options(call.principal.hunter_id))
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/passkeys",
+    "Register a passkey for the calling hunter, who can then sign in with it anywhere",
+    roles={Role.HUNTER},
+    body=PasskeyIn,
+    ok_status=201,
+    ok_schema=PasskeyOut,
+    errors=(400, 401, 403, 409),
+)
+async def register_passkey(call: Call) -> web.Response:
+    body: PasskeyIn = call.body
+    credential = body.credential.model_dump(exclude_none=True)
+    credential_id = await _passkeys(call).register(call.who.hunter_id, credential)
+    return ok({"credential_id": credential_id_text(credential_id)}, status=201)
+
+
+@TABLE.route(
+    "POST",
+    "/v1/auth/passkeys/login",
+    "Sign in with a passkey",
+    body=PasskeyLoginIn,
+    ok_schema=PasskeyLoginOut,
+    errors=(400, 401),
+)
+async def passkey_login(call: Call) -> web.Response:
+    body: PasskeyLoginIn = call.body
+    hunter_id = await _passkeys(call).login(body.credential.model_dump(exclude_none=True))
+    return ok({"hunter_id": hunter_id, "token": _hunter_token(call, hunter_id)})
