@@ -147,6 +147,7 @@ async def service_worker(call: Call) -> web.Response:
     "/manifest.webmanifest",
     "The fan app's web app manifest",
     ok_media="application/manifest+json",
+    ok_schema={"type": "object"},
 )
 async def web_manifest(call: Call) -> web.Response:
     return _send(call.request, _app(FAN).asset("manifest.webmanifest"), {})

@@ -342,6 +342,21 @@ EXCUSED: list[Excused] = [
         "a sketch must decode to a bounded PNG or a safe SVG",
     ),
     Excused(
+        frozenset(
+            {
+                "problem_json",
+                "content_type_conformance",
+                "positive_data_acceptance",
+                "negative_data_rejection",
+            }
+        ),
+        "GET /c/{code}",
+        404,
+        "This is not a geohunt code",
+        "a code's page is the fan app's, HTML: the contract gives anything that is not a code"
+        " an HTML 404 page, which a person reads, not a problem",
+    ),
+    Excused(
         frozenset({"ensure_resource_availability"}),
         "POST /v1/hunts/{slug}/clues",
         404,
