@@ -94,6 +94,9 @@ class Settings:
     state_dir: str = ".geohunt"
     mint: MintSettings = field(default_factory=MintSettings)
     follow: FollowSettings = field(default_factory=FollowSettings)
+    # `geohunt demo` only: a public test key (one of anvil's) that the fan app offers as a
+    # ready-made wallet. Every visitor of the app is given it: never a key that holds value.
+    demo_wallet_key: str | None = field(default=None, repr=False)
 
     @property
     def public_host(self) -> str:
@@ -144,6 +147,7 @@ class Settings:
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
             mint=MintSettings.from_env(env),
             follow=FollowSettings.from_env(env),
+            demo_wallet_key=_demo_wallet_key(env),
         )
 
 
@@ -214,6 +218,21 @@ def _private_key(env: Mapping[str, str]) -> str | None:
         # Never echo the value: it is a secret even when malformed.
         raise SettingsError("MINTER_PRIVATE_KEY must be 32 bytes of hex")
     return "0x" + hex_part.lower()
+
+
+def _demo_wallet_key(env: Mapping[str, str]) -> str | None:
+    """GEOHUNT_DEMO_WALLET_KEY: published to every visitor of the fan app, so it may never be
+    the minter's key (anyone could mint with it)."""
+    key = env.get("GEOHUNT_DEMO_WALLET_KEY") or None
+    if key is None:
+        return None
+    hex_part = key[2:] if key.startswith("0x") else key
+    if len(hex_part) != 64 or not all(c in "0123456789abcdefABCDEF" for c in hex_part):
+        raise SettingsError("GEOHUNT_DEMO_WALLET_KEY must be 32 bytes of hex")
+    key = "0x" + hex_part.lower()
+    if key == _private_key(env):
+        raise SettingsError("GEOHUNT_DEMO_WALLET_KEY must not be MINTER_PRIVATE_KEY")
+    return key
 
 
 def _address(env: Mapping[str, str], name: str) -> str | None:

@@ -5,6 +5,7 @@ not because some module happened to be imported."""
 
 from __future__ import annotations
 
+from server.appconfig.routes import TABLE as APP_CONFIG
 from server.ar.routes import TABLE as AR
 from server.clues.routes import TABLE as CLUES
 from server.codes.routes import TABLE as CODES
@@ -22,6 +23,7 @@ from server.web.routes import TABLE as WEB_APPS
 
 ROUTES: list[Route] = [
     *OPS.routes,
+    *APP_CONFIG.routes,
     *IDENTITY.routes,
     *HUNTS.routes,
     *CLUES.routes,

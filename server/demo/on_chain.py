@@ -63,6 +63,8 @@ async def demo_chain(settings: Settings) -> AsyncIterator[DemoChain | None]:
             settings,
             chain_rpc_url=anvil.url,
             minter_private_key=settings.minter_private_key or DEV_ACCOUNTS[0][1],
+            # The fan app's "demo test wallet": another public dev key, never the minter's.
+            demo_wallet_key=settings.demo_wallet_key or DEV_ACCOUNTS[1][1],
         )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
