@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -115,23 +116,61 @@ async def _phone_context(browser: Any, origin: str, at: tuple[float, float] | No
 
 @contextlib.asynccontextmanager
 async def phone(
-    origin: str, at: tuple[float, float] | None = None, camera: Path | None = None
+    origin: str,
+    at: tuple[float, float] | None = None,
+    camera: Path | None = None,
+    fake_camera: bool = False,
 ) -> AsyncIterator[Phone]:
     """A 390x844 phone at `origin` (http://localhost:PORT: a secure context, as geolocation,
     service workers and passkeys need), standing at `at`, its camera showing `camera` (a Y4M
-    file, 4:2:0) if given."""
+    file, 4:2:0) if given, or Chromium's own moving test pattern with `fake_camera`."""
     args = list(FLAGS)
     if camera is not None:
         args += [
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={camera}",
         ]
+    elif fake_camera:
+        args.append("--use-fake-device-for-media-stream")
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
             yield await _phone_context(browser, origin, at)
         finally:
             await browser.close()
+
+
+@dataclass
+class Compass:
+    """The phone's compass, as Chromium's overridden absolute-orientation sensor (a headless
+    browser has none): `deviceorientationabsolute` then tells the page a heading."""
+
+    session: Any
+
+    async def face(self, heading_deg: float) -> None:
+        """Face `heading_deg` (clockwise from north), the phone held flat: its `alpha`, counted
+        counter-clockwise, is 360 - heading, a turn about the vertical axis."""
+        half = math.radians((360 - heading_deg) % 360) / 2
+        reading = {"quaternion": {"x": 0, "y": 0, "z": math.sin(half), "w": math.cos(half)}}
+        await self.session.send(
+            "Emulation.setSensorOverrideReadings",
+            {"type": "absolute-orientation", "reading": reading},
+        )
+
+
+async def compass(tab: Tab, heading_deg: float) -> Compass:
+    """Give the tab a compass facing `heading_deg`. Call it before the page listens for the
+    orientation (before opening it): a page that found no sensor does not look again. The
+    override lasts across the tab's navigations. The phone's context is granted the motion
+    sensors too (it granted only geolocation and camera, which denies the rest)."""
+    await tab.page.context.grant_permissions(["accelerometer", "gyroscope", "magnetometer"])
+    session = await tab.page.context.new_cdp_session(tab.page)
+    await session.send(
+        "Emulation.setSensorOverrideEnabled", {"enabled": True, "type": "absolute-orientation"}
+    )
+    needle = Compass(session)
+    await needle.face(heading_deg)
+    return needle
 
 
 async def screenshot(tab: Tab, name: str) -> Path:
