@@ -65,9 +65,15 @@ function claimBlock(view, code, info, autoClaim = false) {
   const mint = h("div", { "aria-live": "polite" });
   const button = h("button", { class: "wide", type: "button" }, "Claim");
   const block = h("section", { class: "stack", "aria-label": "Claim" });
+  let shown = null;
+  // Drawn again only when the fan signs in or out (linking a wallet changes the session too,
+  // and must not bring back "Claim" after a find).
   const render = () => {
     const signedIn = Boolean(session.token());
-    fill(block, signedIn ? null : joinForm({ compact: true }), button, status, mint);
+    if (signedIn === shown) return;
+    shown = signedIn;
+    const action = block.querySelector("a.done") || button;
+    fill(block, signedIn ? null : joinForm({ compact: true }), action, status, mint);
     button.disabled = !signedIn;
   };
   const off = session.onChange(() => (block.isConnected ? render() : off()));
@@ -115,7 +121,7 @@ async function send({ key, body, token, info, button, status, mint }) {
   const outcome = ({ data, problem }) => {
     if (data) {
       showFind(status, mint, data, token);
-      button.replaceWith(h("a", { class: "button secondary wide", href: "/collection" }, "Open your collection"));
+      button.replaceWith(h("a", { class: "button secondary wide done", href: "/collection" }, "Open your collection"));
       return;
     }
     const answer = refusal(problem, names);

@@ -38,7 +38,7 @@ async function route({ autoClaim = false } = {}) {
   try {
     if (code) await codePage(view, code, { autoClaim });
     else if (tab === "collection") await needsAccount(() => collectionPage(view, { hunt }));
-    else if (tab === "nearby") await needsAccount(() => nearbyPage(view, { hunt, go }));
+    else if (tab === "nearby") leave = (await needsAccount(() => nearbyPage(view, { hunt, go }))) || null;
     else if (tab === "leaderboard") leave = hunt ? leaderboardPage(view, hunt.slug) : noHunt();
     else if (tab === "moments") soonPage(view, "Moments", "Fans' favourite scenes of each episode will be here.");
     else if (tab === "swaps") soonPage(view, "Swaps", "Trading collectibles with other fans will be here.");
