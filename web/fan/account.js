@@ -20,7 +20,7 @@ export function joinForm({ compact = false } = {}) {
     required: true,
   });
   const error = h("p", { class: "hint", role: "alert" });
-  const join = h("button", { type: "submit" }, "Join");
+  const join = h("button", { class: "wide", type: "submit" }, "Join");
   const form = h(
     "form",
     { class: "card stack", "aria-label": "Join the hunt", novalidate: true },

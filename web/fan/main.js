@@ -2,6 +2,7 @@
 import { fill, h } from "../shared/dom.js";
 import { codeOf, codePage, showFind } from "./claim.js";
 import { collectionPage } from "./collection.js";
+import { joinForm } from "./account.js";
 import { chooseHunt, homePage } from "./home.js";
 import { leaderboardPage } from "./leaderboard.js";
 import { nearbyPage } from "./nearby.js";
@@ -51,7 +52,12 @@ async function route({ autoClaim = false } = {}) {
 
 async function needsAccount(page) {
   if (session.token()) return page();
-  fill(view, h("p", { class: "muted" }, "Join the hunt first: pick a handle on the Hunt tab."));
+  // Signed out: join or sign in right here; the tab opens as soon as the fan is in.
+  fill(view, h("p", { class: "muted" }, "Join the hunt to see this tab, or sign in with your passkey."), joinForm());
+  const off = session.onChange((now) => {
+    off();
+    if (now) route();
+  });
   return undefined;
 }
 
