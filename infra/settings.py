@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,6 +98,17 @@ class Settings:
     # `geohunt demo` only: a public test key (one of anvil's) that the fan app offers as a
     # ready-made wallet. Every visitor of the app is given it: never a key that holds value.
     demo_wallet_key: str | None = field(default=None, repr=False)
+    # GEOHUNT_TILE_URL: the console map's tile server, a URL template naming {z}, {x} and {y}
+    # (e.g. https://tile.example/{z}/{x}/{y}.png); None: the console draws no tiles.
+    tile_url: str | None = None
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The tile server's origin, the one other origin the console's images may come from."""
+        if self.tile_url is None:
+            return None
+        parts = urlsplit(self.tile_url)
+        return f"{parts.scheme}://{parts.netloc.lower()}"
 
     @property
     def public_host(self) -> str:
@@ -148,6 +160,7 @@ class Settings:
             mint=MintSettings.from_env(env),
             follow=FollowSettings.from_env(env),
             demo_wallet_key=_demo_wallet_key(env),
+            tile_url=_tile_url(env),
         )
 
 
@@ -233,6 +246,47 @@ def _demo_wallet_key(env: Mapping[str, str]) -> str | None:
     if key == _private_key(env):
         raise SettingsError("GEOHUNT_DEMO_WALLET_KEY must not be MINTER_PRIVATE_KEY")
     return key
+
+
+TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+TILE_EXAMPLE = "e.g. https://tile.example/{z}/{x}/{y}.png"
+# A tile server's host[:port] joins the console's CSP header: a name or an IP, nothing else.
+TILE_HOST = re.compile(r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")
+# After the host: a path (and query) of URL characters.
+TILE_REST = re.compile(r"^/[A-Za-z0-9._~!$&()*+,;=:@/?%{}-]*$")
+
+
+def _tile_url(env: Mapping[str, str]) -> str | None:
+    """GEOHUNT_TILE_URL: an http(s) URL template naming {z}, {x} and {y} once each (and no
+    other placeholder) after a plain host, whose origin joins the console's CSP."""
+    url = env.get("GEOHUNT_TILE_URL") or None
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    rest = url[len(f"{parts.scheme}://{parts.netloc}") :]
+    try:
+        port_ok = parts.port != 0
+    except ValueError:  # out of range
+        port_ok = False
+    if (
+        not port_ok
+        or parts.scheme not in ("http", "https")
+        or not TILE_HOST.match(parts.netloc.lower())
+        or not TILE_REST.match(rest)
+    ):
+        raise SettingsError(f"GEOHUNT_TILE_URL must be an http(s) URL template, {TILE_EXAMPLE}")
+    bare = rest
+    for placeholder in TILE_PLACEHOLDERS:
+        if bare.count(placeholder) != 1:
+            bare = "{"  # refused below
+            break
+        bare = bare.replace(placeholder, "")
+    if "{" in bare or "}" in bare:
+        raise SettingsError(
+            f"GEOHUNT_TILE_URL must name {{z}}, {{x}} and {{y}} once each and no other"
+            f" placeholder, {TILE_EXAMPLE}"
+        )
+    return url
 
 
 def _address(env: Mapping[str, str], name: str) -> str | None:

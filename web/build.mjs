@@ -24,7 +24,7 @@ const WEB = dirname(fileURLToPath(import.meta.url));
 // Built aside, then swapped in whole: a server (or a test) reading web/dist never sees half a build.
 const FINAL = join(WEB, "dist");
 const DIST = join(WEB, `.dist-${process.pid}`);
-const APPS = ["fan"];
+const APPS = ["fan", "console"];
 
 function files(folder) {
   return readdirSync(folder).flatMap((name) => {
@@ -50,6 +50,8 @@ async function buildApp(app) {
     outdir: out,
     metafile: true,
     external: ["/app/*"],
+    // Images a bundled style sheet names (Leaflet's controls) become hashed files of the app.
+    loader: { ".png": "file" },
     logLevel: "warning",
   });
   const entries = {};

@@ -37,16 +37,17 @@ async def _chain_id(services: Services) -> int | None:
 @TABLE.route(
     "GET",
     "/v1/app/config",
-    "What the web apps need to know of this server: the chain finds are minted on and, in"
-    " `geohunt demo` only, a public test wallet's key",
+    "What the web apps need to know of this server: the chain finds are minted on, the"
+    " console map's tile server when one is configured and, in `geohunt demo` only, a public"
+    " test wallet's key",
     ok_schema=AppConfigOut,
 )
 async def app_config(call: Call) -> web.Response:
     services = call.services
-    return ok(
-        {
-            "chain_id": await _chain_id(services),
-            "demo_wallet_key": services.settings.demo_wallet_key,
-        },
-        headers={"Cache-Control": "no-cache"},
-    )
+    answer: dict[str, object] = {
+        "chain_id": await _chain_id(services),
+        "demo_wallet_key": services.settings.demo_wallet_key,
+    }
+    if services.settings.tile_url is not None:
+        answer["tile_url"] = services.settings.tile_url
+    return ok(answer, headers={"Cache-Control": "no-cache"})

@@ -15,3 +15,9 @@ class AppConfigOut(BaseModel):
         description="`geohunt demo` only: a public test key (one of anvil's) the fan app may"
         " sign in with; anyone has it, so it must never hold anything of value. Null elsewhere",
     )
+    tile_url: str | None = Field(
+        None,
+        description="The console map's tile server, a URL template with {z}, {x} and {y}"
+        " (GEOHUNT_TILE_URL); present only when one is configured: without it the console"
+        " draws its map with no tiles",
+    )

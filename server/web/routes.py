@@ -1,10 +1,12 @@
-"""The fan app, served by geohunt itself: one shell page for `/`, `/c/{code}` and the app's
-tabs (the app routes among them without reloads), its hashed files under `/app/`, its service
-worker at the root (so that it may control every page) and its manifest.
+"""The web apps, served by geohunt itself. The fan app: one shell page for `/`, `/c/{code}` and
+the app's tabs (the app routes among them without reloads), its hashed files under `/app/`, its
+service worker at the root (so that it may control every page) and its manifest. The console
+(organisers and field teams): one shell page at `/console`, its files under `/app/console/`.
 
 The pages' Content-Security-Policy admits scripts, styles and connections of this origin only:
 no inline script, no eval. Two sources go beyond 'self', both for the camera's decoder: its
-worker is created from a blob: URL, and the camera's frames are blob:/mediastream: media."""
+worker is created from a blob: URL, and the camera's frames are blob:/mediastream: media. The
+console's images may also come from the map's tile server, when GEOHUNT_TILE_URL names one."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ TABLE = RouteTable()
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 FAN = "fan"
+CONSOLE = "console"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; worker-src 'self' blob:; media-src 'self' blob: mediastream:; "
@@ -32,6 +35,17 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
+}
+# The console: no camera, no worker; its printable codes are fetched with the bearer token and
+# shown from blob: URLs; its map's tiles, where configured, are the one other origin.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+CONSOLE_HEADERS = {
+    "Referrer-Policy": "strict-origin",  # a tile server sees our origin only (never a path)
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": "camera=(), geolocation=(self), microphone=()",
 }
 KEEP_A_YEAR = "public, max-age=31536000, immutable"
 NAME = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"}
@@ -96,6 +110,24 @@ def _page(path: str, name: str, summary: str) -> None:
 _page("/", "fan_app", "The fan app (installable): scan, claim, collection, nearby, leaderboard")
 for _tab in ("collection", "nearby", "leaderboard", "moments", "swaps"):
     _page(f"/{_tab}", f"fan_app_{_tab}", f"The fan app, opened on its {_tab} tab")
+
+
+def console_csp(tile_origin: str | None) -> str:
+    """The console's Content-Security-Policy: the fan app's, plus the tile server's origin."""
+    return CONSOLE_CSP.format(tiles=f" {tile_origin}" if tile_origin else "")
+
+
+@TABLE.route(
+    "GET",
+    "/console",
+    "The console for organisers and field teams (a token in the URL's fragment, #token=, or"
+    " pasted on the page): hunts, collectibles, clues, imports, tokens, alerts",
+    ok_media="text/html",
+)
+async def console(call: Call) -> web.Response:
+    csp = console_csp(call.services.settings.tile_origin)
+    headers = {**CONSOLE_HEADERS, "Content-Security-Policy": csp, "Cache-Control": "no-cache"}
+    return _send(call.request, _app(CONSOLE).shell, headers)
 
 
 @TABLE.route(

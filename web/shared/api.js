@@ -49,3 +49,42 @@ export function ownOrigin(url) {
     return null;
   }
 }
+
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new Unreachable(error.message);
+  }
+}
+
+async function problemOf(response) {
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text.slice(0, 200) };
+  }
+  return new Problem(response.status, data || {}, response.headers);
+}
+
+/** A body that is not JSON (a file: an image, a GeoJSON document), sent as `type`; JSON back. */
+export async function apiFile(path, { method = "POST", file, type, token, signal } = {}) {
+  const headers = { Accept: "application/json", "Content-Type": type || file.type || "application/octet-stream" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await send(path, { method, headers, body: file, signal });
+  if (!response.ok) throw await problemOf(response);
+  const text = await response.text();
+  return { status: response.status, data: text ? JSON.parse(text) : null };
+}
+
+/** A binary answer (an image) fetched with the bearer token: pages show it from a blob: URL. */
+export async function apiBlob(path, { token, signal } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await send(path, { headers, signal });
+  if (!response.ok) throw await problemOf(response);
+  return response.blob();
+}
