@@ -3,11 +3,16 @@
 // checks every call). Sections are fragments too: #register, #mine, #hunts, #clues, ...
 import { api } from "../shared/api.js";
 import { fill, h } from "../shared/dom.js";
+import { alertsPage } from "./alerts.js";
+import { cluesPage } from "./clues.js";
+import { huntsPage } from "./hunts.js";
 import { knownHunts, loadHunt } from "./hunts-known.js";
+import { importPage } from "./importer.js";
 import { myCluesPage } from "./myclues.js";
 import { explain } from "./problems.js";
 import { registerPage } from "./register.js";
 import * as session from "./session.js";
+import { tokensPage } from "./tokens.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("sections");
@@ -17,10 +22,15 @@ const notice = document.getElementById("notice");
 const SECTIONS = {
   register: { name: "Register", page: registerPage },
   mine: { name: "My clues", page: myCluesPage },
+  hunts: { name: "Hunts", page: huntsPage, any: true },
+  clues: { name: "Clues", page: cluesPage },
+  import: { name: "Import", page: importPage },
+  tokens: { name: "Tokens", page: tokensPage },
+  alerts: { name: "Alerts", page: alertsPage },
 };
 const BY_ROLE = {
   field: ["register", "mine"],
-  organiser: ["register", "mine"],
+  organiser: ["hunts", "clues", "register", "mine", "import", "tokens", "alerts"],
 };
 const ROLE_NAMES = { field: "Field team", organiser: "Organiser" };
 

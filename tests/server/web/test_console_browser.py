@@ -1,16 +1,20 @@
 """The console (`/console`) in Debian's Chromium, driven by Playwright, against the real app on
 PostgreSQL and Redis: a field team registers a billboard where its phone stands and the printed
 code it downloads from the page is accepted by a scan at that spot; a vague fix is refused with
-the reason; a polygon tapped on the plain map becomes the fence. No request leaves the origin
-(but for the tile server, where one is configured), and no script error or CSP violation
-happens. Screenshots of each screen are kept in test-artifacts/."""
+the reason; an organiser imports a GeoJSON file and reads the per-feature report, makes a field
+team's link that opens the field view, and answers a leaked code's alert by deactivating it. No
+request leaves the origin (but for the tile server, where one is configured), and no script
+error or CSP violation happens. Screenshots of each screen are kept in test-artifacts/."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
+import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +22,21 @@ import pytest
 import zxingcpp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from PIL import Image
-from playwright.async_api import Page
-
 from geo.coords import LatLon
-from geo.distance import geodesic_m
+from geo.distance import destination, geodesic_m
 from infra.settings import Settings, SettingsError
+from PIL import Image
+from playwright.async_api import Page, async_playwright
 from server.app import create_app
 from server.http.auth import Role
 from tests.support.api import TEST_SECRET, Api, bearer, unique
-from tests.support.browser import PHONE, phone, screenshot
-from tests.support.builders import make_hunt, post_scan
+from tests.support.browser import CHROMIUM, FLAGS, PHONE, Phone, phone, screenshot
+from tests.support.builders import TIMES_SQUARE, make_hunt, post_scan, square_polygon
 from tests.support.fan_app import origin
 from tests.support.processes import free_port
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
+DESK = {"width": 1280, "height": 800}
 # Rockefeller Center's plaza, 600 m from Times Square: where the field team stands.
 PLAZA = (40.75874, -73.97866)
 # PDF page sizes in points (Chromium's, from the sheet's named @page).
@@ -51,6 +55,21 @@ async def serve_here(aiohttp_client: Any, settings: Settings) -> Api:
 def token_of(api: Api, role: Role, sub: str, hunt: str | None = None) -> str:
     token, _ = api.issuer.issue(role, sub, 3600, hunt)
     return token
+
+
+@contextlib.asynccontextmanager
+async def laptop(base: str) -> AsyncIterator[Phone]:
+    """A 1280x800 browser window at `base` (an organiser's laptop)."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            context = await browser.new_context(viewport=DESK, locale="en-GB")
+            await context.grant_permissions(
+                ["clipboard-read", "clipboard-write"], origin=base
+            )
+            yield Phone(browser, context, base)
+        finally:
+            await browser.close()
 
 
 def decode_qr(png: bytes) -> str:
@@ -78,7 +97,9 @@ def page_size_pt(pdf: bytes) -> tuple[float, float]:
 
 async def fill_clue_form(page: Page, collectible: str, label: str, city: str) -> None:
     """The field form, filled in with the contract's names (the fix was taken)."""
-    await page.get_by_role("combobox", name="Collectible").select_option(label=collectible)
+    await page.get_by_role("combobox", name="Collectible").select_option(
+        label=collectible
+    )
     await page.get_by_role("textbox", name="Label").fill(label)
     await page.get_by_role("textbox", name="City").fill(city)
 
@@ -118,7 +139,10 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         # The PNG the page offers is the one the API serves with the same token.
         png = await downloaded(page, "PNG")
         assert png.startswith(b"\x89PNG")
-        clue_id = int(await page.locator("[data-clue-id]").first.get_attribute("data-clue-id") or 0)
+        clue_id = int(
+            await page.locator("[data-clue-id]").first.get_attribute("data-clue-id")
+            or 0
+        )
         _, served = await api.call(
             "GET", f"/v1/clues/{clue_id}/qr.png?scale=12", 200, headers=bearer(token)
         )
@@ -138,7 +162,9 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         await page.set_viewport_size({"width": 794, "height": 1123})
         await page.emulate_media(media="print")
         await screenshot(tab, "console-print-paper")
-        await page.emulate_media(media="null")  # as it was (a PDF is printed with print media)
+        await page.emulate_media(
+            media="null"
+        )  # as it was (a PDF is printed with print media)
         await page.set_viewport_size(PHONE)
         size = page_size_pt(await page.pdf(prefer_css_page_size=True))
         assert size == pytest.approx(A4_PT, abs=1), size
@@ -156,18 +182,31 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         await screenshot(tab, "console-field-my-clues")
 
     # Saved where the phone stood, with the chosen collectible, label and city.
-    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    _, clues = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
+    )
     [clue] = clues
-    assert clue["id"] == clue_id and clue["collectible"] == key and clue["kind"] == "billboard"
-    assert (clue["label"], clue["city"]) == ("Rockefeller Plaza, west screen", "New York")
+    assert (
+        clue["id"] == clue_id
+        and clue["collectible"] == key
+        and clue["kind"] == "billboard"
+    )
+    assert (clue["label"], clue["city"]) == (
+        "Rockefeller Plaza, west screen",
+        "New York",
+    )
     here = LatLon(*PLAZA)
-    assert geodesic_m(LatLon(clue["location"]["lat"], clue["location"]["lon"]), here) < 0.5
+    assert (
+        geodesic_m(LatLon(clue["location"]["lat"], clue["location"]["lon"]), here) < 0.5
+    )
 
     # The printed code, scanned at that spot by a hunter, is a find.
     url = decode_qr(png)
     assert url.startswith(f"{base}/c/"), url
     _, hunter = await api.hunter()
-    found = await post_scan(api, hunter, url, 201, lat=PLAZA[0], lon=PLAZA[1], accuracy_m=10)
+    found = await post_scan(
+        api, hunter, url, 201, lat=PLAZA[0], lon=PLAZA[1], accuracy_m=10
+    )
     assert found["find"]["clue_id"] == clue_id
     assert device.foreign_requests() == []
     assert device.errors() == []
@@ -195,7 +234,9 @@ async def test_a_vague_fix_is_refused_with_the_reason_then_a_good_one_is_saved(
         text = await status.inner_text()
         assert "±300 m" in text and "±100 m" in text and "max_accuracy_m" in text, text
         await screenshot(tab, "console-field-vague-fix")
-        _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+        _, clues = await api.call(
+            "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
+        )
         assert clues == []
 
         # The GPS settles: the same form saves.
@@ -203,13 +244,17 @@ async def test_a_vague_fix_is_refused_with_the_reason_then_a_good_one_is_saved(
         await page.get_by_text("±6 m").first.wait_for(timeout=UI_TIMEOUT_MS)
         await page.get_by_role("button", name="Save").click()
         await page.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
-    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    _, clues = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
+    )
     assert [c["label"] for c in clues] == ["Pool tiles"]
     assert device.foreign_requests() == []
     assert device.errors() == []
 
 
-async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(local_api: Api) -> None:
+async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(
+    local_api: Api,
+) -> None:
     api = local_api
     hunt = await make_hunt(api)
     await hunt.collectible(name="Fish Night", episode="10")
@@ -233,7 +278,9 @@ async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(local_api: Api
         await screenshot(tab, "console-field-polygon")
         await page.get_by_role("button", name="Save").click()
         await page.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
-    _, [clue] = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    _, [clue] = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
+    )
     fence = clue["geofence"]
     assert fence["type"] == "Polygon" and len(fence["coordinates"][0]) == 5
     # The phone stood in the middle of the four corners it tapped around itself.
@@ -242,6 +289,133 @@ async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(local_api: Api
     assert min(lats) < PLAZA[0] < max(lats) and min(lons) < PLAZA[1] < max(lons)
     assert device.foreign_requests() == []
     assert device.errors() == []
+
+
+async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_field_link(
+    local_api: Api, tmp_path: Path
+) -> None:
+    api = local_api
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(name="Jibaro", episode="9")
+    north = destination(LatLon(*TIMES_SQUARE), 0, 900)
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [TIMES_SQUARE[1], TIMES_SQUARE[0]],
+            },
+            "properties": {
+                "kind": "billboard",
+                "collectible": key,
+                "label": "Times Square wall",
+                "city": "New York",
+                "radius_m": 60,
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": square_polygon((north.lat, north.lon), 80),
+            "properties": {
+                "kind": "digital",
+                "collectible": key,
+                "label": "Venue screen",
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-73.98, 40.75]},
+            "properties": {
+                "kind": "billboard",
+                "collectible": "no-such-key",
+                "label": "Lost",
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-73.98, 40.75]},
+            "properties": {
+                "kind": "billboard",
+                "collectible": key,
+                "label": "Tiny",
+                "radius_m": 1,
+            },
+        },
+    ]
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    organiser = token_of(api, Role.ORGANISER, unique("boss"))
+    base = origin(api)
+    async with laptop(base) as desk:
+        tab = await desk.tab()
+        page = tab.page
+        await page.goto(f"{base}/console#token={organiser}")
+        await page.get_by_role("combobox", name="Hunt").select_option(hunt.slug)
+        await page.get_by_role("heading", name="Test hunt").wait_for(
+            timeout=UI_TIMEOUT_MS
+        )
+        await screenshot(tab, "console-organiser-hunts")
+
+        await page.get_by_role("link", name="Import").click()
+        await page.get_by_label("GeoJSON file").set_input_files(sites)
+        await page.get_by_role("button", name="Import").click()
+        status = page.get_by_role("status").filter(has_text="imported")
+        await status.wait_for(timeout=UI_TIMEOUT_MS)
+        assert re.search(r"2\s+created", await status.inner_text()), (
+            await status.inner_text()
+        )
+        refused = page.get_by_role("table", name="Refused features")
+        rows = await refused.get_by_role("row").all_inner_texts()
+        assert len(rows) == 3, rows  # the header and two refused features
+        assert (
+            "#3" in rows[1] and "not_found" in rows[1] and "no-such-key" in rows[1]
+        ), rows
+        assert "#4" in rows[2] and "invalid_geofence" in rows[2], rows
+        await screenshot(tab, "console-organiser-import")
+
+        # The clues on the map and in the table, filtered by kind.
+        await page.get_by_role("link", name="Clues", exact=True).click()
+        table = page.get_by_role("table", name="Clues")
+        await table.get_by_text("Venue screen").wait_for(timeout=UI_TIMEOUT_MS)
+        assert await table.get_by_text("Times Square wall").count() == 1
+        await page.locator(".leaflet-interactive").first.wait_for(timeout=UI_TIMEOUT_MS)
+        await screenshot(tab, "console-organiser-clues")
+        await page.get_by_role("combobox", name="Kind").select_option("digital")
+        await table.get_by_text("Times Square wall").wait_for(state="detached")
+        assert await table.get_by_text("Venue screen").count() == 1
+
+        # A field team's token, handed over as a link that opens the field view.
+        await page.get_by_role("link", name="Tokens").click()
+        await page.get_by_role("combobox", name="Role").select_option("field")
+        await page.get_by_role("textbox", name="Name").fill("crew-north")
+        await page.get_by_role("button", name="Make token").click()
+        link_box = page.get_by_role("textbox", name="Link for crew-north")
+        await link_box.wait_for(timeout=UI_TIMEOUT_MS)
+        link = await link_box.input_value()
+        assert link.startswith(f"{base}/console#token="), link
+        await page.get_by_role("button", name="Copy link").click()
+        await page.get_by_text("Link copied").wait_for(timeout=UI_TIMEOUT_MS)
+        await screenshot(tab, "console-organiser-tokens")
+        # A venue screen's token: the venue page's own link, as the contract says.
+        await page.get_by_role("combobox", name="Role").select_option("screen")
+        await page.get_by_role("textbox", name="Name").fill("venue-1")
+        await page.get_by_role("button", name="Make token").click()
+        screen_box = page.get_by_role("textbox", name="Link for venue-1")
+        await screen_box.wait_for(timeout=UI_TIMEOUT_MS)
+        assert re.match(
+            rf"^{re.escape(base)}/screens/{hunt.slug}\?token=[\w.-]+&?",
+            await screen_box.input_value(),
+        )
+
+    async with phone(base, at=TIMES_SQUARE) as device:
+        tab = await device.tab()
+        await tab.page.goto(link)
+        await tab.page.get_by_role("button", name="Register here").wait_for(
+            timeout=UI_TIMEOUT_MS
+        )
+        assert await tab.page.get_by_text("crew-north").is_visible()
+    assert desk.foreign_requests() == [] and device.foreign_requests() == []
+    assert desk.errors() == [] and device.errors() == []
 
 
 async def test_without_tiles_the_page_asks_nothing_of_another_origin_and_says_so_in_its_csp(
@@ -321,11 +495,53 @@ async def test_with_a_tile_server_the_map_draws_its_tiles_and_nothing_else_leave
             await page.goto(f"{base}/console#token={token}")
             await page.get_by_role("button", name="Register here").click()
             await page.get_by_text("±8 m").first.wait_for(timeout=UI_TIMEOUT_MS)
-            await page.locator("img.leaflet-tile-loaded").first.wait_for(timeout=UI_TIMEOUT_MS)
+            await page.locator("img.leaflet-tile-loaded").first.wait_for(
+                timeout=UI_TIMEOUT_MS
+            )
             await screenshot(tab, "console-field-with-tiles")
         foreign = device.foreign_requests()
-        assert foreign and all(url.startswith(tile_origin + "/") for url in foreign), foreign
+        assert foreign and all(url.startswith(tile_origin + "/") for url in foreign), (
+            foreign
+        )
         assert asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in asked)
         assert device.errors() == []
     finally:
         await tile_server.close()
+
+
+async def test_deactivating_a_clue_from_its_alert_refuses_its_scans(
+    local_api: Api,
+) -> None:
+    api = local_api
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(name="Snow in the Desert", episode="8")
+    billboard = await hunt.clue(collectible=key, label="Bus shelter", city="New York")
+    code = hunt.code(billboard)
+    far = destination(LatLon(*TIMES_SQUARE), 180, 5_000)
+    for _ in range(5):
+        _, hunter = await api.hunter()
+        await post_scan(api, hunter, code, 422, lat=far.lat, lon=far.lon, accuracy_m=10)
+    organiser = token_of(api, Role.ORGANISER, unique("boss"), hunt.slug)
+    base = origin(api)
+    async with laptop(base) as desk:
+        tab = await desk.tab()
+        page = tab.page
+        await page.goto(f"{base}/console#token={organiser}")
+        await page.get_by_role("link", name="Alerts").click()
+        await page.get_by_role("button", name="Deactivate clue").click()
+        await (
+            page.get_by_role("status")
+            .filter(has_text="Deactivated")
+            .wait_for(timeout=UI_TIMEOUT_MS)
+        )
+        await page.get_by_text("clue inactive").wait_for(timeout=UI_TIMEOUT_MS)
+        await screenshot(tab, "console-organiser-alerts")
+    _, hunter = await api.hunter()
+    refused = await post_scan(api, hunter, code, 422, **_at(TIMES_SQUARE))
+    assert refused["code"] == "clue_not_active"
+    assert desk.foreign_requests() == []
+    assert desk.errors() == []
+
+
+def _at(point: tuple[float, float]) -> dict[str, float]:
+    return {"lat": point[0], "lon": point[1], "accuracy_m": 10}
