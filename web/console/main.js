@@ -115,8 +115,12 @@ async function route() {
   }
   document.body.dataset.role = ctx.who?.role || "";
   document.body.dataset.section = name || "";
-  if (!ctx.who) return signInPage();
+  if (!ctx.who) {
+    document.title = "geohunt console";
+    return signInPage();
+  }
   const section = SECTIONS[name];
+  document.title = `${section.name} · geohunt console`;
   if (!ctx.hunt && !section.any) {
     fill(view, h("h1", {}, section.name), h("p", { class: "muted" }, ctx.who.hunt ? "This token's hunt could not be loaded." : "Choose a hunt at the top first."));
     return;
@@ -152,7 +156,7 @@ function signInPage() {
     h("h1", {}, "geohunt console"),
     h("p", { class: "muted" }, "For organisers and field teams. Open the link an organiser sent you, or paste your token here. It stays on this device until you sign out."),
     form,
-    h("p", { class: "hint" }, "The first organiser token comes from the server's command line: geohunt token --role organiser --sub NAME."),
+    h("p", { class: "hint" }, "The first organiser token comes from the server's command line: ", h("code", {}, "geohunt token --role organiser --sub NAME"), "."),
   );
 }
 

@@ -291,6 +291,59 @@ async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(
     assert device.errors() == []
 
 
+async def test_a_pasted_token_signs_in_and_my_clues_moves_a_clue_to_where_the_phone_is(
+    local_api: Api,
+) -> None:
+    api = local_api
+    hunt = await make_hunt(api)
+    await hunt.collectible(name="Lucky 13", episode="13")
+    crew = unique("crew")
+    token = token_of(api, Role.FIELD, crew, hunt.slug)
+    base = origin(api)
+    async with phone(base, at=PLAZA) as device:
+        tab = await device.tab()
+        page = tab.page
+        await page.goto(f"{base}/console")
+        await page.get_by_role("textbox", name="Token").fill("not a token")
+        await page.get_by_role("button", name="Use this token").click()
+        await (
+            page.get_by_role("status")
+            .filter(has_text="not a geohunt token")
+            .wait_for(timeout=UI_TIMEOUT_MS)
+        )
+        await screenshot(tab, "console-sign-in")
+        await page.get_by_role("textbox", name="Token").fill(token)
+        await page.get_by_role("button", name="Use this token").click()
+        await page.get_by_role("button", name="Register here").click()
+        await page.get_by_text("±8 m").first.wait_for(timeout=UI_TIMEOUT_MS)
+        await fill_clue_form(page, "Lucky 13 (13)", "Ferry terminal", "New York")
+        await page.get_by_role("button", name="Save").click()
+        await page.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
+
+        # The billboard went up 40 m further north: the team stands there and moves the clue.
+        there = destination(LatLon(*PLAZA), 0, 40)
+        await device.move_to(there.lat, there.lon, accuracy_m=5)
+        await page.get_by_role("link", name="My clues").click()
+        await page.get_by_role("button", name="Move here").click()
+        await (
+            page.get_by_role("status")
+            .filter(has_text="Moved to")
+            .wait_for(timeout=UI_TIMEOUT_MS)
+        )
+        await page.get_by_role("button", name="History").click()
+        history = page.get_by_role("list", name="History of Ferry terminal")
+        await history.get_by_text("updated").wait_for(timeout=UI_TIMEOUT_MS)
+        assert "lat:" in await history.inner_text()
+        await screenshot(tab, "console-field-moved")
+    _, [clue] = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
+    )
+    moved = LatLon(clue["location"]["lat"], clue["location"]["lon"])
+    assert geodesic_m(moved, there) < 0.5
+    assert device.foreign_requests() == []
+    assert device.errors() == []
+
+
 async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_field_link(
     local_api: Api, tmp_path: Path
 ) -> None:
