@@ -8,5 +8,6 @@ metres; degrees only ever pick candidates.
 - azimuthal, local_frame, ellipsoid: the fast metric projection about a point
 - fences: `Geofence`, `CircleFence`, `PolygonFence`, `parse_geofence`, `within_fence`
 - index: `FenceIndex`, fences near a point
+- translate: a shape moved with its anchor, the same metres east and north of the new spot
 - bounds, outline: lon/lat boxes and outlines for indexing and display
 """
