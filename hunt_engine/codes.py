@@ -2,7 +2,8 @@
 
 Format: dot-separated ASCII fields, the tag last::
 
-    s.{kid}.{clue}.{tag}                  static: billboards, social drops
+    s.{kid}.{clue}.{tag}                  static: billboards, social drops (code version 0)
+    p.{kid}.{clue}.{version}.{tag}        static, reissued: code version 1, 2, ... of the clue
     r.{kid}.{clue}.{step}.{tag}           rotating: digital screens, step = floor(unix / rotate_s)
     t.{kid}.{clue}.{hunter}.{issued}.{tag}  AR ticket: one hunter, issued at unix second `issued`
 
@@ -12,6 +13,11 @@ e.g. ``s.k1.2s.PN4Nx_p3vWWzzrr7`` is clue 100 (base 36 ``2s``) signed with key i
 
 - The first field is the kind marker; a new kind (or a new layout of an old one) takes a new
   letter, so old printed codes never need to be reinterpreted.
+- A printed code carries its clue's code version: a reissue (a code that leaked) bumps the
+  clue's version, and the scan rules refuse every older version (`code_revoked`). Version 0,
+  every code printed before versions existed, keeps its `s` spelling; later versions are
+  spelled `p` (a `p` code of version 0 is no code: one spelling each). The MAC covers the
+  marker and the version, so an old code cannot be restamped as a new one.
 - Numbers are lowercase base 36 without leading zeros (shorter QR codes, one spelling each),
   at most 2**63 - 1 so they fit a Postgres bigint.
 - The tag is the first 96 bits of HMAC-SHA256(key[kid], DOMAIN + everything before the last
@@ -34,10 +40,11 @@ from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from typing import Literal
 
-from hunt_engine.errors import CodeExpired, InvalidCode, TicketExpired
+from hunt_engine.errors import CodeExpired, CodeRevoked, InvalidCode, TicketExpired
 from hunt_engine.keys import Keyring
 
 KIND_STATIC = "s"
+KIND_REISSUED = "p"
 KIND_ROTATING = "r"
 KIND_TICKET = "t"
 TICKET_TTL_S = 300
@@ -72,6 +79,8 @@ class ScannedCode:
     # Tickets only: whom it was issued to, and when (unix seconds).
     hunter_id: int | None = None
     issued_at: int | None = None
+    # Static codes only: the clue's code version it was printed with (0 before any reissue).
+    version: int = 0
 
 
 def step_at(now_unix: float, rotate_s: int) -> int:
@@ -88,8 +97,12 @@ def seconds_left(now_unix: float, rotate_s: int) -> float:
     return rotate_s - now_unix % rotate_s
 
 
-def static_code(ring: Keyring, clue_id: int) -> str:
-    return _sign(ring, f"{KIND_STATIC}.{ring.active_kid}.{_b36(clue_id)}")
+def static_code(ring: Keyring, clue_id: int, version: int = 0) -> str:
+    """The printed code of clue `clue_id` at code version `version` (0 until its first
+    reissue: the spelling every code printed before versions existed has)."""
+    if version == 0:
+        return _sign(ring, f"{KIND_STATIC}.{ring.active_kid}.{_b36(clue_id)}")
+    return _sign(ring, f"{KIND_REISSUED}.{ring.active_kid}.{_b36(clue_id)}.{_b36(version)}")
 
 
 def rotating_code(ring: Keyring, clue_id: int, step: int) -> str:
@@ -127,9 +140,15 @@ def parse_code(ring: Keyring, text: str) -> ScannedCode:
     parts = body.split(".")
     marker = parts[0]
     step = hunter_id = issued_at = None
+    version = 0
     domain = _DOMAIN
     if marker == KIND_STATIC and len(parts) == 3:
         kind: CodeKind = "static"
+    elif marker == KIND_REISSUED and len(parts) == 4:
+        kind = "static"
+        version = _parse_b36(parts[3])
+        if version == 0:
+            raise InvalidCode()  # version 0 is spelled `s.`: one spelling per code
     elif marker == KIND_ROTATING and len(parts) == 4:
         kind = "rotating"
         step = _parse_b36(parts[3])
@@ -150,7 +169,7 @@ def parse_code(ring: Keyring, text: str) -> ScannedCode:
         or not hmac.compare_digest(tag, _tag(key, body, domain))
     ):
         raise InvalidCode()
-    return ScannedCode(kind, clue_id, step, kid, hunter_id, issued_at)
+    return ScannedCode(kind, clue_id, step, kid, hunter_id, issued_at, version)
 
 
 def check_step(code: ScannedCode, now_step: int) -> None:
@@ -162,6 +181,16 @@ def check_step(code: ScannedCode, now_step: int) -> None:
         raise InvalidCode()
     if code.step < now_step - 1:
         raise CodeExpired()
+
+
+def check_code_version(code: ScannedCode, current: int) -> None:
+    """A printed code is good at its clue's current code version only: an older one was
+    replaced by a reissue (`CodeRevoked`); a newer one was never issued."""
+    if code.kind != "static" or code.version == current:
+        return
+    if code.version < current:
+        raise CodeRevoked("this code was replaced by a new one: only the code on site counts")
+    raise InvalidCode()
 
 
 def check_ticket_holder(code: ScannedCode, hunter_id: int | None) -> None:

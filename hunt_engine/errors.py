@@ -101,6 +101,12 @@ class RotatingClue(Conflict):
     code = "rotating_clue"
 
 
+class NotPrinted(Conflict):
+    """An ar clue has no printed code: it is claimed on the spot, by presence."""
+
+    code = "not_printed"
+
+
 class InvalidGeofence(HuntError):
     """The geofence is not a valid shape."""
 
@@ -162,6 +168,12 @@ class InvalidCode(ScanRejected):
     """This is not a code of this hunt."""
 
     code = "invalid_code"
+
+
+class CodeRevoked(ScanRejected):
+    """This code was replaced by a new one; scan the code on site."""
+
+    code = "code_revoked"
 
 
 class ClockSkew(ScanRejected):
@@ -231,6 +243,7 @@ class SoldOut(ScanRejected):
 VERDICT_ORDER: tuple[type[ScanRejected], ...] = (
     RateLimited,
     InvalidCode,
+    CodeRevoked,
     ClockSkew,
     HuntNotActive,
     ClueNotActive,

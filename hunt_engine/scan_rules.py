@@ -15,6 +15,7 @@ from geo.distance import geodesic_m
 from geo.fences import within_fence
 from hunt_engine.codes import (
     ScannedCode,
+    check_code_version,
     check_step,
     check_ticket_holder,
     check_ticket_time,
@@ -143,12 +144,16 @@ def admit(
     prior: PriorFind | None,
     now: datetime,
     hunter_id: int | None = None,
+    code_version: int = 0,
 ) -> Admitted:
     """Apply the in-memory rules from `invalid_code` to `impossible_travel`, in the contract
-    order. `hunter_id` is the scanning hunter: a ticket is `invalid_code` for anyone else."""
+    order. `hunter_id` is the scanning hunter: a ticket is `invalid_code` for anyone else;
+    `code_version` is the clue's current code version: an older printed code is
+    `code_revoked`."""
     rules = hunt.rules
     check_code_kind(code, clue)
     check_ticket_holder(code, hunter_id)
+    check_code_version(code, code_version)
     check_clock(facts.scanned_at, now, rules)
     check_hunt_active(hunt, now)
     check_clue_active(clue, now)

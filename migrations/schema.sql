@@ -10,6 +10,16 @@ SET check_function_bodies = false;
 SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
+CREATE FUNCTION public.alert_reissue_link() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.kind = 'leaked_code' AND NEW.clue_id IS NOT NULL THEN
+        NEW.detail := NEW.detail
+            || jsonb_build_object('reissue', '/v1/clues/' || NEW.clue_id || '/reissue');
+    END IF;
+    RETURN NEW;
+END $$;
 CREATE FUNCTION public.catalog_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -390,7 +400,7 @@ CREATE TABLE public.clue_history (
     role text NOT NULL,
     action text NOT NULL,
     changes jsonb NOT NULL,
-    CONSTRAINT clue_history_action_check CHECK ((action = ANY (ARRAY['created'::text, 'updated'::text, 'imported'::text])))
+    CONSTRAINT clue_history_action_check CHECK ((action = ANY (ARRAY['created'::text, 'updated'::text, 'imported'::text, 'reissued'::text])))
 );
 CREATE SEQUENCE public.clue_history_id_seq
     START WITH 1
@@ -419,13 +429,17 @@ CREATE TABLE public.clues (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     rev bigint DEFAULT nextval('public.catalog_rev'::regclass) NOT NULL,
+    code_version integer DEFAULT 0 NOT NULL,
+    ref text,
     CONSTRAINT clues_ar_anchor CHECK (((kind = 'ar'::text) = (ar IS NOT NULL))),
     CONSTRAINT clues_ar_anchor_shape CHECK (((ar IS NULL) OR ((jsonb_typeof(ar) = 'object'::text) AND (jsonb_typeof((ar -> 'asset_url'::text)) = 'string'::text)))),
     CONSTRAINT clues_ar_located CHECK (((kind <> 'ar'::text) OR ((lat IS NOT NULL) AND (geofence IS NOT NULL)))),
     CONSTRAINT clues_check CHECK (((max_finds IS NULL) OR (finds <= max_finds))),
     CONSTRAINT clues_check1 CHECK (((lat IS NULL) = (lon IS NULL))),
+    CONSTRAINT clues_code_version_check CHECK ((code_version >= 0)),
     CONSTRAINT clues_kind_check CHECK ((kind = ANY (ARRAY['billboard'::text, 'digital'::text, 'social'::text, 'ar'::text]))),
-    CONSTRAINT clues_max_finds_check CHECK (((max_finds IS NULL) OR (max_finds >= 0)))
+    CONSTRAINT clues_max_finds_check CHECK (((max_finds IS NULL) OR (max_finds >= 0))),
+    CONSTRAINT clues_ref_check CHECK (((ref IS NULL) OR ((length(ref) >= 1) AND (length(ref) <= 200))))
 );
 CREATE SEQUENCE public.clues_id_seq
     START WITH 1
@@ -822,6 +836,7 @@ CREATE INDEX alerts_hunt_idx ON public.alerts USING btree (hunt_id, id);
 CREATE INDEX chain_deployments_chain_idx ON public.chain_deployments USING btree (chain_id, id DESC);
 CREATE INDEX clue_history_clue_idx ON public.clue_history USING btree (clue_id, id);
 CREATE INDEX clues_hunt_idx ON public.clues USING btree (hunt_id, id);
+CREATE UNIQUE INDEX clues_ref_idx ON public.clues USING btree (hunt_id, ref) WHERE (ref IS NOT NULL);
 CREATE INDEX clues_rev_idx ON public.clues USING btree (rev);
 CREATE INDEX finds_first_idx ON public.finds USING btree (collectible_id, found_at);
 CREATE INDEX finds_hunter_idx ON public.finds USING btree (hunter_id, id);
@@ -845,8 +860,9 @@ CREATE INDEX token_issues_sub_idx ON public.token_issues USING btree (role, sub,
 CREATE INDEX token_transfers_secondary_idx ON public.token_transfers USING btree (contract, token_id) WHERE secondary;
 CREATE INDEX token_transfers_token_idx ON public.token_transfers USING btree (token_id);
 CREATE TRIGGER alerts_live AFTER INSERT ON public.alerts FOR EACH ROW EXECUTE FUNCTION public.live_alert_event();
-CREATE TRIGGER clues_notify AFTER INSERT OR UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
-CREATE TRIGGER clues_touch BEFORE UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
+CREATE TRIGGER alerts_reissue_link BEFORE INSERT ON public.alerts FOR EACH ROW EXECUTE FUNCTION public.alert_reissue_link();
+CREATE TRIGGER clues_notify AFTER INSERT OR UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active, code_version ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
+CREATE TRIGGER clues_touch BEFORE UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active, code_version ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
 CREATE TRIGGER collectibles_notify AFTER INSERT OR UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
 CREATE TRIGGER collectibles_touch BEFORE UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
 CREATE CONSTRAINT TRIGGER finds_live AFTER INSERT ON public.finds DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.live_find_event();

@@ -88,9 +88,12 @@ def token(role: str, sub: str, ttl_s: int, hunt: str | None) -> None:
 @click.option("--hunt", "slug", required=True, help="The hunt's slug.")
 @click.option("--as", "sub", default="cli", show_default=True, help="Recorded as the author.")
 def import_clues(path: Path, slug: str, sub: str) -> None:
-    """Register clues from a GeoJSON FeatureCollection, with a per-feature error report."""
+    """Register clues from a GeoJSON FeatureCollection, with a per-feature error report.
+
+    A feature's `id` (or `properties.ref`) names its site: importing the file again updates
+    the clues whose feature changed and leaves the others alone."""
     from hunt_engine.errors import InvalidRequest
-    from server.bootstrap.tools import import_clues
+    from server.bootstrap.tools import import_clues, import_report
     from server.http.validation import parse_json
 
     settings = load_settings()
@@ -99,9 +102,8 @@ def import_clues(path: Path, slug: str, sub: str) -> None:
     except InvalidRequest as err:
         raise click.ClickException(f"{path}: {err.detail}") from None
     result = asyncio.run(import_clues(settings, slug, sub, collection))
-    click.echo(f"created {result['created']} clues, {len(result['failed'])} failed")
-    for failure in result["failed"]:
-        click.echo(f"  feature {failure['index']}: {failure['code']}: {failure['detail']}")
+    for line in import_report(result):
+        click.echo(line)
     if result["failed"]:
         sys.exit(1)
 

@@ -26,9 +26,22 @@ async def pool_for(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def import_clues(settings: Settings, slug: str, sub: str, collection: Any) -> dict[str, Any]:
-    """`geohunt import-clues`: the API's import, as organiser `sub`, with a progress bar."""
+    """`geohunt import-clues`: the API's import, as organiser `sub`, with a progress bar; its
+    answer, `{created, updated, unchanged, failed}`."""
     async with pool_for(settings) as pool, pool.acquire() as conn:
         return await import_collection(conn, slug, sub, collection)
+
+
+def import_report(result: dict[str, Any]) -> list[str]:
+    """The lines `geohunt import-clues` prints: the API's answer, one line of counts, then one
+    line per failed feature."""
+    failed = result["failed"]
+    lines = [
+        f"created {result['created']}, updated {result['updated']},"
+        f" unchanged {result['unchanged']}, failed {len(failed)}"
+    ]
+    lines += [f"  feature {f['index']}: {f['code']}: {f['detail']}" for f in failed]
+    return lines
 
 
 async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> dict[str, int]:

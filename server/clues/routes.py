@@ -13,6 +13,7 @@ from hunt_engine.errors import InvalidRequest, NotFound, RotatingClue
 from server.clues import store as clue_store
 from server.clues.importer import import_features
 from server.clues.queries import CLUE_HISTORY_SQL, HUNT_CLUES_SQL
+from server.clues.reissue import reissue
 from server.clues.schemas import (
     ClueIn,
     ClueOut,
@@ -22,6 +23,7 @@ from server.clues.schemas import (
     ImportOut,
     NearQuery,
     QrQuery,
+    ReissueIn,
 )
 from server.common import qr_images
 from server.common.hunts import hunt_row
@@ -84,7 +86,8 @@ async def create_clue(call: Call) -> web.Response:
 @TABLE.route(
     "POST",
     "/v1/hunts/{slug}/clues/import",
-    "Register clues from a GeoJSON FeatureCollection",
+    "Register clues from a GeoJSON FeatureCollection; a feature's id (or properties.ref) names"
+    " its site, so a file imported again updates what changed and leaves the rest",
     roles=EDITORS,
     ok_schema=ImportOut,
     errors=(400, 401, 403, 404, 413),
@@ -217,7 +220,25 @@ def code_url(call: Call, code: str) -> str:
 
 async def printed_code_url(call: Call) -> str:
     row = await printable_clue(call)
-    return code_url(call, static_code(call.services.keyring, row["id"]))
+    return code_url(call, static_code(call.services.keyring, row["id"], row["code_version"]))
+
+
+@TABLE.route(
+    "POST",
+    CLUE_PATH + "/reissue",
+    "Give a billboard or social clue a new printed code (a leaked one): every earlier code of"
+    " the clue is then refused code_revoked; kept in the clue's history",
+    roles={Role.ORGANISER},
+    body=ReissueIn,
+    ok_schema=ClueOut,
+    errors=(400, 401, 403, 404, 409, 413),
+    params=CLUE_ID,
+)
+async def reissue_code(call: Call) -> web.Response:
+    async with call.services.pool.acquire() as conn:
+        row = await reissue(conn, clue_id_of(call), call.who, call.body.reason)
+    await refresh_catalog(call, [row["id"]])
+    return ok(clue_store.clue_json(row, call.services.settings.public_base_url))
 
 
 @TABLE.route(

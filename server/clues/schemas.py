@@ -16,6 +16,7 @@ from pydantic import (
 
 from server.http.fields import (
     INTEGRAL,
+    NO_NUL,
     QUERY_INT,
     QUERY_NUMBER,
     ArAnchor,
@@ -171,6 +172,10 @@ class ClueOut(BaseModel):
     active: bool
     finds: int
     qr: QrLinks | None = None
+    ref: str | None = Field(None, description="the site an import named it by")
+    code_version: int | None = Field(
+        None, description="a printed clue's code version: 0 until its first reissue"
+    )
 
 
 # `lat,lon` in decimal degrees, each in range: what `parse_near` reads, and nothing else.
@@ -197,6 +202,8 @@ class ImportFailure(BaseModel):
 
 class ImportOut(BaseModel):
     created: int
+    updated: int
+    unchanged: int
     failed: list[ImportFailure]
 
 
@@ -210,6 +217,20 @@ class HistoryEntry(BaseModel):
 
 class QrQuery(Lax):
     scale: Annotated[int, Field(ge=1, le=40), QUERY_INT] = 10
+    v: Annotated[int, Field(ge=0, le=2**31 - 1), QUERY_INT] | None = Field(
+        None,
+        description="the clue's code version, as its `qr` links name it: a cache key only,"
+        " the current code is always drawn",
+    )
+
+
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_NUL)]
+
+
+class ReissueIn(Strict):
+    reason: Reason | None = Field(
+        None, description="why the code is replaced (a photo of it circulates, say)"
+    )
 
 
 class DisplayOut(BaseModel):

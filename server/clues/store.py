@@ -10,10 +10,11 @@ import asyncpg
 from pydantic import ValidationError
 
 from geo.coords import LatLon
-from geo.fences import GeofenceError, parse_geofence
+from geo.fences import GeofenceError, PolygonFence, parse_geofence
+from geo.translate import translate_polygon
 from hunt_engine import clue_rules
 from hunt_engine.clue_rules import ClueDraft, Editor, NewClue, StoredClue
-from hunt_engine.errors import HuntError, InvalidGeofence, InvalidRequest, NotFound
+from hunt_engine.errors import Conflict, HuntError, InvalidGeofence, InvalidRequest, NotFound
 from server.clues.queries import (
     CLUE_FOR_UPDATE_SQL,
     CLUE_SQL,
@@ -39,7 +40,12 @@ CHANGEABLE = (
     "active_until",
     "active",
     "max_finds",
+    "ar",
 )
+# A site's name, as an import gives it (a feature's `id` or `properties.ref`).
+MAX_REF = 200
+# The printed kinds: a code to print, and a code version a reissue bumps.
+PRINTED = ("billboard", "social")
 
 
 def clue_json(row: asyncpg.Record, base_url: str) -> dict[str, Any]:
@@ -57,10 +63,15 @@ def clue_json(row: asyncpg.Record, base_url: str) -> dict[str, Any]:
         "max_finds": row["max_finds"],
         "active": row["active"],
         "finds": row["finds"],
+        "ref": row["ref"],
     }
-    if row["kind"] in ("billboard", "social"):
+    if row["kind"] in PRINTED:
         link = f"{base_url}/v1/clues/{row['id']}"
-        body["qr"] = {"png": f"{link}/qr.png", "svg": f"{link}/qr.svg"}
+        version = row["code_version"]
+        body["code_version"] = version
+        # A reissued code's images get links of their own: no cache serves the old code.
+        tail = f"?v={version}" if version else ""
+        body["qr"] = {"png": f"{link}/qr.png{tail}", "svg": f"{link}/qr.svg{tail}"}
     if row["ar"] is not None:
         body["ar"] = row["ar"]
     return body
@@ -93,9 +104,15 @@ async def collectible_ids(conn: asyncpg.Connection, hunt_id: int) -> dict[str, i
 
 
 async def insert_clues(
-    conn: asyncpg.Connection, hunt_id: int, who: Editor, clues: list[NewClue], action: str
+    conn: asyncpg.Connection,
+    hunt_id: int,
+    who: Editor,
+    clues: list[NewClue],
+    action: str,
+    refs: list[str | None] | None = None,
 ) -> list[int]:
-    """Insert in one statement, with one history entry each; the caller holds the transaction."""
+    """Insert in one statement, with one history entry each; the caller holds the transaction.
+    `refs`: the site each clue was imported as, beside `clues` (None: none has one)."""
     if not clues:
         return []
     ids = await conn.fetchval(
@@ -113,6 +130,7 @@ async def insert_clues(
         [c.active_until for c in clues],
         who.sub,
         [c.max_finds for c in clues],
+        refs if refs is not None else [None] * len(clues),
     )
     await conn.execute(
         HISTORY_OF_NEW_CLUES_SQL,
@@ -160,11 +178,31 @@ def may_edit(who: Editor, row: asyncpg.Record) -> None:
 
 
 def planned_changes(patch: CluePatch, row: asyncpg.Record) -> dict[str, tuple[Any, Any]]:
-    """Column -> (old, new) for every field the patch really changes (`clue_rules`)."""
+    """Column -> (old, new) for every field the patch really changes (`clue_rules`). A polygon
+    clue moved without a new geofence takes its polygon along (`moved_polygon`)."""
     given: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
     if patch.location is not None and "location" in given:
         given["location"] = LatLon(patch.location.lat, patch.location.lon)
+        if "geofence" not in given:
+            moved = moved_polygon(row, given["location"])
+            if moved is not None:
+                given["geofence"] = moved
     return clue_rules.planned_changes(given, stored_clue(row))
+
+
+def moved_polygon(row: asyncpg.Record, location: LatLon) -> dict[str, Any] | None:
+    """The clue's polygon moved by the same metres east and north as its location (None for a
+    circle, which is drawn around the location anyway, or a clue without a place)."""
+    raw = row["geofence"]
+    if row["lat"] is None or not isinstance(raw, dict) or raw.get("type") != "Polygon":
+        return None
+    old = LatLon(row["lat"], row["lon"])
+    try:
+        fence = parse_geofence(raw, old)
+        assert isinstance(fence, PolygonFence)
+        return translate_polygon(fence, old, location).to_json()
+    except GeofenceError as err:
+        raise InvalidGeofence(f"the polygon cannot move with the clue: {err}") from None
 
 
 async def record_changes(
@@ -199,6 +237,7 @@ def validate_feature(index: int, feature: Any) -> ClueIn:
     if not isinstance(props, dict):
         raise InvalidRequest("properties must be an object")
     body = dict(props)
+    body.pop("ref", None)  # the site's name (`feature_ref`), not a clue field
     if isinstance(geometry, dict) and geometry.get("type") == "Point":
         coords = geometry.get("coordinates")
         if not (isinstance(coords, list) and len(coords) in (2, 3)):
@@ -217,6 +256,54 @@ def validate_feature(index: int, feature: Any) -> ClueIn:
         return ClueIn.model_validate(body, strict=False)
     except ValidationError as err:
         raise InvalidRequest(describe(err)) from None
+
+
+def feature_ref(feature: dict[str, Any]) -> str | None:
+    """The site a validated feature names: its `id`, or `properties.ref` (a string of
+    1-200 characters, or an integer); None when it names none."""
+    refs = {
+        _ref(name, value)
+        for name, value in (("id", feature.get("id")), ("ref", feature["properties"].get("ref")))
+        if value is not None
+    }
+    if len(refs) > 1:
+        raise InvalidRequest("the feature's id and properties.ref name different sites")
+    return refs.pop() if refs else None
+
+
+def _ref(name: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_REF or "\x00" in value:
+        raise InvalidRequest(f"a feature's {name} must be 1-{MAX_REF} characters or an integer")
+    return value
+
+
+def import_changes(new: NewClue, row: asyncpg.Record, who: Editor) -> dict[str, tuple[Any, Any]]:
+    """Column -> (old, new) for what a feature changes in the clue `row` imported under its
+    ref, as a PATCH would change it: the feature describes the whole clue (fields it leaves
+    out take their defaults), but `active`, which an import never sets. Its kind and
+    collectible are the clue's for good."""
+    clue_rules.may_edit(who, stored_clue(row))
+    if new.kind != row["kind"] or new.collectible_id != row["collectible_id"]:
+        raise Conflict(
+            f"this site is clue {row['id']}, a {row['kind']} clue of collectible"
+            f" {row['collectible']!r}: an import changes neither"
+        )
+    if new.max_finds is not None and new.max_finds < row["finds"]:
+        raise Conflict(f"this clue already has {row['finds']} finds; max_finds cannot be lower")
+    wanted = {
+        "lat": new.lat,
+        "lon": new.lon,
+        "geofence": new.geofence,
+        "label": new.label,
+        "city": new.city,
+        "active_from": new.active_from,
+        "active_until": new.active_until,
+        "max_finds": new.max_finds,
+        "ar": new.ar,
+    }
+    return {name: (row[name], value) for name, value in wanted.items() if row[name] != value}
 
 
 def _polygon_anchor(geometry: dict[str, Any]) -> LatLon:

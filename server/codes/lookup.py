@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from hunt_engine.codes import parse_code
+from hunt_engine.codes import check_code_version, parse_code
 from hunt_engine.errors import ClueNotActive, HuntNotActive, InvalidCode, ScanRejected
 from hunt_engine.keys import Keyring
 from hunt_engine.models import Clue, Collectible, Hunt
@@ -63,7 +63,7 @@ class CodeLookup:
     ) -> CodeAnswer | None:
         """The answer for a code; None for anything that is not a code a fan can claim with
         (junk, a forged signature, an unknown clue, an expired or future screen code, an AR
-        ticket, a code of a kind its clue never had)."""
+        ticket, a code of a kind its clue never had, a printed code replaced by a reissue)."""
         try:
             code = parse_code(keyring, text)
         except InvalidCode:
@@ -71,7 +71,7 @@ class CodeLookup:
         if code.kind == "ticket":
             return None
         catalog = self._catalog
-        clue = await catalog.clue(pool, code.clue_id)
+        clue = await catalog.clue(pool, code.clue_id, code.version)
         if clue is None:
             return None
         hunt = catalog.hunts.get(clue.hunt_id)
@@ -80,8 +80,9 @@ class CodeLookup:
             return None
         try:
             check_code_kind(code, clue)
+            check_code_version(code, catalog.code_version(clue.id))
             check_code_fresh(code, now, hunt.rules)
-        except ScanRejected:  # a pairing never published, an expired or future screen code
+        except ScanRejected:  # never published, replaced (reissued), expired or future
             return None
         shown = self._shown.get(clue.id)
         if shown is None or not shown.current(clue, hunt, collectible):

@@ -86,6 +86,8 @@ class Catalog:
         self.hunt_ids: dict[str, int] = {}
         self.collectibles: dict[int, Collectible] = {}
         self.clues: dict[int, Clue] = {}
+        # Each clue's code version: a printed code of an older one was replaced (reissued).
+        self.code_versions: dict[int, int] = {}
         self.fences: dict[int, FenceIndex] = {}
         # Per hunt, the farthest any clue's location lies outside its fence (hints search that
         # much beyond their radius); only ever grows, which keeps it a safe bound.
@@ -98,6 +100,10 @@ class Catalog:
     def hunt_by_slug(self, slug: str) -> Hunt | None:
         hunt_id = self.hunt_ids.get(slug)
         return None if hunt_id is None else self.hunts.get(hunt_id)
+
+    def code_version(self, clue_id: int) -> int:
+        """The clue's current code version (0 until its printed code is first reissued)."""
+        return self.code_versions.get(clue_id, 0)
 
     def fences_of(self, hunt_id: int) -> FenceIndex:
         index = self.fences.get(hunt_id)
@@ -142,6 +148,7 @@ class Catalog:
             log.exception("clue %s has an unusable geofence; skipped", row["id"])
             return
         self.clues[clue.id] = clue
+        self.code_versions[clue.id] = row["code_version"]
         self._note_gap(clue)
         index = self.fences_of(clue.hunt_id)
         if clue.fence is not None and clue.active:
@@ -167,6 +174,7 @@ class Catalog:
                 log.exception("clue %s has an unusable geofence; skipped", row["id"])
                 continue
             self.clues[clue.id] = clue
+            self.code_versions[clue.id] = row["code_version"]
             self._note_gap(clue)
             if clue.fence is not None and clue.active:
                 by_hunt.setdefault(clue.hunt_id, []).append((clue.id, clue.fence))
@@ -201,9 +209,15 @@ class Catalog:
         for row in await conn.fetch(sql, ids):
             put(row)
 
-    async def clue(self, pool: asyncpg.Pool, clue_id: int) -> Clue | None:
-        """The clue, loading it if this process has not heard of it yet (a fresh insert)."""
+    async def clue(self, pool: asyncpg.Pool, clue_id: int, code_version: int = 0) -> Clue | None:
+        """The clue, loading it if this process has not heard of it yet (a fresh insert), or
+        has not heard of its code version `code_version` yet (a signed code of a reissue
+        committed by another process, whose NOTIFY is still on its way)."""
         clue = self.clues.get(clue_id)
+        if clue is not None and code_version > self.code_version(clue_id):
+            async with pool.acquire() as conn:
+                await self.reload(conn, "clues", clue_id)
+            clue = self.clues.get(clue_id)
         if clue is None:
             async with pool.acquire() as conn:
                 await self.reload(conn, "clues", clue_id)

@@ -35,23 +35,23 @@ SELECT id, hunt_id, key, name, episode, rev FROM collectibles WHERE rev > $1
 
 CATALOG_CLUES_SQL = """
 SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,
-       active_until, ar, rev
+       active_until, ar, code_version, rev
 FROM clues
 """
 CATALOG_CLUE_SQL = """
 SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,
-       active_until, ar, rev
+       active_until, ar, code_version, rev
 FROM clues WHERE id = $1
 """
 CATALOG_CLUES_BY_IDS_SQL = """
 SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,
-       active_until, ar, rev
+       active_until, ar, code_version, rev
 FROM clues WHERE id = ANY($1::bigint[]) ORDER BY id
 """
 # In revision order: a clue moved twice since the floor ends up as its last revision says.
 CATALOG_CLUES_CHANGED_SQL = """
 SELECT id, hunt_id, collectible_id, kind, lat, lon, geofence, active, active_from,
-       active_until, ar, rev
+       active_until, ar, code_version, rev
 FROM clues WHERE rev > $1 ORDER BY rev
 """
 

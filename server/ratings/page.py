@@ -92,8 +92,20 @@ def _alerts(alerts: list[Any]) -> str:
         f'<div class="alert" data-alert="{a["id"]}"><b>{escape(a["kind"])}</b>'
         f" at clue {a['clue_id']} ({escape(a['label'] or '')}),"
         f" {a['raised_at'].strftime('%Y-%m-%d %H:%M UTC')}:"
-        f" {escape(str((a['detail'] or {}).get('message', '')))}</div>"
+        f" {escape(str((a['detail'] or {}).get('message', '')))}{_reissue(a)}</div>"
         for a in alerts
+    )
+
+
+def _reissue(alert: Any) -> str:
+    """A leaked code's answer, as its alert names it: the clue's reissue (a POST with an
+    organiser's token, so named here for the console, not a link this page could follow)."""
+    path = (alert["detail"] or {}).get("reissue")
+    if not isinstance(path, str):
+        return ""
+    return (
+        f' Reissue its code: <code data-reissue="{escape(path)}">POST {escape(path)}</code>'
+        " (every earlier code is then refused <code>code_revoked</code>)."
     )
 
 

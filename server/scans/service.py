@@ -86,7 +86,7 @@ class ScanService:
             code = parse_code(self._keyring, text.strip())
         except InvalidCode as err:
             return _Target(error=err)
-        clue = await self._catalog.clue(self._pool, code.clue_id)
+        clue = await self._catalog.clue(self._pool, code.clue_id, code.version)
         hunt = None if clue is None else self._catalog.hunts.get(clue.hunt_id)
         if clue is None or hunt is None:
             return _Target(code=code, error=InvalidCode("this code's clue no longer exists"))
@@ -215,7 +215,14 @@ class ScanService:
         assert target.code and target.clue and target.hunt
         try:
             admitted = admit(
-                target.code, target.hunt, target.clue, facts, state.prior, now, hunter_id
+                target.code,
+                target.hunt,
+                target.clue,
+                facts,
+                state.prior,
+                now,
+                hunter_id,
+                self._catalog.code_version(target.clue.id),
             )
         except ImpossibleTravel:
             if not final:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from infra.settings import Settings
 from server.http.auth import Role
 from tests.support.api import Api
-from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt, square_polygon
+from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt, post_scan, square_polygon
 from tests.support.processes import run_geohunt
 
 
@@ -200,7 +201,7 @@ async def test_import_many_are_searchable_at_once(api: Api) -> None:
         headers=api.organiser,
         json=collection(features),
     )
-    assert result == {"created": 120, "failed": []}
+    assert result == {"created": 120, "updated": 0, "unchanged": 0, "failed": []}
     _, found = await api.call(
         "GET",
         f"/v1/hunts/{hunt.slug}/clues",
@@ -253,7 +254,7 @@ async def test_import_by_field_crew_and_refusals(api: Api) -> None:
     )
     assert answer["code"] == "not_found"
     _, result = await api.call("POST", path, 200, headers=api.organiser, json=collection([]))
-    assert result == {"created": 0, "failed": []}
+    assert result == {"created": 0, "updated": 0, "unchanged": 0, "failed": []}
 
 
 async def test_import_refuses_what_is_not_a_feature_collection(api: Api) -> None:
@@ -343,7 +344,7 @@ async def test_cli_import_reports_failures_and_exits_1(api: Api, tmp_path: Path)
     )
     assert code == 1, (out, err)
     lines = out.splitlines()
-    assert lines[0] == f"created {len(GOOD)} clues, {len(expected)} failed"
+    assert lines[0] == (f"created {len(GOOD)}, updated 0, unchanged 0, failed {len(expected)}")
     reported = {}
     for line in lines[1:]:
         head, _, rest = line.strip().partition(": ")
@@ -387,7 +388,7 @@ async def test_cli_import_all_good_exits_0(api: Api, tmp_path: Path) -> None:
     )
     code, out, err = await run_cli(api.settings, "import-clues", str(source), "--hunt", hunt.slug)
     assert code == 0, (out, err)
-    assert out.strip() == "created 2 clues, 0 failed"
+    assert out.strip() == "created 2, updated 0, unchanged 0, failed 0"
     _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
     assert [c["label"] for c in clues] == ["One", "Two"]
     _, history = await api.call(
@@ -409,3 +410,198 @@ async def test_cli_import_refusals(api: Api, tmp_path: Path) -> None:
         api.settings, "import-clues", str(source), "--hunt", "no-such-hunt-at-all"
     )
     assert code != 0 and "no hunt" in err
+
+
+# --- imports that can be re-run ------------------------------------------------------------------
+
+
+async def import_file(api: Api, hunt: Hunt, features: list[Any], **kwargs: Any) -> Any:
+    _, result = await api.call(
+        "POST",
+        f"/v1/hunts/{hunt.slug}/clues/import",
+        200,
+        headers=kwargs.pop("headers", api.organiser),
+        json=collection(features),
+    )
+    return result
+
+
+async def sites(hunt: Hunt) -> tuple[str, list[Any]]:
+    """A collectible and a file naming each of its sites, in every way a feature can."""
+    key = await hunt.collectible()
+    lat, lon = TIMES_SQUARE
+    features: list[Any] = [
+        {**point(lat, lon, kind="billboard", collectible=key, label="Station"), "id": "station"},
+        {**polygon(lat + 0.01, lon, kind="digital", collectible=key, label="Screen"), "id": 17},
+        point(lat + 0.02, lon, kind="billboard", collectible=key, label="Mall", ref="mall"),
+        {
+            "type": "Feature",
+            "id": "drop-1",
+            "geometry": None,
+            "properties": {"kind": "social", "collectible": key, "label": "Drop", "max_finds": 5},
+        },
+        {
+            **point(
+                lat,
+                lon + 0.01,
+                kind="ar",
+                collectible=key,
+                label="Robot",
+                radius_m=30,
+                ar={"asset_url": "https://img.example/r.glb", "scale": 2},
+            ),
+            "id": "robot",
+        },
+    ]
+    return key, features
+
+
+async def test_importing_the_same_file_again_changes_nothing(api: Api) -> None:
+    hunt = await make_hunt(api)
+    _, features = await sites(hunt)
+    first = await import_file(api, hunt, features)
+    assert first == {"created": 5, "updated": 0, "unchanged": 0, "failed": []}
+    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    assert [c["ref"] for c in clues] == ["station", "17", "mall", "drop-1", "robot"]
+    again = await import_file(api, hunt, features)
+    assert again == {"created": 0, "updated": 0, "unchanged": 5, "failed": []}
+    _, after = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    assert after == clues
+    for clue in clues:
+        _, history = await api.call(
+            "GET", f"/v1/clues/{clue['id']}/history", 200, headers=api.organiser
+        )
+        assert [h["action"] for h in history] == ["imported"]
+
+
+async def test_a_changed_feature_updates_its_clue_and_its_history(api: Api) -> None:
+    hunt = await make_hunt(api)
+    key, features = await sites(hunt)
+    await import_file(api, hunt, features)
+    _, before = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    lat, lon = TIMES_SQUARE
+    changed = list(features)
+    changed[0] = {
+        **point(lat + 0.001, lon, kind="billboard", collectible=key, label="Station, east exit"),
+        "id": "station",
+    }
+    changed[3] = {**features[3], "properties": {**features[3]["properties"], "max_finds": 9}}
+    # A new site, and one without a name: created (the latter at every import).
+    changed.append(point(lat, lon, kind="billboard", collectible=key, label="Kiosk", ref="kiosk"))
+    changed.append(point(lat, lon, kind="billboard", collectible=key, label="Nameless"))
+    result = await import_file(api, hunt, changed)
+    assert result == {"created": 2, "updated": 2, "unchanged": 3, "failed": []}
+    _, after = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    by_ref = {c["ref"]: c for c in after}
+    station = by_ref["station"]
+    assert station["id"] == before[0]["id"] and station["label"] == "Station, east exit"
+    assert station["location"] == {"lat": lat + 0.001, "lon": lon}
+    assert by_ref["drop-1"]["max_finds"] == 9
+    _, history = await api.call(
+        "GET", f"/v1/clues/{station['id']}/history", 200, headers=api.organiser
+    )
+    assert [(h["action"], h["role"]) for h in history] == [
+        ("imported", "organiser"),
+        ("updated", "organiser"),
+    ]
+    assert history[1]["changes"] == {
+        "lat": {"from": lat, "to": lat + 0.001},
+        "label": {"from": "Station", "to": "Station, east exit"},
+    }
+    # The changes are live: the moved billboard scans at its new place.
+    _, me = await api.hunter()
+    await post_scan(api, me, hunt.code(station), 201, **at((lat + 0.001, lon)))
+    # Importing the changed file again: nothing changes, but the nameless one is new again.
+    result = await import_file(api, hunt, changed)
+    assert result == {"created": 1, "updated": 0, "unchanged": 6, "failed": []}
+
+
+async def test_a_re_import_reports_what_it_cannot_do(api: Api) -> None:
+    hunt = await make_hunt(api)
+    key, features = await sites(hunt)
+    await import_file(api, hunt, features)
+    other = await hunt.collectible()
+    lat, lon = TIMES_SQUARE
+    mixed: list[Any] = [
+        features[0],  # 0: unchanged
+        {**features[2], "properties": {**features[2]["properties"], "kind": "digital"}},  # 1
+        {**features[4], "properties": {**features[4]["properties"], "radius_m": 2}},  # 2
+        {**point(lat, lon, kind="billboard", collectible=other, label="Station"), "id": "station"},
+        {**point(lat, lon, kind="billboard", collectible=key, label="Again"), "id": "fresh"},  # 4
+        {**point(lat, lon, kind="billboard", collectible=key, label="Twice"), "id": "fresh"},  # 5
+        {**point(lat, lon, kind="billboard", collectible=key, label="Bad id"), "id": 1.5},  # 6
+        {
+            **point(lat, lon, kind="billboard", collectible=key, label="Two names", ref="x"),
+            "id": "y",
+        },
+        {**point(lat, lon, kind="billboard", collectible=key, label="Long"), "id": "x" * 201},  # 8
+        {**point(lat, lon, kind="billboard", collectible=key, label="Same", ref=9), "id": 9},
+    ]
+    result = await import_file(api, hunt, mixed)
+    assert {f["index"]: f["code"] for f in result["failed"]} == {
+        1: "conflict",
+        2: "invalid_geofence",
+        3: "conflict",
+        5: "conflict",
+        6: "invalid_request",
+        7: "invalid_request",
+        8: "invalid_request",
+    }
+    assert [f["index"] for f in result["failed"]] == [1, 2, 3, 5, 6, 7, 8]
+    assert all(f["detail"] for f in result["failed"])
+    assert (result["created"], result["updated"], result["unchanged"]) == (2, 0, 1)
+    # A field crew may not change a site an organiser imported (but may add its own).
+    crew = api.auth(Role.FIELD, "crew-reimport")
+    moved = {**features[0], "properties": {**features[0]["properties"], "label": "Crew's"}}
+    result = await import_file(api, hunt, [moved], headers=crew)
+    assert [(f["index"], f["code"]) for f in result["failed"]] == [(0, "forbidden")]
+    # A clue that has finds keeps at least that many.
+    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    drop = next(c for c in clues if c["ref"] == "drop-1")
+    for _ in range(2):
+        _, fan = await api.hunter()
+        await post_scan(api, fan, hunt.code(drop), 201)
+    fewer = {**features[3], "properties": {**features[3]["properties"], "max_finds": 1}}
+    result = await import_file(api, hunt, [fewer])
+    assert [(f["index"], f["code"]) for f in result["failed"]] == [(0, "conflict")]
+
+
+async def test_two_imports_of_one_file_at_once_create_each_site_once(api: Api) -> None:
+    hunt = await make_hunt(api)
+    key = await hunt.collectible()
+    lat, lon = TIMES_SQUARE
+    features = [
+        {**point(lat + i * 0.0001, lon, kind="billboard", collectible=key, label=f"s{i}"), "id": i}
+        for i in range(40)
+    ]
+    results = await asyncio.gather(*(import_file(api, hunt, features) for _ in range(3)))
+    assert sorted(r["created"] for r in results) == [0, 0, 40]
+    assert sorted(r["unchanged"] for r in results) == [0, 40, 40]
+    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
+    assert len(clues) == 40
+
+
+async def test_cli_import_again_prints_the_same_report(api: Api, tmp_path: Path) -> None:
+    hunt = await make_hunt(api)
+    key, features = await sites(hunt)
+    lat, lon = TIMES_SQUARE
+    features.append({**point(lat, lon, kind="billboard", collectible="nope", label="X"), "id": 1})
+    source = tmp_path / "sites.geojson"
+    source.write_text(json.dumps(collection(features)))
+    code, out, err = await run_cli(api.settings, "import-clues", str(source), "--hunt", hunt.slug)
+    assert code == 1, (out, err)
+    assert out.splitlines()[0] == "created 5, updated 0, unchanged 0, failed 1"
+    assert out.splitlines()[1].startswith("  feature 5: not_found: ")
+    features[0] = {**features[0], "properties": {**features[0]["properties"], "city": "NYC"}}
+    features.pop()
+    source.write_text(json.dumps(collection(features)))
+    code, out, err = await run_cli(api.settings, "import-clues", str(source), "--hunt", hunt.slug)
+    assert code == 0, (out, err)
+    assert out.strip() == "created 0, updated 1, unchanged 4, failed 0"
+    # The API's answer for the same file is the same report.
+    assert await import_file(api, hunt, features) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "failed": [],
+    }

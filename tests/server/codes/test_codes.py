@@ -256,6 +256,7 @@ def clue_row(rev: int) -> dict[str, Any]:
         "active_from": None,
         "active_until": None,
         "ar": None,
+        "code_version": 0,
         "rev": rev,
     }
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from hunt_engine.codes import static_code
 from tests.support.api import Api
 from tests.support.builders import (
     BOSTON,
@@ -242,3 +243,35 @@ async def test_rank_orders_by_score_then_who_reached_it_first(api: Api) -> None:
     assert (a1["score"], a1["rank"]) == (1, 1) and (b1["score"], b1["rank"]) == (1, 2)
     b2 = await post_scan(api, bob, hunt.code(second), 201, **at(TIMES_SQUARE))
     assert (b2["score"], b2["rank"]) == (2, 1)
+
+
+async def test_code_revoked_after_rate_limited_and_invalid_code_before_the_rest(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api, rules={"scans_per_minute": 3})
+    clue = await hunt.clue()
+    await api.call("POST", f"/v1/clues/{clue['id']}/reissue", 200, headers=api.organiser, json={})
+    ring = api.settings.qr_keyring
+    old, new = static_code(ring, clue["id"]), static_code(ring, clue["id"], 1)
+    hunter_id, me = await api.hunter()
+    # Far away, with a clock an hour off: it is the revoked code that is answered.
+    skewed = iso(datetime.now(UTC) - timedelta(hours=1))
+    answer = await post_scan(api, me, old, 422, **at(BOSTON), scanned_at=skewed)
+    assert answer["code"] == "code_revoked" and answer["status"] == 422
+    # A broken code is invalid before it could be revoked.
+    answer = await post_scan(api, me, old[:-1], 422, **at(BOSTON), scanned_at=skewed)
+    assert answer["code"] == "invalid_code"
+    answer = await post_scan(api, me, new, 422, **at(BOSTON), scanned_at=skewed)
+    assert answer["code"] == "clock_skew"
+    # And the gate's rate limit comes first of all.
+    response = await api.client.post("/v1/scans", headers=me, json={"code": old, **at(BOSTON)})
+    assert response.status == 429
+    verdicts = await db.fetch(
+        "SELECT verdict FROM scan_attempts WHERE hunter_id = $1 ORDER BY id", hunter_id
+    )
+    assert [v["verdict"] for v in verdicts] == [
+        "code_revoked",
+        "invalid_code",
+        "clock_skew",
+        "rate_limited",
+    ]
