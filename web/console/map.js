@@ -47,8 +47,9 @@ export function createMap(element, { tileUrl = null, center = [20, 0], zoom = 2,
     element.classList.add("plain-map");
   }
   L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
-  // A map first laid out while hidden or resized measures itself again.
-  new ResizeObserver(() => map.invalidateSize()).observe(element);
+  // A map first laid out while hidden or resized measures itself again (until its page is left).
+  const watcher = new ResizeObserver(() => (element.isConnected ? map.invalidateSize() : watcher.disconnect()));
+  watcher.observe(element);
   return map;
 }
 
