@@ -2,7 +2,7 @@
 PostgreSQL and Redis: a field team registers a billboard where its phone stands and the printed
 code it downloads from the page is accepted by a scan at that spot; a vague fix is refused with
 the reason; an organiser imports a GeoJSON file and reads the per-feature report, makes a field
-team's link that opens the field view, and answers a leaked code's alert by deactivating it. No
+team's link that opens the field view, and answers a leaked code's alert by reissuing it. No
 request leaves the origin (but for the tile server, where one is configured), and no script
 error or CSP violation happens. Screenshots of each screen are kept in test-artifacts/."""
 
@@ -560,6 +560,56 @@ async def test_with_a_tile_server_the_map_draws_its_tiles_and_nothing_else_leave
         assert device.errors() == []
     finally:
         await tile_server.close()
+
+
+async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(
+    local_api: Api,
+) -> None:
+    api = local_api
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(name="The Witness", episode="3")
+    billboard = await hunt.clue(collectible=key, label="Subway poster", city="New York")
+    old = f"{origin(api)}/c/{hunt.code(billboard)}"
+    # A photo of the code circulates: five hunters 5 km away are refused, which raises the
+    # leaked_code alert (as scans do: server/scans, record_rejection).
+    far = destination(LatLon(*TIMES_SQUARE), 90, 5_000)
+    for _ in range(5):
+        _, hunter = await api.hunter()
+        await post_scan(api, hunter, old, 422, lat=far.lat, lon=far.lon, accuracy_m=10)
+    _, alerts = await api.call(
+        "GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser
+    )
+    assert [a["kind"] for a in alerts] == ["leaked_code"]
+
+    organiser = token_of(api, Role.ORGANISER, unique("boss"), hunt.slug)
+    base = origin(api)
+    async with laptop(base) as desk:
+        tab = await desk.tab()
+        page = tab.page
+        await page.goto(f"{base}/console#token={organiser}")
+        await page.get_by_role("link", name="Alerts").click()
+        alert = page.locator(f"[data-alert-id='{alerts[0]['id']}']")
+        await alert.get_by_text("Subway poster").wait_for(timeout=UI_TIMEOUT_MS)
+        assert "5 hunters" in await alert.inner_text()
+        await alert.get_by_role("button", name="Reissue").click()
+        await (
+            alert.get_by_role("status")
+            .filter(has_text="Reissued")
+            .wait_for(timeout=UI_TIMEOUT_MS)
+        )
+        await alert.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
+        await screenshot(tab, "console-organiser-alert-reissued")
+        new_png = await downloaded(page, "PNG")
+    new = decode_qr(new_png)
+    assert new != old and new.startswith(f"{base}/c/")
+
+    _, hunter = await api.hunter()
+    refused = await post_scan(api, hunter, old, 422, **_at(TIMES_SQUARE))
+    assert refused["code"] == "code_revoked"
+    found = await post_scan(api, hunter, new, 201, **_at(TIMES_SQUARE))
+    assert found["find"]["clue_id"] == billboard["id"]
+    assert desk.foreign_requests() == []
+    assert desk.errors() == []
 
 
 async def test_deactivating_a_clue_from_its_alert_refuses_its_scans(
