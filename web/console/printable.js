@@ -43,12 +43,26 @@ export function codeCard(clue, ctx, { title = null } = {}) {
   return card;
 }
 
+/** The path (on this origin) of a clue's code image: its `qr` link's, which names the code's
+ * version after a reissue so that no cache serves the old code, with `params` added. */
+function imagePath(clue, kind, params = {}) {
+  const fallback = `/v1/clues/${clue.id}/qr.${kind}`;
+  let url;
+  try {
+    url = new URL(clue.qr?.[kind] || fallback, location.origin);
+  } catch {
+    url = new URL(fallback, location.origin);
+  }
+  if (url.pathname !== fallback) url = new URL(fallback, location.origin);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return url.pathname + url.search;
+}
+
 async function load(clue, ctx, figure, links) {
-  const base = `/v1/clues/${clue.id}`;
   try {
     const [png, svgImage] = await Promise.all([
-      apiBlob(`${base}/qr.png?scale=12`, { token: ctx.token }),
-      apiBlob(`${base}/qr.svg`, { token: ctx.token }),
+      apiBlob(imagePath(clue, "png", { scale: 12 }), { token: ctx.token }),
+      apiBlob(imagePath(clue, "svg"), { token: ctx.token }),
     ]);
     const pngUrl = keep(URL.createObjectURL(png));
     const svgUrl = keep(URL.createObjectURL(svgImage));
