@@ -448,6 +448,20 @@ CREATE SEQUENCE public.clues_id_seq
     NO MAXVALUE
     CACHE 1;
 ALTER SEQUENCE public.clues_id_seq OWNED BY public.clues.id;
+CREATE TABLE public.collectible_art (
+    sha256 text NOT NULL,
+    media_type text NOT NULL,
+    data bytea NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT collectible_art_data_check CHECK (((octet_length(data) >= 1) AND (octet_length(data) <= 2097152))),
+    CONSTRAINT collectible_art_height_check CHECK (((height >= 1) AND (height <= 4096))),
+    CONSTRAINT collectible_art_media_type_check CHECK ((media_type = 'image/webp'::text)),
+    CONSTRAINT collectible_art_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT collectible_art_width_check CHECK (((width >= 1) AND (width <= 4096)))
+);
 CREATE TABLE public.collectible_counts (
     collectible_id bigint NOT NULL,
     scanners bigint DEFAULT 0 NOT NULL,
@@ -770,6 +784,8 @@ ALTER TABLE ONLY public.clue_history
     ADD CONSTRAINT clue_history_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.clues
     ADD CONSTRAINT clues_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.collectible_art
+    ADD CONSTRAINT collectible_art_pkey PRIMARY KEY (sha256);
 ALTER TABLE ONLY public.collectible_counts
     ADD CONSTRAINT collectible_counts_pkey PRIMARY KEY (collectible_id);
 ALTER TABLE ONLY public.collectible_scanners
@@ -839,6 +855,7 @@ CREATE INDEX clues_hunt_idx ON public.clues USING btree (hunt_id, id);
 CREATE UNIQUE INDEX clues_ref_idx ON public.clues USING btree (hunt_id, ref) WHERE (ref IS NOT NULL);
 CREATE INDEX clues_rev_idx ON public.clues USING btree (rev);
 CREATE INDEX finds_first_idx ON public.finds USING btree (collectible_id, found_at);
+CREATE INDEX finds_hunt_recent_idx ON public.finds USING btree (hunt_id, id);
 CREATE INDEX finds_hunter_idx ON public.finds USING btree (hunter_id, id);
 CREATE INDEX hunt_scores_rank_idx ON public.hunt_scores USING btree (hunt_id, score DESC, reached_at);
 CREATE UNIQUE INDEX hunters_handle_idx ON public.hunters USING btree (lower(handle));

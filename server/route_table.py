@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.appconfig.routes import TABLE as APP_CONFIG
 from server.ar.routes import TABLE as AR
+from server.art.routes import TABLE as ART
 from server.clues.routes import TABLE as CLUES
 from server.codes.routes import TABLE as CODES
 from server.fans.routes import TABLE as FANS
@@ -26,6 +27,7 @@ ROUTES: list[Route] = [
     *APP_CONFIG.routes,
     *IDENTITY.routes,
     *HUNTS.routes,
+    *ART.routes,
     *CLUES.routes,
     *CODES.routes,
     *SCANS.routes,

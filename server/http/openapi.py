@@ -114,9 +114,11 @@ def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
         op["security"] = [{"bearer": []}, {}]
     body = spec.raw_body if spec.raw_body is not None else spec.body
     if body is not None:
+        schema = _schema(body, defs)
+        body_media = spec.raw_media if spec.raw_body is not None else ("application/json",)
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _schema(body, defs)}},
+            "content": {name: {"schema": schema} for name in body_media},
         }
     ok: dict[str, Any] = {"description": "Success"}
     if spec.ok_schema is not None:

@@ -65,7 +65,10 @@ class Route:
     optional_auth: bool = False
     # The token may come as `?token=` (WebSocket, EventSource and pages cannot set headers).
     query_token: bool = False
+    # A body the handler reads itself (its size limit, its parsing), described by this schema
+    # under `raw_media` (e.g. an image upload: its media types, the schema a binary string).
     raw_body: dict[str, Any] | None = None
+    raw_media: tuple[str, ...] = ("application/json",)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     tag: str = "geohunt"
 
