@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -98,6 +99,9 @@ class Settings:
     # `geohunt demo` only: a public test key (one of anvil's) that the fan app offers as a
     # ready-made wallet. Every visitor of the app is given it: never a key that holds value.
     demo_wallet_key: str | None = field(default=None, repr=False)
+    # GEOHUNT_TRUSTED_PROXIES: the networks of the reverse proxies in front of the server. Only
+    # a connection from one of them has its X-Forwarded-For / X-Forwarded-Proto believed.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # GEOHUNT_TILE_URL: the console map's tile server, a URL template naming {z}, {x} and {y}
     # (e.g. https://tile.example/{z}/{x}/{y}.png); None: the console draws no tiles.
     tile_url: str | None = None
@@ -160,6 +164,7 @@ class Settings:
             mint=MintSettings.from_env(env),
             follow=FollowSettings.from_env(env),
             demo_wallet_key=_demo_wallet_key(env),
+            trusted_proxies=_trusted_proxies(env),
             tile_url=_tile_url(env),
         )
 
@@ -287,6 +292,27 @@ def _tile_url(env: Mapping[str, str]) -> str | None:
             f" placeholder, {TILE_EXAMPLE}"
         )
     return url
+
+
+def _trusted_proxies(
+    env: Mapping[str, str],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """GEOHUNT_TRUSTED_PROXIES: comma-separated networks in CIDR notation (`10.0.0.0/8`,
+    `2001:db8::/32`; a bare address is its own /32 or /128). Host bits set under the prefix
+    (`10.0.0.1/8`) are refused: such a typo would trust a network nobody meant."""
+    raw = env.get("GEOHUNT_TRUSTED_PROXIES", "")
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError:
+            raise SettingsError(
+                f"GEOHUNT_TRUSTED_PROXIES: {item[:60]!r} is not a network in CIDR notation"
+                " (e.g. 10.0.0.0/8 or 2001:db8::/32, no host bits set)"
+            ) from None
+    return tuple(dict.fromkeys(networks))
 
 
 def _address(env: Mapping[str, str], name: str) -> str | None:

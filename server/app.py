@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from infra.settings import Settings
 from server.bootstrap.services import opened
 from server.http.app_keys import SERVICES
 from server.http.metrics import timing_middleware
 from server.http.problems import problem_middleware
+from server.http.proxies import proxies_middleware
 from server.http.routing import install
 from server.live.runtime import close_clients
 from server.route_table import ROUTES
@@ -19,10 +21,11 @@ from server.route_table import ROUTES
 def create_app(
     settings: Settings, *, extra_routes: list[web.RouteDef] | None = None
 ) -> web.Application:
-    app = web.Application(
-        middlewares=[timing_middleware, problem_middleware],
-        client_max_size=settings.import_max_bytes,
-    )
+    middlewares: list[Middleware] = [timing_middleware, problem_middleware]
+    if settings.trusted_proxies:
+        # First: every later middleware and handler sees the client a trusted proxy named.
+        middlewares.insert(0, proxies_middleware(settings.trusted_proxies))
+    app = web.Application(middlewares=middlewares, client_max_size=settings.import_max_bytes)
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         async with opened(settings) as services:

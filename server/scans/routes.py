@@ -9,6 +9,7 @@ from pydantic import Field
 
 from hunt_engine.errors import InvalidRequest, NotFound
 from server.http.auth import Role
+from server.http.proxies import client_address
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.http.validation import parse_model, read_body
@@ -72,7 +73,8 @@ async def scan(call: Call) -> web.Response:
         raise InvalidRequest(
             f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} printable characters"
         )
-    answer = await services.scans.scan(call.who.hunter_id, body, raw, key, call.request.remote)
+    address = client_address(call.request)  # the peer, or the client a trusted proxy named
+    answer = await services.scans.scan(call.who.hunter_id, body, raw, key, address)
     return ok(answer.body, status=answer.status)
 
 

@@ -75,3 +75,21 @@ def test_public_base_url_must_be_an_origin() -> None:
         {"GEOHUNT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "https://a.b:8443/"}
     )
     assert settings.public_base_url == "https://a.b:8443" and settings.public_host == "a.b:8443"
+
+
+def test_trusted_proxies_are_networks_checked_at_start_up() -> None:
+    import ipaddress
+
+    base = {"GEOHUNT_SECRET": "s" * 40}
+    assert Settings.from_env(base).trusted_proxies == ()
+    settings = Settings.from_env(
+        {**base, "GEOHUNT_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7 ,2001:db8::/32,,10.0.0.0/8"}
+    )
+    assert settings.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.168.1.7/32"),
+        ipaddress.ip_network("2001:db8::/32"),
+    )
+    for wrong in ("10.0.0.1/8", "10.0.0.0/33", "proxy.internal", "10.0.0.0/8;1.2.3.4", "*"):
+        with pytest.raises(SettingsError, match="GEOHUNT_TRUSTED_PROXIES"):
+            Settings.from_env({**base, "GEOHUNT_TRUSTED_PROXIES": wrong})
