@@ -4,8 +4,10 @@ The page (`server/screens/screen.html`) needs nothing from outside the server: s
 script are inline (allowed by hash in its Content-Security-Policy, which also forbids any other
 origin), the QR code arrives as SVG markup from `/screens/{slug}/code`.
 
-The page itself is public, like the leaderboard it can show; its live stream and a digital
-clue's code need a `screen` (or organiser) token, which the venue's operator puts in the URL:
+The page itself is public, like the leaderboard and the latest finds it shows without a token
+(`/screens/{slug}/recent`: names as on the leaderboard, collectible, city, time); its live
+stream and a digital clue's code need a `screen` (or organiser) token, which the venue's
+operator puts in the URL:
 `/screens/{slug}?token=...&clue=ID`. The page keeps it in the tab's sessionStorage and hands it
 to EventSource and fetch as `?token=`. The secret of a digital clue never leaves the server: the
 page asks for the current code at each step.
@@ -28,10 +30,10 @@ from hunt_engine.codes import rotating_code, seconds_left, step_at
 from hunt_engine.errors import InvalidRequest, NotFound
 from server.common import qr_images
 from server.common.hunts import VIEWERS, hunt_of
-from server.http.responses import page
+from server.http.responses import ok, page
 from server.http.routing import Call, RouteTable
-from server.screens.queries import HUNT_NAME_SQL
-from server.screens.schemas import ScreenCodeOut, ScreenCodeQuery, ScreenQuery
+from server.screens.queries import HUNT_NAME_SQL, RECENT_FINDS_SQL
+from server.screens.schemas import RecentOut, ScreenCodeOut, ScreenCodeQuery, ScreenQuery
 
 TABLE = RouteTable()
 
@@ -116,3 +118,33 @@ async def screen_code(call: Call) -> web.Response:
         "svg": _qr_svg(url),
     }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+RECENT = 10
+
+
+@TABLE.route(
+    "GET",
+    "/screens/{slug}/recent",
+    f"The hunt's {RECENT} latest finds as a venue screen shows them without a token: the"
+    " hunter's name as on the public leaderboard, the collectible, the city, the time",
+    ok_schema=RecentOut,
+    errors=(404,),
+)
+async def screen_recent(call: Call) -> web.Response:
+    hunt_id, _ = await hunt_of(call)
+    rows = await call.services.pool.fetch(RECENT_FINDS_SQL, hunt_id, RECENT)
+    finds = [
+        {
+            "name": r["name"],
+            "collectible": {
+                "key": r["key"],
+                "name": r["collectible_name"],
+                "episode": r["episode"],
+            },
+            "city": r["city"],
+            "found_at": r["found_at"],
+        }
+        for r in rows
+    ]
+    return ok({"finds": finds}, headers={"Cache-Control": "no-store"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
@@ -35,3 +36,22 @@ class ScreenCodeOut(BaseModel):
     expires_in_s: float
     rotate_s: int
     svg: str
+
+
+class RecentCollectible(BaseModel):
+    key: str
+    name: str
+    episode: str | None
+
+
+class RecentFind(BaseModel):
+    """A find as a venue screen's public ticker shows it."""
+
+    name: str  # the hunter's name as on the public leaderboard
+    collectible: RecentCollectible
+    city: str | None
+    found_at: datetime
+
+
+class RecentOut(BaseModel):
+    finds: list[RecentFind]  # newest first

@@ -9,7 +9,7 @@ import time
 from hunt_engine.codes import rotating_code, step_at
 from server.http.auth import Role
 from tests.support.api import Api
-from tests.support.builders import make_hunt
+from tests.support.builders import TIMES_SQUARE, at, make_hunt
 
 
 async def test_the_page_is_public_self_contained_and_escapes_the_hunt_name(api: Api) -> None:
@@ -67,3 +67,35 @@ async def test_screen_code_is_the_current_step_of_the_clue_with_its_qr(api: Api)
     ):
         status, _ = await api.call("GET", f"{path}?clue={digital['id']}", headers=headers)
         assert status == expected
+
+
+async def test_recent_finds_are_public_and_show_what_the_leaderboard_shows(api: Api) -> None:
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(name="Jibaro's Siren", episode="S3E9")
+    billboard = await hunt.clue(collectible=key, city="New York")
+    path = f"/screens/{hunt.slug}/recent"
+    _, empty = await api.call("GET", path, 200)
+    assert empty == {"finds": []}
+
+    handles = []
+    for n in range(12):
+        handle = f"Ticker_{n}_{hunt.slug[-6:]}"
+        _, me = await api.hunter(handle)
+        body = {"code": hunt.code(billboard), **at(TIMES_SQUARE)}
+        await api.call("POST", "/v1/scans", 201, headers=me, json=body)
+        handles.append(handle)
+
+    response = await api.client.get(path)  # no token
+    assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+    finds = (await response.json())["finds"]
+    assert [f["name"] for f in finds] == handles[::-1][:10]  # the ten latest, newest first
+    assert finds[0]["collectible"] == {"key": key, "name": "Jibaro's Siren", "episode": "S3E9"}
+    assert finds[0]["city"] == "New York" and finds[0]["found_at"].endswith("Z")
+    # Nothing but that: no ids (a find's id is its token's, which names its wallet on chain),
+    # no place but the city.
+    assert set(finds[0]) == {"name", "collectible", "city", "found_at"}
+    _, board = await api.call("GET", f"/v1/hunts/{hunt.slug}/leaderboard?limit=100", 200)
+    assert {f["name"] for f in finds} <= {e["name"] for e in board["entries"]}
+
+    status, problem = await api.call("GET", "/screens/no-such-hunt/recent")
+    assert (status, problem["code"]) == (404, "not_found")
