@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 SLUG = "ldr-s3"
+# Where the collectibles' art would live elsewhere: a stand-in for the `image_url` a collectible
+# is created with, replaced at once by the art the demo draws and uploads (seeding.seed_art).
 IMAGE_BASE = "https://media.geohunt.example/ldr-s3"
 
 HUNT: dict[str, Any] = {

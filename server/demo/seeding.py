@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import ClientResponse
 
 from server.demo import data as demo_data
+from server.demo.art import episode_art
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,25 @@ async def call(
     *,
     token: str | None = None,
     body: Any = None,
+    raw: tuple[bytes, str] | None = None,
     expect: tuple[int, ...] = (200, 201),
     tolerate: tuple[str, ...] = (),
 ) -> tuple[int, Any]:
     """One request; the answer's status and JSON (or bytes). Anything unexpected is DemoError.
 
-    `tolerate` names problem codes (e.g. `slug_taken`) that are answers, not failures.
+    `tolerate` names problem codes (e.g. `slug_taken`) that are answers, not failures. `raw`
+    is a body that is not JSON, with its media type (an image upload).
     """
     kwargs: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     if token is not None:
-        kwargs["headers"] = {"Authorization": f"Bearer {token}"}
+        headers["Authorization"] = f"Bearer {token}"
     if body is not None:
         kwargs["json"] = body
+    if raw is not None:
+        kwargs["data"], headers["Content-Type"] = raw
+    if headers:
+        kwargs["headers"] = headers
     response: ClientResponse = await client.request(method, path, **kwargs)
     try:
         answer: Any
@@ -109,6 +117,7 @@ async def seed(client: Client, organiser: str, now: datetime) -> Seeded:
             tolerate=("key_taken",),
         )
         created["collectibles"] += status == 201
+    await seed_art(client, organiser)
 
     _, listed = await call(client, "GET", f"/v1/hunts/{slug}/clues", token=organiser)
     existing = {clue["label"]: clue for clue in listed}
@@ -134,6 +143,18 @@ async def seed(client: Client, organiser: str, now: datetime) -> Seeded:
         clues[spec.label] = clue
     _, hunt = await call(client, "GET", f"/v1/hunts/{slug}")
     return Seeded(hunt=hunt, clues=clues, created=created, refreshed=refreshed)
+
+
+async def seed_art(client: Client, organiser: str) -> None:
+    """Each episode's art, drawn by the demo itself (server/demo/art.py) and uploaded: geohunt
+    keeps its own copy and the collectible's `image_url` names it, on geohunt's origin. The
+    drawing is deterministic, so a re-run uploads the same bytes to the same address."""
+    for collectible in demo_data.COLLECTIBLES:
+        png = await asyncio.to_thread(
+            episode_art, collectible["key"], collectible["name"], collectible["episode"]
+        )
+        path = f"/v1/hunts/{demo_data.SLUG}/collectibles/{collectible['key']}/image"
+        await call(client, "PUT", path, token=organiser, raw=(png, "image/png"), expect=(200,))
 
 
 def _window_covers(clue: dict[str, Any], now: datetime) -> bool:
