@@ -1,0 +1,21 @@
+"""What a run of the fan app benchmark is asked to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+QUICK = {"lighthouse_runs": 1, "fans": 3, "warmup": 1, "quiet_wait_s": 0.0}
+
+
+@dataclass
+class FanAppOptions:
+    lighthouse_runs: int = 3  # Lighthouse runs of each page; the median is reported
+    fans: int = 40  # distinct fans whose claims are measured (one claim each)
+    warmup: int = 2  # fans who claim first, not measured
+    billboards: int = 10  # in the seeded hunt; every fan claims the first one
+    accuracy_m: float = 8.0  # of every fan's position, at the billboard
+    quiet_wait_s: float = 120.0  # wait this long at most for other jobs on the machine to stop
+    keep_db: bool = False
+    reports: Path | None = None  # keep Lighthouse's JSON reports here
+    screenshot: Path | None = None  # keep the last measured fan's screen here
