@@ -22,11 +22,12 @@ import pytest
 import zxingcpp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from PIL import Image
+from playwright.async_api import Page, async_playwright
+
 from geo.coords import LatLon
 from geo.distance import destination, geodesic_m
 from infra.settings import Settings, SettingsError
-from PIL import Image
-from playwright.async_api import Page, async_playwright
 from server.app import create_app
 from server.http.auth import Role
 from tests.support.api import TEST_SECRET, Api, bearer, unique
@@ -64,9 +65,7 @@ async def laptop(base: str) -> AsyncIterator[Phone]:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             context = await browser.new_context(viewport=DESK, locale="en-GB")
-            await context.grant_permissions(
-                ["clipboard-read", "clipboard-write"], origin=base
-            )
+            await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
             yield Phone(browser, context, base)
         finally:
             await browser.close()
@@ -97,9 +96,7 @@ def page_size_pt(pdf: bytes) -> tuple[float, float]:
 
 async def fill_clue_form(page: Page, collectible: str, label: str, city: str) -> None:
     """The field form, filled in with the contract's names (the fix was taken)."""
-    await page.get_by_role("combobox", name="Collectible").select_option(
-        label=collectible
-    )
+    await page.get_by_role("combobox", name="Collectible").select_option(label=collectible)
     await page.get_by_role("textbox", name="Label").fill(label)
     await page.get_by_role("textbox", name="City").fill(city)
 
@@ -139,10 +136,7 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         # The PNG the page offers is the one the API serves with the same token.
         png = await downloaded(page, "PNG")
         assert png.startswith(b"\x89PNG")
-        clue_id = int(
-            await page.locator("[data-clue-id]").first.get_attribute("data-clue-id")
-            or 0
-        )
+        clue_id = int(await page.locator("[data-clue-id]").first.get_attribute("data-clue-id") or 0)
         _, served = await api.call(
             "GET", f"/v1/clues/{clue_id}/qr.png?scale=12", 200, headers=bearer(token)
         )
@@ -162,9 +156,7 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         await page.set_viewport_size({"width": 794, "height": 1123})
         await page.emulate_media(media="print")
         await screenshot(tab, "console-print-paper")
-        await page.emulate_media(
-            media="null"
-        )  # as it was (a PDF is printed with print media)
+        await page.emulate_media(media="null")  # as it was (a PDF is printed with print media)
         await page.set_viewport_size(PHONE)
         size = page_size_pt(await page.pdf(prefer_css_page_size=True))
         assert size == pytest.approx(A4_PT, abs=1), size
@@ -182,31 +174,18 @@ async def test_a_field_team_registers_a_billboard_where_it_stands_and_its_code_s
         await screenshot(tab, "console-field-my-clues")
 
     # Saved where the phone stood, with the chosen collectible, label and city.
-    _, clues = await api.call(
-        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
-    )
+    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
     [clue] = clues
-    assert (
-        clue["id"] == clue_id
-        and clue["collectible"] == key
-        and clue["kind"] == "billboard"
-    )
-    assert (clue["label"], clue["city"]) == (
-        "Rockefeller Plaza, west screen",
-        "New York",
-    )
+    assert clue["id"] == clue_id and clue["collectible"] == key and clue["kind"] == "billboard"
+    assert (clue["label"], clue["city"]) == ("Rockefeller Plaza, west screen", "New York")
     here = LatLon(*PLAZA)
-    assert (
-        geodesic_m(LatLon(clue["location"]["lat"], clue["location"]["lon"]), here) < 0.5
-    )
+    assert geodesic_m(LatLon(clue["location"]["lat"], clue["location"]["lon"]), here) < 0.5
 
     # The printed code, scanned at that spot by a hunter, is a find.
     url = decode_qr(png)
     assert url.startswith(f"{base}/c/"), url
     _, hunter = await api.hunter()
-    found = await post_scan(
-        api, hunter, url, 201, lat=PLAZA[0], lon=PLAZA[1], accuracy_m=10
-    )
+    found = await post_scan(api, hunter, url, 201, lat=PLAZA[0], lon=PLAZA[1], accuracy_m=10)
     assert found["find"]["clue_id"] == clue_id
     assert device.foreign_requests() == []
     assert device.errors() == []
@@ -234,9 +213,7 @@ async def test_a_vague_fix_is_refused_with_the_reason_then_a_good_one_is_saved(
         text = await status.inner_text()
         assert "±300 m" in text and "±100 m" in text and "max_accuracy_m" in text, text
         await screenshot(tab, "console-field-vague-fix")
-        _, clues = await api.call(
-            "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
-        )
+        _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
         assert clues == []
 
         # The GPS settles: the same form saves.
@@ -244,17 +221,13 @@ async def test_a_vague_fix_is_refused_with_the_reason_then_a_good_one_is_saved(
         await page.get_by_text("±6 m").first.wait_for(timeout=UI_TIMEOUT_MS)
         await page.get_by_role("button", name="Save").click()
         await page.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
-    _, clues = await api.call(
-        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
-    )
+    _, clues = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
     assert [c["label"] for c in clues] == ["Pool tiles"]
     assert device.foreign_requests() == []
     assert device.errors() == []
 
 
-async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(
-    local_api: Api,
-) -> None:
+async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(local_api: Api) -> None:
     api = local_api
     hunt = await make_hunt(api)
     await hunt.collectible(name="Fish Night", episode="10")
@@ -278,9 +251,7 @@ async def test_a_polygon_drawn_on_the_plain_map_becomes_the_fence(
         await screenshot(tab, "console-field-polygon")
         await page.get_by_role("button", name="Save").click()
         await page.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
-    _, [clue] = await api.call(
-        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
-    )
+    _, [clue] = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
     fence = clue["geofence"]
     assert fence["type"] == "Polygon" and len(fence["coordinates"][0]) == 5
     # The phone stood in the middle of the four corners it tapped around itself.
@@ -325,19 +296,13 @@ async def test_a_pasted_token_signs_in_and_my_clues_moves_a_clue_to_where_the_ph
         await device.move_to(there.lat, there.lon, accuracy_m=5)
         await page.get_by_role("link", name="My clues").click()
         await page.get_by_role("button", name="Move here").click()
-        await (
-            page.get_by_role("status")
-            .filter(has_text="Moved to")
-            .wait_for(timeout=UI_TIMEOUT_MS)
-        )
+        await page.get_by_role("status").filter(has_text="Moved to").wait_for(timeout=UI_TIMEOUT_MS)
         await page.get_by_role("button", name="History").click()
         history = page.get_by_role("list", name="History of Ferry terminal")
         await history.get_by_text("updated").wait_for(timeout=UI_TIMEOUT_MS)
         assert "lat:" in await history.inner_text()
         await screenshot(tab, "console-field-moved")
-    _, [clue] = await api.call(
-        "GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser
-    )
+    _, [clue] = await api.call("GET", f"/v1/hunts/{hunt.slug}/clues", 200, headers=api.organiser)
     moved = LatLon(clue["location"]["lat"], clue["location"]["lon"])
     assert geodesic_m(moved, there) < 0.5
     assert device.foreign_requests() == []
@@ -354,10 +319,7 @@ async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_fi
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
-            "geometry": {
-                "type": "Point",
-                "coordinates": [TIMES_SQUARE[1], TIMES_SQUARE[0]],
-            },
+            "geometry": {"type": "Point", "coordinates": [TIMES_SQUARE[1], TIMES_SQUARE[0]]},
             "properties": {
                 "kind": "billboard",
                 "collectible": key,
@@ -369,30 +331,17 @@ async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_fi
         {
             "type": "Feature",
             "geometry": square_polygon((north.lat, north.lon), 80),
-            "properties": {
-                "kind": "digital",
-                "collectible": key,
-                "label": "Venue screen",
-            },
+            "properties": {"kind": "digital", "collectible": key, "label": "Venue screen"},
         },
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [-73.98, 40.75]},
-            "properties": {
-                "kind": "billboard",
-                "collectible": "no-such-key",
-                "label": "Lost",
-            },
+            "properties": {"kind": "billboard", "collectible": "no-such-key", "label": "Lost"},
         },
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [-73.98, 40.75]},
-            "properties": {
-                "kind": "billboard",
-                "collectible": key,
-                "label": "Tiny",
-                "radius_m": 1,
-            },
+            "properties": {"kind": "billboard", "collectible": key, "label": "Tiny", "radius_m": 1},
         },
     ]
     sites = tmp_path / "sites.geojson"
@@ -404,9 +353,7 @@ async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_fi
         page = tab.page
         await page.goto(f"{base}/console#token={organiser}")
         await page.get_by_role("combobox", name="Hunt").select_option(hunt.slug)
-        await page.get_by_role("heading", name="Test hunt").wait_for(
-            timeout=UI_TIMEOUT_MS
-        )
+        await page.get_by_role("heading", name="Test hunt").wait_for(timeout=UI_TIMEOUT_MS)
         await screenshot(tab, "console-organiser-hunts")
 
         await page.get_by_role("link", name="Import").click()
@@ -414,15 +361,11 @@ async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_fi
         await page.get_by_role("button", name="Import").click()
         status = page.get_by_role("status").filter(has_text="imported")
         await status.wait_for(timeout=UI_TIMEOUT_MS)
-        assert re.search(r"2\s+created", await status.inner_text()), (
-            await status.inner_text()
-        )
+        assert re.search(r"2\s+created", await status.inner_text()), await status.inner_text()
         refused = page.get_by_role("table", name="Refused features")
         rows = await refused.get_by_role("row").all_inner_texts()
         assert len(rows) == 3, rows  # the header and two refused features
-        assert (
-            "#3" in rows[1] and "not_found" in rows[1] and "no-such-key" in rows[1]
-        ), rows
+        assert "#3" in rows[1] and "not_found" in rows[1] and "no-such-key" in rows[1], rows
         assert "#4" in rows[2] and "invalid_geofence" in rows[2], rows
         await screenshot(tab, "console-organiser-import")
 
@@ -463,12 +406,41 @@ async def test_an_organiser_imports_geojson_and_reads_the_report_then_hands_a_fi
     async with phone(base, at=TIMES_SQUARE) as device:
         tab = await device.tab()
         await tab.page.goto(link)
-        await tab.page.get_by_role("button", name="Register here").wait_for(
-            timeout=UI_TIMEOUT_MS
-        )
+        await tab.page.get_by_role("button", name="Register here").wait_for(timeout=UI_TIMEOUT_MS)
         assert await tab.page.get_by_text("crew-north").is_visible()
     assert desk.foreign_requests() == [] and device.foreign_requests() == []
     assert desk.errors() == [] and device.errors() == []
+
+
+async def test_an_organiser_uploads_a_collectibles_art_and_the_page_shows_geohunts_copy(
+    local_api: Api, tmp_path: Path
+) -> None:
+    api = local_api
+    hunt = await make_hunt(api)
+    key = await hunt.collectible(name="Three Robots", episode="2")
+    picture = tmp_path / "robots.png"
+    Image.new("RGB", (640, 400), (230, 120, 40)).save(picture, "PNG")
+    organiser = token_of(api, Role.ORGANISER, unique("boss"), hunt.slug)
+    base = origin(api)
+    async with laptop(base) as desk:
+        tab = await desk.tab()
+        page = tab.page
+        await page.goto(f"{base}/console#token={organiser}")
+        # Art from another origin is never loaded: a placeholder stands in until the upload.
+        assert await page.get_by_role("img", name="Three Robots art").count() == 0
+        await page.get_by_label("Art for Three Robots").set_input_files(picture)
+        art = page.get_by_role("img", name="Three Robots art")
+        await art.wait_for(timeout=UI_TIMEOUT_MS)
+        src = await art.get_attribute("src") or ""
+        assert src.startswith("/"), src  # geohunt's own copy, from this origin
+        await screenshot(tab, "console-organiser-art")
+    _, body = await api.call("GET", f"/v1/hunts/{hunt.slug}", 200)
+    [collectible] = [c for c in body["collectibles"] if c["key"] == key]
+    assert collectible["image_url"] == base + src
+    _, served = await api.call("GET", src, 200)
+    assert Image.open(io.BytesIO(served)).size == (640, 400)
+    assert desk.foreign_requests() == []
+    assert desk.errors() == []
 
 
 async def test_without_tiles_the_page_asks_nothing_of_another_origin_and_says_so_in_its_csp(
@@ -548,23 +520,17 @@ async def test_with_a_tile_server_the_map_draws_its_tiles_and_nothing_else_leave
             await page.goto(f"{base}/console#token={token}")
             await page.get_by_role("button", name="Register here").click()
             await page.get_by_text("±8 m").first.wait_for(timeout=UI_TIMEOUT_MS)
-            await page.locator("img.leaflet-tile-loaded").first.wait_for(
-                timeout=UI_TIMEOUT_MS
-            )
+            await page.locator("img.leaflet-tile-loaded").first.wait_for(timeout=UI_TIMEOUT_MS)
             await screenshot(tab, "console-field-with-tiles")
         foreign = device.foreign_requests()
-        assert foreign and all(url.startswith(tile_origin + "/") for url in foreign), (
-            foreign
-        )
+        assert foreign and all(url.startswith(tile_origin + "/") for url in foreign), foreign
         assert asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in asked)
         assert device.errors() == []
     finally:
         await tile_server.close()
 
 
-async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(
-    local_api: Api,
-) -> None:
+async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(local_api: Api) -> None:
     api = local_api
     hunt = await make_hunt(api)
     key = await hunt.collectible(name="The Witness", episode="3")
@@ -576,9 +542,7 @@ async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(
     for _ in range(5):
         _, hunter = await api.hunter()
         await post_scan(api, hunter, old, 422, lat=far.lat, lon=far.lon, accuracy_m=10)
-    _, alerts = await api.call(
-        "GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser
-    )
+    _, alerts = await api.call("GET", f"/v1/hunts/{hunt.slug}/alerts", 200, headers=api.organiser)
     assert [a["kind"] for a in alerts] == ["leaked_code"]
 
     organiser = token_of(api, Role.ORGANISER, unique("boss"), hunt.slug)
@@ -593,9 +557,7 @@ async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(
         assert "5 hunters" in await alert.inner_text()
         await alert.get_by_role("button", name="Reissue").click()
         await (
-            alert.get_by_role("status")
-            .filter(has_text="Reissued")
-            .wait_for(timeout=UI_TIMEOUT_MS)
+            alert.get_by_role("status").filter(has_text="Reissued").wait_for(timeout=UI_TIMEOUT_MS)
         )
         await alert.get_by_role("img", name="QR").wait_for(timeout=UI_TIMEOUT_MS)
         await screenshot(tab, "console-organiser-alert-reissued")
@@ -612,9 +574,7 @@ async def test_a_leaked_codes_alert_is_answered_by_reissuing_the_code(
     assert desk.errors() == []
 
 
-async def test_deactivating_a_clue_from_its_alert_refuses_its_scans(
-    local_api: Api,
-) -> None:
+async def test_deactivating_a_clue_from_its_alert_refuses_its_scans(local_api: Api) -> None:
     api = local_api
     hunt = await make_hunt(api)
     key = await hunt.collectible(name="Snow in the Desert", episode="8")
