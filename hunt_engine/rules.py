@@ -19,6 +19,10 @@ class HuntRules:
     scans_per_minute: int = 30
     hint_radius_m: float = 1500.0
     reveal_radius_m: float = 150.0
+    # Fans' moments: how many one hunter may make per hunt, and how many distinct hunters'
+    # reports hide an approved one until it is reviewed again.
+    moments_per_hunter: int = 3
+    moment_report_threshold: int = 5
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any] | None) -> HuntRules:

@@ -32,6 +32,8 @@ class RulesIn(Strict):
     scans_per_minute: Annotated[int, Field(ge=1, le=10_000), INTEGRAL] | None = None
     hint_radius_m: Annotated[float, Field(gt=0, le=50_000)] | None = None
     reveal_radius_m: Annotated[float, Field(gt=0, le=5_000)] | None = None
+    moments_per_hunter: Annotated[int, Field(ge=0, le=1000), INTEGRAL] | None = None
+    moment_report_threshold: Annotated[int, Field(ge=1, le=100_000), INTEGRAL] | None = None
 
     def given(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
