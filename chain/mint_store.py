@@ -1,5 +1,8 @@
 """The mint outbox and transaction ledger in PostgreSQL, as the worker sees them.
 
+A job is a token to mint to a wallet: a find's (its token id is the find's id) or a fans'
+moment's (2^62 + the moment's id); the worker handles both alike, by token id.
+
 Every state change is one short transaction. A batch's signed transaction is stored in the same
 transaction that marks its jobs `submitted`, before anything is broadcast, so a worker killed
 at any moment finds on restart every hash it may have sent.
@@ -37,7 +40,7 @@ from chain.queries import (
 
 @dataclass(frozen=True)
 class Job:
-    find_id: int
+    token_id: int
     wallet: str
     attempts: int
 
@@ -76,7 +79,7 @@ class Batch:
 class Settled:
     """What the chain says about one token of a reverted batch."""
 
-    find_id: int
+    token_id: int
     minted: bool
     tx_hash: str | None = None
     error: str | None = None
@@ -101,7 +104,7 @@ class MintStore:
                 rows = await conn.fetch(CLAIM_FRESH_SQL, limit)
             if not rows:
                 return None
-            jobs = tuple(Job(r["find_id"], r["wallet"], r["attempts"]) for r in rows)
+            jobs = tuple(Job(r["token_id"], r["wallet"], r["attempts"]) for r in rows)
             signed = await sign(jobs)
             batch_id = await conn.fetchval(
                 INSERT_BATCH_SQL,
@@ -109,12 +112,12 @@ class MintStore:
                 self.chain_id,
                 self.contract,
                 nonce,
-                [j.find_id for j in jobs],
+                [j.token_id for j in jobs],
             )
             stored = await self._insert_tx(conn, batch_id, signed)
             await conn.execute(
                 SUBMIT_JOBS_SQL,
-                [j.find_id for j in jobs],
+                [j.token_id for j in jobs],
                 batch_id,
             )
         return Batch(batch_id, nonce, jobs, (stored,))
@@ -167,7 +170,7 @@ class MintStore:
             )
         jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
         for r in jobs:
-            jobs_of[r["batch_id"]].append(Job(r["find_id"], r["wallet"], r["attempts"]))
+            jobs_of[r["batch_id"]].append(Job(r["token_id"], r["wallet"], r["attempts"]))
         txs_of: dict[int, list[StoredTx]] = {i: [] for i in ids}
         for r in txs:
             txs_of[r["batch_id"]].append(
@@ -225,7 +228,7 @@ class MintStore:
                 if outcome.minted:
                     await conn.execute(
                         JOB_MINTED_SQL,
-                        outcome.find_id,
+                        outcome.token_id,
                         outcome.tx_hash,
                         self.contract,
                         self.chain_id,
@@ -234,7 +237,7 @@ class MintStore:
                 else:
                     await conn.execute(
                         JOB_NOT_MINTED_SQL,
-                        outcome.find_id,
+                        outcome.token_id,
                         outcome.error,
                         max_attempts,
                         batch.id,
@@ -261,10 +264,11 @@ class MintStore:
         )
 
 
-async def retry_failed(pool: asyncpg.Pool, find_ids: Sequence[int] | None = None) -> int:
-    """Requeue failed jobs (all, or the given finds) with a fresh attempt count."""
-    status = await pool.execute(
+async def retry_failed(pool: asyncpg.Pool, token_ids: Sequence[int] | None = None) -> int:
+    """Requeue failed jobs (all, or those of the given token ids: finds' ids, moments' token
+    ids) with a fresh attempt count."""
+    requeued = await pool.fetchval(
         RETRY_FAILED_SQL,
-        list(find_ids) if find_ids is not None else None,
+        list(token_ids) if token_ids is not None else None,
     )
-    return int(status.split()[-1])
+    return int(requeued)

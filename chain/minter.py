@@ -83,7 +83,7 @@ def call_data(jobs: Sequence[Job]) -> bytes:
     """The calldata of mint (one job) or mintBatch, encoded directly: web3's contract encoder
     checksums and validates every address, which dominates the cost of a large batch."""
     wallets = [bytes.fromhex(j.wallet[2:]) for j in jobs]
-    ids = [j.find_id for j in jobs]
+    ids = [j.token_id for j in jobs]
     if len(jobs) == 1:
         return MINT_SELECTOR + encode(["address", "uint256"], [wallets[0], ids[0]])
     return MINT_BATCH_SELECTOR + encode(["address[]", "uint256[]"], [wallets, ids])
@@ -125,7 +125,7 @@ class Minter:
 
     def _call(self, jobs: Sequence[Job]) -> tuple[str, list[Any]]:
         wallets = [to_checksum_address(j.wallet) for j in jobs]
-        ids = [j.find_id for j in jobs]
+        ids = [j.token_id for j in jobs]
         if len(jobs) == 1:
             return "mint", [wallets[0], ids[0]]
         return "mintBatch", [wallets, ids]

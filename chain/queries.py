@@ -4,16 +4,42 @@ whole statement."""
 
 # --- the mint outbox and transaction ledger (mint_store.py) --------------------------------
 
+# The outbox has two tables: mint_jobs (finds, keyed by the find, whose id is the token id) and
+# moment_mints (fans' moments, with token ids from 2^62 up, never a find's: migration 0011).
+# Each statement below reads or writes both, by token id, so the worker sees one queue.
+
+# Moments first: the few approved moments do not wait behind a backlog of finds. The finds' part
+# is read only as far as the moments leave room (rows not read are not locked).
 CLAIM_FRESH_SQL = """
-SELECT find_id, wallet, attempts FROM mint_jobs
-WHERE status = 'queued' AND attempts = 0
-ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
+WITH moments AS (
+    SELECT token_id, wallet, attempts FROM moment_mints
+    WHERE status = 'queued' AND attempts = 0
+    ORDER BY token_id LIMIT $1 FOR UPDATE SKIP LOCKED
+), finds AS (
+    SELECT find_id AS token_id, wallet, attempts FROM mint_jobs
+    WHERE status = 'queued' AND attempts = 0
+    ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+SELECT token_id, wallet, attempts FROM moments
+UNION ALL
+SELECT token_id, wallet, attempts FROM finds
+LIMIT $1
 """
 # A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others.
 CLAIM_RETRIED_SQL = """
-SELECT find_id, wallet, attempts FROM mint_jobs
-WHERE status = 'queued' AND attempts > 0
-ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
+WITH moments AS (
+    SELECT token_id, wallet, attempts FROM moment_mints
+    WHERE status = 'queued' AND attempts > 0
+    ORDER BY token_id LIMIT 1 FOR UPDATE SKIP LOCKED
+), finds AS (
+    SELECT find_id AS token_id, wallet, attempts FROM mint_jobs
+    WHERE status = 'queued' AND attempts > 0
+    ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
+)
+SELECT token_id, wallet, attempts FROM moments
+UNION ALL
+SELECT token_id, wallet, attempts FROM finds
+LIMIT 1
 """
 INSERT_BATCH_SQL = """
 INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)
@@ -26,8 +52,12 @@ INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per
 VALUES ($1, $2, $3, $4, $5) RETURNING signed_at
 """
 SUBMIT_JOBS_SQL = """
-UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()
-WHERE find_id = ANY($1::bigint[])
+WITH finds AS (
+    UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()
+    WHERE find_id = ANY($1::bigint[])
+)
+UPDATE moment_mints SET status = 'submitted', batch_id = $2, updated_at = now()
+WHERE token_id = ANY($1::bigint[])
 """
 # The first broadcast's time; a rebroadcast keeps it.
 MARK_SENT_SQL = """
@@ -38,8 +68,12 @@ SELECT id, nonce FROM mint_batches
 WHERE signer = $1 AND chain_id = $2 AND status = 'pending' ORDER BY nonce
 """
 PENDING_JOBS_SQL = """
-SELECT batch_id, find_id, wallet, attempts FROM mint_jobs
-WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted' ORDER BY find_id
+SELECT batch_id, find_id AS token_id, wallet, attempts FROM mint_jobs
+WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted'
+UNION ALL
+SELECT batch_id, token_id, wallet, attempts FROM moment_mints
+WHERE batch_id = ANY($1::bigint[]) AND status = 'submitted'
+ORDER BY token_id
 """
 # Oldest first: the last transaction of a batch is its current price.
 PENDING_TXS_SQL = """
@@ -53,7 +87,12 @@ UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,
 WHERE id = $1
 """
 BATCH_JOBS_MINTED_SQL = """
-UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+WITH finds AS (
+    UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+        chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
+    WHERE batch_id = $1 AND status = 'submitted'
+)
+UPDATE moment_mints SET status = 'minted', tx_hash = $2, contract = $3,
     chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
 WHERE batch_id = $1 AND status = 'submitted'
 """
@@ -65,24 +104,39 @@ WHERE id = $1
 """
 # One token of a reverted batch that the chain shows as the wallet's after all.
 JOB_MINTED_SQL = """
-UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+WITH finds AS (
+    UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
+        chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
+    WHERE find_id = $1 AND batch_id = $5 AND status = 'submitted'
+)
+UPDATE moment_mints SET status = 'minted', tx_hash = $2, contract = $3,
     chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
-WHERE find_id = $1 AND batch_id = $5 AND status = 'submitted'
+WHERE token_id = $1 AND batch_id = $5 AND status = 'submitted'
 """
 # One token of a reverted batch that did not mint: back to the queue, or failed once it has
 # been tried $3 times.
 JOB_NOT_MINTED_SQL = """
-UPDATE mint_jobs SET attempts = attempts + 1, error = $2,
+WITH finds AS (
+    UPDATE mint_jobs SET attempts = attempts + 1, error = $2,
+        status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,
+        updated_at = now()
+    WHERE find_id = $1 AND batch_id = $4 AND status = 'submitted'
+)
+UPDATE moment_mints SET attempts = attempts + 1, error = $2,
     status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,
     updated_at = now()
-WHERE find_id = $1 AND batch_id = $4 AND status = 'submitted'
+WHERE token_id = $1 AND batch_id = $4 AND status = 'submitted'
 """
 DROP_BATCH_SQL = """
 UPDATE mint_batches SET status = 'dropped', settled_at = now() WHERE id = $1
 """
 # Back to the queue without counting an attempt: the batch never reached the chain.
 REQUEUE_JOBS_SQL = """
-UPDATE mint_jobs SET status = 'queued', updated_at = now()
+WITH finds AS (
+    UPDATE mint_jobs SET status = 'queued', updated_at = now()
+    WHERE batch_id = $1 AND status = 'submitted'
+)
+UPDATE moment_mints SET status = 'queued', updated_at = now()
 WHERE batch_id = $1 AND status = 'submitted'
 """
 # The worker's report on its key, for the mint gauges; an unknown value keeps the last one.
@@ -94,11 +148,21 @@ ON CONFLICT (signer, chain_id) DO UPDATE SET contract = $3,
     local_nonce = COALESCE($4, s.local_nonce), chain_nonce = COALESCE($5, s.chain_nonce),
     balance_wei = COALESCE($6, s.balance_wei), seen_at = now()
 """
-# Failed jobs (all of them when $1 is NULL) requeued with a fresh attempt count.
+# Failed jobs (all of them when $1 is NULL, else those of these token ids) requeued with a
+# fresh attempt count; how many.
 RETRY_FAILED_SQL = """
-UPDATE mint_jobs SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,
-    updated_at = now()
-WHERE status = 'failed' AND ($1::bigint[] IS NULL OR find_id = ANY($1::bigint[]))
+WITH finds AS (
+    UPDATE mint_jobs SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,
+        updated_at = now()
+    WHERE status = 'failed' AND ($1::bigint[] IS NULL OR find_id = ANY($1::bigint[]))
+    RETURNING 1
+), moments AS (
+    UPDATE moment_mints SET status = 'queued', attempts = 0, error = NULL, batch_id = NULL,
+        updated_at = now()
+    WHERE status = 'failed' AND ($1::bigint[] IS NULL OR token_id = ANY($1::bigint[]))
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM finds) + (SELECT count(*) FROM moments)
 """
 
 # --- the Transfer follower (follower.py) ---------------------------------------------------

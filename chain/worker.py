@@ -220,17 +220,17 @@ class MintWorker:
         # transaction (a retry, a replacement), so the chain settles each one.
         outcomes: list[Settled] = []
         for job in batch.jobs:
-            owner = await self.minter.owner_of(job.find_id)
+            owner = await self.minter.owner_of(job.token_id)
             if owner == job.wallet:
-                tx_hash = await self.minter.mint_tx_of(job.find_id)
-                outcomes.append(Settled(job.find_id, minted=True, tx_hash=tx_hash))
+                tx_hash = await self.minter.mint_tx_of(job.token_id)
+                outcomes.append(Settled(job.token_id, minted=True, tx_hash=tx_hash))
             elif owner is None:
                 outcomes.append(
-                    Settled(job.find_id, minted=False, error=f"{receipt.tx_hash} reverted")
+                    Settled(job.token_id, minted=False, error=f"{receipt.tx_hash} reverted")
                 )
             else:
                 outcomes.append(
-                    Settled(job.find_id, minted=False, error=f"token is owned by {owner}")
+                    Settled(job.token_id, minted=False, error=f"token is owned by {owner}")
                 )
         log.warning(
             "batch at nonce %d reverted (%s): %d already minted",

@@ -242,6 +242,17 @@ BEGIN
     PERFORM pg_notify('geohunt_mint', 'queued');
     RETURN NULL;
 END $$;
+CREATE FUNCTION public.moments_on_wallet() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO moment_mints (moment_id, token_id, wallet)
+    SELECT m.id, m.token_id, NEW.wallet FROM moments m
+    WHERE m.author_id = NEW.id AND m.status IN ('approved', 'hidden')
+    ORDER BY m.id
+    ON CONFLICT (moment_id) DO NOTHING;
+    RETURN NULL;
+END $$;
 CREATE FUNCTION public.record_rejection(p_hunter bigint, p_hunt bigint, p_clue bigint, p_verdict text, p_lat double precision, p_lon double precision, p_accuracy double precision, p_distance double precision, p_scanned_at timestamp with time zone, p_device text, p_address inet, p_static boolean, p_leak_distance_m double precision, p_leak_hunters integer, p_leak_window interval) RETURNS bigint
     LANGUAGE plpgsql
     AS $$
@@ -514,13 +525,14 @@ CREATE TABLE public.finds (
     found_at timestamp with time zone NOT NULL,
     lat double precision,
     lon double precision,
-    accuracy_m double precision
+    accuracy_m double precision,
+    CONSTRAINT finds_id_below_moment_tokens CHECK ((id < '4611686018427387904'::bigint))
 );
 CREATE SEQUENCE public.finds_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
-    NO MAXVALUE
+    MAXVALUE 4611686018427387903
     CACHE 1;
 ALTER SEQUENCE public.finds_id_seq OWNED BY public.finds.id;
 CREATE TABLE public.hunt_scores (
@@ -648,6 +660,119 @@ CREATE TABLE public.mint_txs (
     signed_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone
 );
+CREATE TABLE public.moment_decisions (
+    id bigint NOT NULL,
+    moment_id bigint NOT NULL,
+    action text NOT NULL,
+    status text NOT NULL,
+    reason text,
+    actor_role text NOT NULL,
+    actor text,
+    reports integer,
+    decided_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT moment_decisions_action_check CHECK ((action = ANY (ARRAY['approve'::text, 'reject'::text, 'hide'::text]))),
+    CONSTRAINT moment_decisions_actor_role_check CHECK ((actor_role = ANY (ARRAY['organiser'::text, 'reports'::text]))),
+    CONSTRAINT moment_decisions_check CHECK (((actor_role = 'organiser'::text) = (actor IS NOT NULL))),
+    CONSTRAINT moment_decisions_check1 CHECK (((action <> 'reject'::text) OR (reason IS NOT NULL))),
+    CONSTRAINT moment_decisions_reason_check CHECK (((reason IS NULL) OR ((char_length(reason) >= 1) AND (char_length(reason) <= 500)))),
+    CONSTRAINT moment_decisions_status_check CHECK ((status = ANY (ARRAY['approved'::text, 'rejected'::text, 'hidden'::text])))
+);
+CREATE SEQUENCE public.moment_decisions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.moment_decisions_id_seq OWNED BY public.moment_decisions.id;
+CREATE TABLE public.moment_folds (
+    hunt_id bigint NOT NULL
+);
+CREATE TABLE public.moment_love_deltas (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    moment_id bigint NOT NULL,
+    delta smallint NOT NULL,
+    CONSTRAINT moment_love_deltas_delta_check CHECK ((delta = ANY (ARRAY['-1'::integer, 1])))
+);
+CREATE SEQUENCE public.moment_love_deltas_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+ALTER SEQUENCE public.moment_love_deltas_id_seq OWNED BY public.moment_love_deltas.id;
+CREATE TABLE public.moment_loves (
+    moment_id bigint NOT NULL,
+    hunter_id bigint NOT NULL,
+    loved_at timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TABLE public.moment_mints (
+    moment_id bigint NOT NULL,
+    token_id bigint NOT NULL,
+    wallet text NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    batch_id bigint,
+    attempts integer DEFAULT 0 NOT NULL,
+    error text,
+    tx_hash text,
+    contract text,
+    chain_id bigint,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    minted_at timestamp with time zone,
+    CONSTRAINT moment_mints_check CHECK ((token_id = ('4611686018427387904'::bigint + moment_id))),
+    CONSTRAINT moment_mints_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'submitted'::text, 'minted'::text, 'failed'::text]))),
+    CONSTRAINT moment_mints_wallet_check CHECK ((wallet ~ '^0x[0-9a-f]{40}$'::text))
+);
+CREATE TABLE public.moment_quotas (
+    hunt_id bigint NOT NULL,
+    hunter_id bigint NOT NULL,
+    made integer NOT NULL,
+    CONSTRAINT moment_quotas_made_check CHECK ((made >= 0))
+);
+CREATE TABLE public.moment_reports (
+    moment_id bigint NOT NULL,
+    review_round integer NOT NULL,
+    hunter_id bigint NOT NULL,
+    reason text NOT NULL,
+    reported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT moment_reports_reason_check CHECK (((char_length(reason) >= 1) AND (char_length(reason) <= 500)))
+);
+CREATE TABLE public.moments (
+    id bigint NOT NULL,
+    hunt_id bigint NOT NULL,
+    collectible_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    scene_s integer NOT NULL,
+    title text NOT NULL,
+    note text,
+    sketch bytea,
+    sketch_type text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    token_id bigint,
+    loves integer DEFAULT 0 NOT NULL,
+    reports integer DEFAULT 0 NOT NULL,
+    review_round integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    CONSTRAINT moments_check CHECK ((token_id = ('4611686018427387904'::bigint + id))),
+    CONSTRAINT moments_check1 CHECK (((sketch IS NULL) = (sketch_type IS NULL))),
+    CONSTRAINT moments_check2 CHECK (((status = 'pending'::text) = ((token_id IS NULL) AND (decided_at IS NULL)))),
+    CONSTRAINT moments_check3 CHECK (((status <> ALL (ARRAY['approved'::text, 'hidden'::text])) OR (token_id IS NOT NULL))),
+    CONSTRAINT moments_note_check CHECK (((note IS NULL) OR ((char_length(note) >= 1) AND (char_length(note) <= 280)))),
+    CONSTRAINT moments_scene_s_check CHECK (((scene_s >= 0) AND (scene_s <= 7200))),
+    CONSTRAINT moments_sketch_type_check CHECK ((sketch_type = ANY (ARRAY['image/png'::text, 'image/svg+xml'::text]))),
+    CONSTRAINT moments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'hidden'::text]))),
+    CONSTRAINT moments_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 80)))
+);
+ALTER TABLE public.moments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.moments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    MAXVALUE 4611686018427387903
+    CACHE 1
+);
 CREATE TABLE public.passkey_challenges (
     challenge bytea NOT NULL,
     purpose text NOT NULL,
@@ -771,6 +896,8 @@ ALTER TABLE ONLY public.hunters ALTER COLUMN id SET DEFAULT nextval('public.hunt
 ALTER TABLE ONLY public.hunts ALTER COLUMN id SET DEFAULT nextval('public.hunts_id_seq'::regclass);
 ALTER TABLE ONLY public.live_events ALTER COLUMN id SET DEFAULT nextval('public.live_events_id_seq'::regclass);
 ALTER TABLE ONLY public.mint_batches ALTER COLUMN id SET DEFAULT nextval('public.mint_batches_id_seq'::regclass);
+ALTER TABLE ONLY public.moment_decisions ALTER COLUMN id SET DEFAULT nextval('public.moment_decisions_id_seq'::regclass);
+ALTER TABLE ONLY public.moment_love_deltas ALTER COLUMN id SET DEFAULT nextval('public.moment_love_deltas_id_seq'::regclass);
 ALTER TABLE ONLY public.passkeys ALTER COLUMN id SET DEFAULT nextval('public.passkeys_id_seq'::regclass);
 ALTER TABLE ONLY public.scan_attempts ALTER COLUMN id SET DEFAULT nextval('public.scan_attempts_id_seq'::regclass);
 ALTER TABLE ONLY public.token_issues ALTER COLUMN id SET DEFAULT nextval('public.token_issues_id_seq'::regclass);
@@ -822,6 +949,26 @@ ALTER TABLE ONLY public.mint_signers
     ADD CONSTRAINT mint_signers_pkey PRIMARY KEY (signer, chain_id);
 ALTER TABLE ONLY public.mint_txs
     ADD CONSTRAINT mint_txs_pkey PRIMARY KEY (hash);
+ALTER TABLE ONLY public.moment_decisions
+    ADD CONSTRAINT moment_decisions_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.moment_folds
+    ADD CONSTRAINT moment_folds_pkey PRIMARY KEY (hunt_id);
+ALTER TABLE ONLY public.moment_love_deltas
+    ADD CONSTRAINT moment_love_deltas_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.moment_loves
+    ADD CONSTRAINT moment_loves_pkey PRIMARY KEY (moment_id, hunter_id);
+ALTER TABLE ONLY public.moment_mints
+    ADD CONSTRAINT moment_mints_pkey PRIMARY KEY (moment_id);
+ALTER TABLE ONLY public.moment_mints
+    ADD CONSTRAINT moment_mints_token_id_key UNIQUE (token_id);
+ALTER TABLE ONLY public.moment_quotas
+    ADD CONSTRAINT moment_quotas_pkey PRIMARY KEY (hunt_id, hunter_id);
+ALTER TABLE ONLY public.moment_reports
+    ADD CONSTRAINT moment_reports_pkey PRIMARY KEY (moment_id, review_round, hunter_id);
+ALTER TABLE ONLY public.moments
+    ADD CONSTRAINT moments_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.moments
+    ADD CONSTRAINT moments_token_id_key UNIQUE (token_id);
 ALTER TABLE ONLY public.passkey_challenges
     ADD CONSTRAINT passkey_challenges_pkey PRIMARY KEY (challenge);
 ALTER TABLE ONLY public.passkey_users
@@ -867,11 +1014,21 @@ CREATE INDEX mint_batches_pending_idx ON public.mint_batches USING btree (signer
 CREATE INDEX mint_jobs_batch_idx ON public.mint_jobs USING btree (batch_id) WHERE (status = 'submitted'::text);
 CREATE INDEX mint_jobs_queued_idx ON public.mint_jobs USING btree (find_id) WHERE (status = 'queued'::text);
 CREATE INDEX mint_txs_batch_idx ON public.mint_txs USING btree (batch_id, signed_at);
+CREATE INDEX moment_decisions_moment_idx ON public.moment_decisions USING btree (moment_id, id);
+CREATE INDEX moment_love_deltas_hunt_idx ON public.moment_love_deltas USING btree (hunt_id, moment_id);
+CREATE INDEX moment_loves_hunter_idx ON public.moment_loves USING btree (hunter_id, moment_id);
+CREATE INDEX moment_mints_batch_idx ON public.moment_mints USING btree (batch_id) WHERE (status = 'submitted'::text);
+CREATE INDEX moment_mints_queued_idx ON public.moment_mints USING btree (token_id) WHERE (status = 'queued'::text);
+CREATE INDEX moments_author_idx ON public.moments USING btree (author_id, id);
+CREATE INDEX moments_collectible_idx ON public.moments USING btree (collectible_id, status, id);
+CREATE INDEX moments_loved_idx ON public.moments USING btree (hunt_id, status, loves, id);
+CREATE INDEX moments_recent_idx ON public.moments USING btree (hunt_id, status, id);
 CREATE INDEX passkey_challenges_expiry_idx ON public.passkey_challenges USING btree (expires_at);
 CREATE INDEX passkeys_hunter_idx ON public.passkeys USING btree (hunter_id);
 CREATE INDEX scan_attempts_remote_idx ON public.scan_attempts USING btree (clue_id, at) WHERE ((verdict = 'outside_geofence'::text) AND (distance_m > (1000)::double precision));
 CREATE INDEX taste_groups_overlap_idx ON public.taste_groups USING gin (collectibles);
 CREATE INDEX taste_sets_set_idx ON public.taste_sets USING btree (collectibles, hunter_id) WHERE discoverable;
+CREATE INDEX token_holders_owner_idx ON public.token_holders USING btree (owner, token_id);
 CREATE INDEX token_holders_token_idx ON public.token_holders USING btree (token_id);
 CREATE INDEX token_issues_sub_idx ON public.token_issues USING btree (role, sub, issued_at DESC);
 CREATE INDEX token_transfers_secondary_idx ON public.token_transfers USING btree (contract, token_id) WHERE secondary;
@@ -884,12 +1041,14 @@ CREATE TRIGGER collectibles_notify AFTER INSERT OR UPDATE OF key, name, episode,
 CREATE TRIGGER collectibles_touch BEFORE UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
 CREATE CONSTRAINT TRIGGER finds_live AFTER INSERT ON public.finds DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.live_find_event();
 CREATE TRIGGER finds_taste AFTER INSERT ON public.finds REFERENCING NEW TABLE AS new_finds FOR EACH STATEMENT EXECUTE FUNCTION public.taste_on_finds();
+CREATE TRIGGER hunters_moment_mints AFTER UPDATE OF wallet ON public.hunters FOR EACH ROW WHEN (((old.wallet IS NULL) AND (new.wallet IS NOT NULL))) EXECUTE FUNCTION public.moments_on_wallet();
 CREATE TRIGGER hunters_taste AFTER UPDATE OF discoverable ON public.hunters FOR EACH ROW WHEN ((old.discoverable IS DISTINCT FROM new.discoverable)) EXECUTE FUNCTION public.taste_on_privacy();
 CREATE TRIGGER hunts_notify AFTER INSERT OR UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
 CREATE TRIGGER hunts_touch BEFORE UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
 CREATE CONSTRAINT TRIGGER mint_jobs_live_insert AFTER INSERT ON public.mint_jobs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'minted'::text)) EXECUTE FUNCTION public.live_mint_event();
 CREATE TRIGGER mint_jobs_minted AFTER UPDATE ON public.mint_jobs REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION public.mint_jobs_minted();
 CREATE TRIGGER mint_jobs_queued AFTER INSERT OR UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
+CREATE TRIGGER moment_mints_queued AFTER INSERT OR UPDATE OF status ON public.moment_mints FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON public.scan_attempts REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION public.scan_rollup();
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT alerts_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id) ON DELETE CASCADE;
@@ -927,6 +1086,32 @@ ALTER TABLE ONLY public.mint_jobs
     ADD CONSTRAINT mint_jobs_find_id_fkey FOREIGN KEY (find_id) REFERENCES public.finds(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.mint_txs
     ADD CONSTRAINT mint_txs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moment_decisions
+    ADD CONSTRAINT moment_decisions_moment_id_fkey FOREIGN KEY (moment_id) REFERENCES public.moments(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moment_folds
+    ADD CONSTRAINT moment_folds_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moment_loves
+    ADD CONSTRAINT moment_loves_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.moment_mints
+    ADD CONSTRAINT moment_mints_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id);
+ALTER TABLE ONLY public.moment_mints
+    ADD CONSTRAINT moment_mints_moment_id_fkey FOREIGN KEY (moment_id) REFERENCES public.moments(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moment_mints
+    ADD CONSTRAINT moment_mints_token_id_fkey FOREIGN KEY (token_id) REFERENCES public.moments(token_id);
+ALTER TABLE ONLY public.moment_quotas
+    ADD CONSTRAINT moment_quotas_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moment_quotas
+    ADD CONSTRAINT moment_quotas_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.moment_reports
+    ADD CONSTRAINT moment_reports_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.moment_reports
+    ADD CONSTRAINT moment_reports_moment_id_fkey FOREIGN KEY (moment_id) REFERENCES public.moments(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moments
+    ADD CONSTRAINT moments_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.moments
+    ADD CONSTRAINT moments_collectible_id_fkey FOREIGN KEY (collectible_id) REFERENCES public.collectibles(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.moments
+    ADD CONSTRAINT moments_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.passkey_challenges
     ADD CONSTRAINT passkey_challenges_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.passkey_users

@@ -27,7 +27,7 @@ async def fresh_chain(
     grows, so no run inherits another's chain. The new chain starts the signer's nonces at 0
     again, so the previous chain's transaction ledger (whose nonces it would collide with) is
     emptied first; its finds stay, minted there. (settings naming the chain, web3 client)"""
-    await db.execute("TRUNCATE mint_txs, mint_batches, mint_signers, mint_jobs")
+    await db.execute("TRUNCATE mint_txs, mint_batches, mint_signers, mint_jobs, moment_mints")
     anvil = AnvilProcess()
     await asyncio.to_thread(anvil.start)
     w3 = connect(anvil.url)
