@@ -5,7 +5,9 @@
 - finds: verified finds; unique hunters: hunters who ever scanned one of its clues;
 - mints: finds whose token is minted; transfers: Transfer events between two holders (not the
   mint);
-- on site: finds at billboards, digital screens and AR spots; online: finds of social drops.
+- on site: finds at billboards, digital screens and AR spots; online: finds of social drops;
+- scenes: the loves of fans' approved moments per minute of the episode (where a moment's scene
+  time falls, `hunt_engine.moments.scene_minute`), with how many moments that minute holds.
 
 The adapter (`server.ratings.figures`) reads the rows; `hunt_figures` is the whole answer.
 """
@@ -17,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from hunt_engine.moments import scene_minute
 
 ON_SITE_KINDS = frozenset({"billboard", "digital", "ar"})
 ACCEPTED = "accepted"
@@ -86,6 +90,29 @@ class TransferCount:
     tokens: int
 
 
+@dataclass(frozen=True, slots=True)
+class SceneCount:
+    """Approved moments of one collectible at one scene time, and their loves."""
+
+    collectible_id: int
+    scene_s: int
+    moments: int
+    loves: int
+
+
+def scenes_by_minute(scenes: Sequence[SceneCount]) -> dict[int, list[dict[str, int]]]:
+    """Per collectible, its minutes with moments, in order: `{minute, loves, moments}`."""
+    minutes: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
+    for row in scenes:
+        minute = scene_minute(row.scene_s)
+        cell = minutes[row.collectible_id].setdefault(
+            minute, {"minute": minute, "loves": 0, "moments": 0}
+        )
+        cell["loves"] += row.loves
+        cell["moments"] += row.moments
+    return {c: [cells[m] for m in sorted(cells)] for c, cells in minutes.items()}
+
+
 def share(part: int, whole: int) -> float | None:
     """`part / whole` to four places; None when there is no whole."""
     return None if whole == 0 else round(part / whole, 4)
@@ -98,10 +125,12 @@ def hunt_figures(
     scans: Sequence[ScanCount],
     hours: Sequence[HourCount],
     transfers: Sequence[TransferCount],
+    scenes: Sequence[SceneCount] = (),
 ) -> dict[str, Any]:
     """Every figure of `GET /v1/hunts/{slug}/stats`; every clue's collectible must be among
     `collectibles`, and `collectibles`, `clues` and `hours` come in the order they are shown."""
     moved_by = {t.collectible_id: t for t in transfers}
+    scenes_of = scenes_by_minute(scenes)
 
     clue_scans: dict[int, int] = defaultdict(int)
     rejections: dict[str, int] = defaultdict(int)
@@ -169,6 +198,7 @@ def hunt_figures(
                 "on_site_share": share(figures["on_site"], figures["on_site"] + figures["online"]),
                 "transfers": 0 if moved is None else moved.transfers,
                 "tokens_transferred": 0 if moved is None else moved.tokens,
+                "scenes": scenes_of.get(c.id, []),
             }
         )
 

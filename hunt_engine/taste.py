@@ -1,15 +1,25 @@
-"""Taste twins: who found the most alike episodes, as pure functions.
+"""Taste twins: who found the most alike episodes, and loved the same fans' moments, as pure
+functions.
 
-Similarity is Jaccard's over the sets of collectibles two hunters found. Twins are ordered by
-similarity (highest first), then by the number of collectibles in common (most first), then by
-hunter id (lowest first). Hunters with the same set are interchangeable but for their id, so a
-population is ranked as groups of equal sets first (`tiers_to_fetch`), and only the hunters of
-the leading groups are read (`rank_twins`).
+Similarity starts as Jaccard's over the sets of collectibles two hunters found, a/u (a found in
+common, u found by either). Fans' moments both loved count as more in common: with b moments
+loved by both, the similarity is (a + b) / (u + b), each shared love added to what the two have
+in common and to what they have between them. Loves that are not shared count for nothing: not
+loving a moment is no sign of taste (most fans never see most moments), loving the same one is.
+So hunters who share no loved moment keep exactly their Jaccard similarity, a shared love only
+ever brings two hunters closer, and only equal found sets make twins of similarity 1.
+
+Twins are ordered by similarity (highest first), then by the number of things in common (a + b,
+most first), then by hunter id (lowest first). Hunters sharing no loved moment with the caller,
+and with the same found set, are interchangeable but for their id, so they are ranked as groups
+of equal sets first (`tiers_to_fetch`), and only the hunters of the leading groups are read;
+those who share loved moments (few: they loved what the caller loved) are read one by one, and
+`rank_twins` ranks both together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,6 +33,15 @@ def jaccard(a: Collection[int], b: Collection[int]) -> Fraction:
     return Fraction(len(left & right), union) if union else Fraction(0)
 
 
+def similarity(a: Collection[int], b: Collection[int], loved_in_common: int = 0) -> Fraction:
+    """(|a & b| + loved) / (|a | b| + loved), exactly: Jaccard's over the found sets `a` and `b`
+    when the two share no loved moment; 0 when they have nothing at all."""
+    left, right = frozenset(a), frozenset(b)
+    union = len(left | right) + loved_in_common
+    common = len(left & right) + loved_in_common
+    return Fraction(common, union) if union else Fraction(0)
+
+
 def _key(similarity: Fraction, common: int) -> tuple[Fraction, int]:
     return (-similarity, -common)
 
@@ -32,19 +51,32 @@ class Twin:
     hunter_id: int
     similarity: Fraction
     shared: tuple[int, ...]  # sorted collectible ids in common
+    moments: tuple[int, ...] = ()  # sorted ids of the moments both loved
+
+    @property
+    def in_common(self) -> int:
+        return len(self.shared) + len(self.moments)
 
 
 def rank_twins(
-    mine: Collection[int], candidates: Iterable[tuple[int, Collection[int]]], limit: int = TOP
+    mine: Collection[int],
+    candidates: Iterable[tuple[int, Collection[int]]],
+    limit: int = TOP,
+    loved: Mapping[int, Collection[int]] | None = None,
 ) -> list[Twin]:
-    """The top `limit` candidates (hunter id, found set) sharing at least one collectible."""
+    """The top `limit` candidates (hunter id, found set) sharing at least one collectible or
+    one loved moment; `loved` gives, per hunter id, the moments both that hunter and the
+    caller loved (none for a hunter it does not name)."""
     own = frozenset(mine)
+    both_loved = loved or {}
     twins = []
     for hunter_id, found in candidates:
         shared = own & frozenset(found)
-        if shared:
-            twins.append(Twin(hunter_id, jaccard(own, found), tuple(sorted(shared))))
-    twins.sort(key=lambda t: (*_key(t.similarity, len(t.shared)), t.hunter_id))
+        moments = tuple(sorted(frozenset(both_loved.get(hunter_id, ()))))
+        if shared or moments:
+            score = similarity(own, found, len(moments))
+            twins.append(Twin(hunter_id, score, tuple(sorted(shared)), moments))
+    twins.sort(key=lambda t: (*_key(t.similarity, t.in_common), t.hunter_id))
     return twins[:limit]
 
 

@@ -15,6 +15,7 @@ from server.http.routing import Route
 from server.hunts.routes import TABLE as HUNTS
 from server.identity.routes import TABLE as IDENTITY
 from server.live.routes import TABLE as LIVE
+from server.moments.routes import TABLE as MOMENTS
 from server.ops.routes import TABLE as OPS
 from server.ratings.page import TABLE as RATINGS_PAGE
 from server.ratings.routes import TABLE as RATINGS
@@ -37,6 +38,7 @@ ROUTES: list[Route] = [
     *RATINGS.routes,
     *RATINGS_PAGE.routes,
     *FANS.routes,
+    *MOMENTS.routes,
     *WEB_APPS.routes,
 ]
 

@@ -12,7 +12,14 @@ from hunt_engine.errors import (
     NotHolder,
     Unauthorized,
 )
-from server.fans.queries import ENGRAVE_SQL, HOLDER_SQL, SET_DISCOVERABLE_SQL, SKETCH_SQL
+from hunt_engine.moments import is_moment_token
+from server.fans.queries import (
+    ENGRAVE_SQL,
+    HOLDER_SQL,
+    MOMENT_SKETCH_SQL,
+    SET_DISCOVERABLE_SQL,
+    SKETCH_SQL,
+)
 from server.fans.schemas import EngravingIn, EngravingOut, PrivacyIn, PrivacyOut, TwinsOut
 from server.fans.sketch import Sketch, decode_sketch
 from server.fans.twins import twins_of
@@ -93,7 +100,7 @@ SKETCH_HEADERS = {
 @TABLE.route(
     "GET",
     "/v1/tokens/{token_id}/sketch",
-    "The sketch engraved on a find's token (PNG or SVG)",
+    "The sketch engraved on a find's token, or drawn on an approved fans' moment's (PNG or SVG)",
     ok_media="image/png",
     alt_media=("image/svg+xml",),
     errors=(404,),
@@ -101,12 +108,17 @@ SKETCH_HEADERS = {
 )
 async def token_sketch(call: Call) -> web.Response:
     token_id = int(call.request.match_info["token_id"])
-    row = await call.services.pool.fetchrow(SKETCH_SQL, token_id)
+    headers = SKETCH_HEADERS
+    if is_moment_token(token_id):
+        # A fans' moment's sketch, while the moment is approved: a takedown must reach caches
+        # soon, so it is cached a minute only.
+        row = await call.services.pool.fetchrow(MOMENT_SKETCH_SQL, token_id)
+        headers = {**SKETCH_HEADERS, "Cache-Control": "public, max-age=60"}
+    else:
+        row = await call.services.pool.fetchrow(SKETCH_SQL, token_id)
     if row is None:
         raise NotFound(f"no sketch on token {token_id}")
-    return web.Response(
-        body=bytes(row["sketch"]), content_type=row["sketch_type"], headers=SKETCH_HEADERS
-    )
+    return web.Response(body=bytes(row["sketch"]), content_type=row["sketch_type"], headers=headers)
 
 
 @TABLE.route(

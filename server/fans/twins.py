@@ -1,23 +1,32 @@
 """Taste twins from PostgreSQL: the ranking is `hunt_engine.taste`'s, the data comes from
 the `taste_sets` / `taste_groups` rollup (migration 0006), kept by triggers on finds and on
-hunters' privacy.
+hunters' privacy, and from the loves of fans' moments (migration 0011).
 
-Three reads in one read-only snapshot, none of them proportional to the number of hunters:
-the caller's set; the groups (distinct found sets of discoverable hunters, with their size)
-overlapping it, through a GIN index (with n collectibles there are at most 2^n - 1 groups);
-and, for only the groups that can reach the top 20, their first hunters by id through the
-partial index on (collectibles, hunter_id).
+Four reads in one read-only snapshot, none of them proportional to the number of hunters:
+the caller's set; the discoverable hunters who loved a moment the caller loved, with the
+moments both loved (as many rows as those moments have loves); the groups (distinct found sets
+of discoverable hunters, with their size) overlapping the caller's set, through a GIN index
+(with n collectibles there are at most 2^n - 1 groups), less the hunters already read; and, for
+only the groups that can reach the top 20, their first other hunters by id through the partial
+index on (collectibles, hunter_id).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import asyncpg
 
 from hunt_engine.errors import Forbidden, Unauthorized
 from hunt_engine.taste import TOP, rank_twins, tiers_to_fetch
-from server.fans.queries import CALLER_SQL, CANDIDATES_SQL, GROUPS_SQL, KEYS_SQL
+from server.fans.queries import (
+    CALLER_SQL,
+    CANDIDATES_SQL,
+    GROUPS_SQL,
+    KEYS_SQL,
+    LOVED_ALIKE_SQL,
+)
 
 NOT_DISCOVERABLE = (
     "taste twins are for discoverable hunters: opt in with PUT /v1/me/privacy"
@@ -39,13 +48,22 @@ async def twins_of(pool: asyncpg.Pool, hunter_id: int, limit: int = TOP) -> list
         mine: list[int] = list(caller["collectibles"] or [])
         if not mine:
             return []
+        # Hunters who loved what the caller loved are ranked one by one; the groups hold
+        # the others (who share no loved moment, so their found set alone ranks them).
+        alike = await conn.fetch(LOVED_ALIKE_SQL, hunter_id)
+        loved = {r["hunter_id"]: r["moments"] for r in alike}
+        read = Counter(tuple(r["collectibles"]) for r in alike)
         groups = await conn.fetch(GROUPS_SQL, mine)
-        chosen = tiers_to_fetch(mine, ((g["collectibles"], g["members"]) for g in groups), limit)
-        if not chosen:
-            return []
-        rows = await conn.fetch(CANDIDATES_SQL, [_set_text(s) for s in chosen], hunter_id, limit)
-        ranked = rank_twins(mine, ((r["hunter_id"], r["collectibles"]) for r in rows), limit)
-        handles = {r["hunter_id"]: r["handle"] for r in rows}
+        sizes = ((g["collectibles"], g["members"] - read[tuple(g["collectibles"])]) for g in groups)
+        chosen = tiers_to_fetch(mine, sizes, limit)
+        rows = []
+        if chosen:
+            sets = [_set_text(s) for s in chosen]
+            rows = await conn.fetch(CANDIDATES_SQL, sets, hunter_id, limit, list(loved))
+        candidates = [*alike, *rows]
+        found = ((r["hunter_id"], r["collectibles"]) for r in candidates)
+        ranked = rank_twins(mine, found, limit, loved)
+        handles = {r["hunter_id"]: r["handle"] for r in candidates}
         ids = sorted({c for twin in ranked for c in twin.shared})
         keys = {r["id"]: r["key"] for r in await conn.fetch(KEYS_SQL, ids)}
     return [

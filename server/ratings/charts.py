@@ -133,3 +133,52 @@ def hourly_line(hours: Sequence[datetime], scans: Sequence[int], finds: Sequence
             f"{hours[i].strftime('%d %b %H:00')}</text>"
         )
     return _svg(width, height, body, "Scans per hour")
+
+
+SCENE_COLD, SCENE_HOT = (238, 242, 255), (190, 18, 60)
+
+
+def _heat(loves: int, peak: int) -> str:
+    """From a pale blue (no love) to a deep red (the hunt's most loved minute)."""
+    t = 0.0 if peak == 0 else (loves / peak) ** 0.5
+    r, g, b = (round(c + (h - c) * t) for c, h in zip(SCENE_COLD, SCENE_HOT, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def scene_strips(labels: Sequence[str], scenes: Sequence[Sequence[dict[str, int]]]) -> str:
+    """One strip per episode: a cell per minute, coloured by the loves of the fans' moments
+    whose scene falls in that minute (a minute without moments stays empty). The minutes run
+    to the last one with a moment in any episode, at least ten."""
+    width, label_w, strip_h, gap = 760, 220, 22, 10
+    last = max((cell["minute"] for cells in scenes for cell in cells), default=0)
+    span = max(last + 1, 10)
+    cell_w = (width - label_w - 20) / span
+    peak = max((cell["loves"] for cells in scenes for cell in cells), default=0)
+    height = 46 + (strip_h + gap) * max(len(labels), 1)
+    body = [
+        f'<text x="{label_w}" y="18" {FONT}>loves of fans\' moments per minute'
+        f" (darkest: {peak})</text>"
+    ]
+    for row, (label, cells) in enumerate(zip(labels, scenes, strict=True)):
+        y = 30 + row * (strip_h + gap)
+        body.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" {FONT}>{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{cell_w * span:.1f}" height="{strip_h}"'
+            ' fill="#f3f4f6"/>'
+        )
+        for cell in cells:
+            minute, loves = cell["minute"], cell["loves"]
+            body.append(
+                f'<rect class="scene" data-minute="{minute}" data-loves="{loves}"'
+                f' data-moments="{cell["moments"]}" x="{label_w + minute * cell_w:.1f}" y="{y}"'
+                f' width="{max(cell_w, 1):.1f}" height="{strip_h}" fill="{_heat(loves, peak)}">'
+                f"<title>{minute}:00-{minute}:59: {loves} loves, {cell['moments']} moments"
+                "</title></rect>"
+            )
+    axis_y = height - 8
+    for minute in sorted({0, span // 2, span - 1}):
+        body.append(
+            f'<text x="{label_w + (minute + 0.5) * cell_w:.1f}" y="{axis_y}"'
+            f' text-anchor="middle" {FONT}>{minute}\'</text>'
+        )
+    return _svg(width, height, body, "Loves of fans' moments per minute of each episode")

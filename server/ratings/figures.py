@@ -7,7 +7,8 @@ catalog's own counters, so that a hunt of a million scans is answered from a few
 - finds: verified finds; unique hunters: hunters who ever scanned one of its clues;
 - mints: finds whose token is minted; transfers: Transfer events between two holders (not the
   mint), as `geohunt follow` read them from the chain;
-- on site: finds at billboards, digital screens and AR spots; online: finds of social drops.
+- on site: finds at billboards, digital screens and AR spots; online: finds of social drops;
+- scenes: loves of fans' approved moments per minute of the episode.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hunt_engine.ratings import (
     HourCount,
     HuntFacts,
     ScanCount,
+    SceneCount,
     TransferCount,
     hunt_figures,
 )
@@ -30,6 +32,7 @@ from server.ratings.queries import (
     COLLECTIBLES_SQL,
     SCANS_BY_CLUE_SQL,
     SCANS_BY_HOUR_SQL,
+    SCENES_SQL,
     TRANSFERS_SQL,
 )
 
@@ -43,6 +46,7 @@ async def hunt_stats(conn: asyncpg.Connection, hunt: asyncpg.Record) -> dict[str
     scans = await conn.fetch(SCANS_BY_CLUE_SQL, hunt_id)
     hours = await conn.fetch(SCANS_BY_HOUR_SQL, hunt_id)
     transfers = await conn.fetch(TRANSFERS_SQL, hunt_id)
+    scenes = await conn.fetch(SCENES_SQL, hunt_id)
     return hunt_figures(
         HuntFacts(
             slug=hunt["slug"],
@@ -55,4 +59,5 @@ async def hunt_stats(conn: asyncpg.Connection, hunt: asyncpg.Record) -> dict[str
         [ScanCount(**dict(r)) for r in scans],
         [HourCount(**dict(r)) for r in hours],
         [TransferCount(**dict(r)) for r in transfers],
+        [SceneCount(**dict(r)) for r in scenes],
     )

@@ -19,7 +19,7 @@ from server.http.auth import Role
 from server.http.fields import BrowserToken, Lax
 from server.http.responses import page
 from server.http.routing import Call, RouteTable
-from server.ratings.charts import grouped_bars, hourly_line, split_bars
+from server.ratings.charts import grouped_bars, hourly_line, scene_strips, split_bars
 from server.ratings.queries import ALERTS_SQL
 from server.ratings.routes import stats_of
 
@@ -139,6 +139,7 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
     line = hourly_line(
         [h["hour"] for h in hours], [h["scans"] for h in hours], [h["finds"] for h in hours]
     )
+    scenes = scene_strips(labels, [c["scenes"] for c in collectibles])
     hunt = stats["hunt"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -154,6 +155,7 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
 <section id="episodes"><h2>Per episode</h2>{episodes}</section>
 <section id="split"><h2>On site and online</h2>{split}</section>
 <section id="hours"><h2>Scans per hour</h2>{line}</section>
+<section id="scenes"><h2>Loved scenes</h2>{scenes}</section>
 <section id="city-table"><h2>Cities</h2>{_cities(stats["cities"])}</section>
 <section id="rejection-table"><h2>Rejections</h2>{_rejections(stats["rejections"])}</section>
 <section id="alerts"><h2>Alerts</h2>{_alerts(alerts)}</section>

@@ -40,6 +40,20 @@ WHERE t.secondary AND f.hunt_id = $1
 GROUP BY 1
 """
 
+# Fans' approved moments per collectible and scene time, with their loves: the folded counts
+# plus the deltas not folded yet, so the figures are exact in the stats' snapshot.
+SCENES_SQL = """
+SELECT m.collectible_id, m.scene_s, count(*) AS moments,
+       (sum(m.loves) + COALESCE(sum(d.pending), 0))::bigint AS loves
+FROM moments m
+LEFT JOIN (
+    SELECT moment_id, sum(delta) AS pending FROM moment_love_deltas
+    WHERE hunt_id = $1 GROUP BY moment_id
+) d ON d.moment_id = m.id
+WHERE m.hunt_id = $1 AND m.status = 'approved'
+GROUP BY m.collectible_id, m.scene_s
+"""
+
 # --- the ratings page (page.py) ------------------------------------------------------------
 
 # The hunt's latest alerts, by slug.

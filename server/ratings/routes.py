@@ -51,12 +51,14 @@ CSV_TABLES: dict[str, tuple[str, ...]] = {
     "cities": ("city", "clues", "scans", "finds", "rejections"),
     "rejections": ("code", "scans"),
     "scans_per_hour": ("hour", "scans", "finds"),
+    # Loves of fans' approved moments per minute of each episode (minutes with moments only).
+    "scenes": ("collectible", "episode", "minute", "loves", "moments"),
 }
 
 
 class StatsQuery(Lax):
     format: Literal["json", "csv"] = "json"
-    table: Literal["collectibles", "clues", "cities", "rejections", "scans_per_hour"] = (
+    table: Literal["collectibles", "clues", "cities", "rejections", "scans_per_hour", "scenes"] = (
         "collectibles"
     )
     token: BrowserToken | None = None
@@ -89,6 +91,12 @@ def to_csv(stats: dict[str, Any], table: str) -> str:
     rows: list[dict[str, Any]]
     if table == "rejections":
         rows = [{"code": code, "scans": n} for code, n in stats["rejections"].items()]
+    elif table == "scenes":
+        rows = [
+            {"collectible": c["key"], "episode": c["episode"], **cell}
+            for c in stats["collectibles"]
+            for cell in c["scenes"]
+        ]
     else:
         rows = stats[table]
     out = io.StringIO()
@@ -103,7 +111,8 @@ def to_csv(stats: dict[str, Any], table: str) -> str:
     "GET",
     "/v1/hunts/{slug}/stats",
     "Per-episode ratings: scans, finds, unique hunters, mints, on-site share, transfers; per clue"
-    " and city; rejections by code; scans per hour (?format=csv&table= for spreadsheets)",
+    " and city; rejections by code; scans per hour; loves of fans' moments per minute of each"
+    " episode (?format=csv&table= for spreadsheets)",
     roles={Role.ORGANISER},
     query=StatsQuery,
     ok_schema={"type": "object"},

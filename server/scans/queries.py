@@ -45,3 +45,14 @@ JOIN hunts h ON h.id = f.hunt_id
 LEFT JOIN engravings e ON e.find_id = f.id
 WHERE f.id = $1
 """
+
+# A fans' moment's token (token id = 2^62 + the moment's id; migration 0011), once approved.
+MOMENT_METADATA_SQL = """
+SELECT m.status, m.title, m.scene_s, m.note, m.sketch IS NOT NULL AS has_sketch,
+       a.handle AS author, c.name, c.episode, c.image_url, h.name AS hunt_name
+FROM moments m
+JOIN collectibles c ON c.id = m.collectible_id
+JOIN hunts h ON h.id = m.hunt_id
+JOIN hunters a ON a.id = m.author_id
+WHERE m.token_id = $1 AND m.status <> 'pending'
+"""

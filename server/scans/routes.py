@@ -8,12 +8,13 @@ from aiohttp import web
 from pydantic import Field
 
 from hunt_engine.errors import InvalidRequest, NotFound
+from hunt_engine.moments import MomentToken, is_moment_token, moment_metadata
 from server.http.auth import Role
 from server.http.proxies import client_address
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.http.validation import parse_model, read_body
-from server.scans.queries import FINDS_SQL, METADATA_SQL
+from server.scans.queries import FINDS_SQL, METADATA_SQL, MOMENT_METADATA_SQL
 from server.scans.schemas import FindOut, ScanIn, ScanOut
 
 TABLE = RouteTable()
@@ -108,7 +109,7 @@ TokenId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 @TABLE.route(
     "GET",
     "/v1/tokens/{token_id}",
-    "ERC-721 metadata of a find's token",
+    "ERC-721 metadata of a find's token, or of a fans' moment's",
     errors=(400, 404),
     ok_schema={"type": "object"},
     params={
@@ -121,6 +122,8 @@ TokenId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 )
 async def token_metadata(call: Call) -> web.Response:
     token_id = int(call.request.match_info["token_id"])  # checked by the route table
+    if is_moment_token(token_id):
+        return await moment_token_metadata(call, token_id)
     row = await call.services.pool.fetchrow(METADATA_SQL, token_id)
     if row is None:
         raise NotFound(f"no token {token_id}")
@@ -144,3 +147,27 @@ async def token_metadata(call: Call) -> web.Response:
         base = call.services.settings.public_base_url
         metadata["sketch_image"] = f"{base}/v1/tokens/{row['id']}/sketch"
     return ok(metadata)
+
+
+async def moment_token_metadata(call: Call, token_id: int) -> web.Response:
+    """A fans' moment's token (ids from 2^62 up, never a find's): from its first approval on,
+    whatever came after; a hidden or rejected moment's without its note and sketch."""
+    row = await call.services.pool.fetchrow(MOMENT_METADATA_SQL, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}")
+    token = MomentToken(
+        token_id=token_id,
+        status=row["status"],
+        title=row["title"],
+        scene_s=row["scene_s"],
+        note=row["note"],
+        has_sketch=row["has_sketch"],
+        author=row["author"],
+        collectible=row["name"],
+        episode=row["episode"],
+        image_url=row["image_url"],
+        hunt=row["hunt_name"],
+    )
+    # No caching: a takedown changes what this answer shows.
+    metadata = moment_metadata(token, call.services.settings.public_base_url)
+    return ok(metadata, headers={"Cache-Control": "no-cache"})

@@ -18,8 +18,10 @@ from hunt_engine.ratings import (
     HourCount,
     HuntFacts,
     ScanCount,
+    SceneCount,
     TransferCount,
     hunt_figures,
+    scenes_by_minute,
     share,
 )
 
@@ -102,6 +104,7 @@ def test_the_hand_counted_scenario() -> None:
             "on_site_share": 0.5,
             "transfers": 2,
             "tokens_transferred": 1,
+            "scenes": [],
         },
         {
             "key": "c2",
@@ -119,6 +122,7 @@ def test_the_hand_counted_scenario() -> None:
             "on_site_share": 1.0,
             "transfers": 0,
             "tokens_transferred": 0,
+            "scenes": [],
         },
     ]
     figures = [
@@ -313,3 +317,46 @@ def test_orders_and_keys(hunt: dict[str, Any]) -> None:
     assert rejections == sorted(rejections)
     assert ACCEPTED not in stats["rejections"]
     assert all(n > 0 for n in stats["rejections"].values())
+
+
+# --- scenes: loves of fans' moments per minute of the episode ------------------------------
+
+
+def test_scenes_are_bucketed_by_minute_per_episode() -> None:
+    scenes = [
+        SceneCount(1, 30, 1, 2),
+        SceneCount(1, 45, 1, 3),
+        SceneCount(1, 754, 1, 4),
+        SceneCount(1, 7200, 1, 0),
+        SceneCount(2, 190, 2, 1),
+    ]
+    stats = hunt_figures(HUNT, [collectible(1), collectible(2)], [], [], [], [], scenes)
+    assert [c["scenes"] for c in stats["collectibles"]] == [
+        [
+            {"minute": 0, "loves": 5, "moments": 2},
+            {"minute": 12, "loves": 4, "moments": 1},
+            {"minute": 120, "loves": 0, "moments": 1},
+        ],
+        [{"minute": 3, "loves": 1, "moments": 2}],
+    ]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.integers(0, 7200), st.integers(1, 5), st.integers(0, 50)),
+        max_size=40,
+    )
+)
+def test_scenes_keep_every_love_and_moment_in_its_minute(
+    rows: list[tuple[int, int, int, int]],
+) -> None:
+    scenes = [SceneCount(*row) for row in rows]
+    by_minute = scenes_by_minute(scenes)
+    for collectible_id in {1, 2, 3}:
+        mine = [s for s in scenes if s.collectible_id == collectible_id]
+        cells = by_minute.get(collectible_id, [])
+        assert sum(c["loves"] for c in cells) == sum(s.loves for s in mine)
+        assert sum(c["moments"] for c in cells) == sum(s.moments for s in mine)
+        minutes = [c["minute"] for c in cells]
+        assert minutes == sorted(set(minutes)) == sorted({s.scene_s // 60 for s in mine})
+        assert all(0 <= m <= 120 for m in minutes)

@@ -342,6 +342,14 @@ EXCUSED: list[Excused] = [
         "a sketch must decode to a bounded PNG or a safe SVG",
     ),
     Excused(
+        ACCEPTANCE,
+        "POST /v1/hunts/{slug}/moments",
+        400,
+        r"^invalid_request: (sketch |(title|note) is \d+ characters \(NFC\))",
+        "a sketch must decode to a bounded PNG or a safe SVG; a title or note is counted after"
+        " NFC normalisation, which a few characters lengthen",
+    ),
+    Excused(
         frozenset(
             {
                 "problem_json",
