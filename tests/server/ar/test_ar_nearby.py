@@ -349,7 +349,8 @@ async def test_ar_clue_location_must_lie_inside_its_fence(api: Api) -> None:
         f"/v1/clues/{clue['id']}",
         400,
         headers=api.organiser,
-        json={"location": {"lat": HERE.lat, "lon": HERE.lon}},
+        # The same polygon sent with the new spot: a location alone would move the polygon.
+        json={"location": {"lat": HERE.lat, "lon": HERE.lon}, "geofence": body["geofence"]},
     )
     assert answer["code"] == "invalid_geofence"
     _, answer = await api.call("GET", f"/v1/clues/{clue['id']}/qr.svg", 404, headers=api.organiser)

@@ -842,13 +842,16 @@ async def test_display_of_a_digital_clue(api: Api) -> None:
 
 
 async def test_landing_page_of_a_code(api: Api) -> None:
+    """A code's page is the fan app's shell, for every kind of code; anything else gets the
+    app's HTML 404 page (contract, "Apps in the browser")."""
     hunt = await make_hunt(api)
     clue = await hunt.clue()
     code = hunt.code(clue)
     response = await api.client.get(f"/c/{code}")
     assert response.status == 200 and response.content_type == "text/html"
     page = await response.text()
-    assert "<html" in page and "app" in page and code in page
+    assert "<html" in page and 'type="module"' in page
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
     digital = await hunt.clue(kind="digital")
     response = await api.client.get(f"/c/{hunt.code(digital)}")
     assert response.status == 200 and response.content_type == "text/html"
@@ -861,6 +864,6 @@ async def test_landing_page_of_a_code(api: Api) -> None:
     ):
         response = await api.client.get(f"/c/{bad}")
         assert response.status == 404, bad
-        assert response.content_type == "application/problem+json"
-        body = await response.json(content_type=None)
-        assert body["code"] == "not_found" and body["status"] == 404
+        assert response.content_type == "text/html"
+        text = await response.text()
+        assert "This is not a geohunt code" in text and "<script" not in text.lower()

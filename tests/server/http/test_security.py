@@ -740,7 +740,7 @@ async def test_bodies_arriving_in_pieces_are_read_whole(api: Api, world: Fixture
         headers=api.organiser,
         json={"type": "FeatureCollection", "features": features},
     )
-    assert answer == {"created": 1500, "failed": []}
+    assert answer == {"created": 1500, "updated": 0, "unchanged": 0, "failed": []}
 
 
 async def test_compressed_bodies(api: Api) -> None:
