@@ -180,6 +180,8 @@ class TransferFollower:
     async def run(self, stop: asyncio.Event) -> None:
         """Follow until `stop` is set: catch up span by span, then poll for new blocks; a node
         that is away is waited out."""
+        # Said once the process takes SIGTERM as "stop" (its handlers are set before this).
+        log.info("following %s from block %d", self.contract, self.start_block)
         while not stop.is_set():
             try:
                 stored, left = await self.step()

@@ -221,13 +221,18 @@ async def test_geohunt_follow_killed_mid_way_and_restarted_counts_each_event_onc
             while await cursor() <= reached and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
             process.kill()
-        process = WorkerProcess(mint_settings, tmp_path / "follow.log", "follow", env)
+        process = WorkerProcess(mint_settings, tmp_path / "follow-last.log", "follow", env)
         process.start()
 
         async def caught_up() -> bool:
             return await cursor() > head
 
+        async def following() -> bool:
+            # Stopped only once it handles SIGTERM (the killed runs may have caught up already).
+            return "following " in process.log()
+
         await wait_until(caught_up, what="the follower to reach the head")
+        await wait_until(following, what="the last follower to start following")
         assert process.stop() == 0, process.log()[-2000:]
         count, holders = await stored(pool, collectible)
         assert count == on_chain == 9
