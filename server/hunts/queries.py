@@ -14,6 +14,14 @@ ORDER BY starts_at, slug
 LIMIT $3
 """
 
+# What an organiser can run: every hunt, the newest first (the console's choice of hunt).
+ORGANISER_HUNTS_SQL = """
+SELECT slug, name, description, starts_at, ends_at FROM hunts
+WHERE $1::text IS NULL OR slug = $1
+ORDER BY id DESC
+LIMIT $2
+"""
+
 CREATE_HUNT_SQL = """
 INSERT INTO hunts (slug, name, description, starts_at, ends_at, rules, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -22,6 +22,7 @@ from server.hunts.queries import (
     CREATE_COLLECTIBLE_SQL,
     CREATE_HUNT_SQL,
     HUNT_FOR_UPDATE_SQL,
+    ORGANISER_HUNTS_SQL,
     PLAYABLE_HUNTS_SQL,
     UPDATE_HUNT_SQL,
 )
@@ -101,18 +102,26 @@ async def _catalog_row(call: Call, hunt_id: int) -> asyncpg.Record:
 # The fan app's choice of hunt when it is not opened on a code.
 SOON = timedelta(days=30)
 LISTED_MAX = 50
+ORGANISER_MAX = 500
 
 
 @TABLE.route(
     "GET",
     "/v1/hunts",
     f"The hunts a fan can play now or soon: running, or starting within {SOON.days} days;"
-    f" the first to start first, at most {LISTED_MAX}",
+    f" the first to start first, at most {LISTED_MAX}. With an organiser's token: every hunt"
+    f" it may run (all, or its token's one), the newest first, at most {ORGANISER_MAX}",
     ok_schema={"type": "array", "items": HuntListed.model_json_schema()},
+    optional_auth=True,
+    errors=(401,),
 )
 async def list_hunts(call: Call) -> web.Response:
-    now = datetime.now(UTC)
-    rows = await call.services.pool.fetch(PLAYABLE_HUNTS_SQL, now, now + SOON, LISTED_MAX)
+    pool = call.services.pool
+    if call.principal is not None and call.principal.role is Role.ORGANISER:
+        rows = await pool.fetch(ORGANISER_HUNTS_SQL, call.principal.hunt, ORGANISER_MAX)
+    else:
+        now = datetime.now(UTC)
+        rows = await pool.fetch(PLAYABLE_HUNTS_SQL, now, now + SOON, LISTED_MAX)
     return ok([dict(r) for r in rows])
 
 

@@ -88,7 +88,7 @@ async function header() {
   if (who.hunt) {
     fill(pick, h("span", { class: "hunt-name" }, ctx.hunt?.name || who.hunt));
   } else {
-    const hunts = await knownHunts();
+    const hunts = await knownHunts(ctx.token);
     if (ctx.hunt && !hunts.some((x) => x.slug === ctx.hunt.slug)) hunts.unshift(ctx.hunt);
     const select = h(
       "select",

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.app import create_app
+from server.http.auth import Role
 from tests.support.api import Api, unique
 from tests.support.builders import iso
 
@@ -55,3 +56,28 @@ async def test_running_and_soon_first_to_start_first_at_most_50(
     assert len(listed) == 50
     assert [h["slug"] for h in listed] == [running, *reversed(many[1:])]
     assert ended not in str(listed) and too_far not in str(listed)
+
+
+async def test_an_organiser_lists_every_hunt_it_may_run(api: Api) -> None:
+    """The console's choice of hunt: past and far-future hunts too, the newest first; a token
+    minted for one hunt lists that one only."""
+    now = datetime.now(UTC)
+    slugs = []
+    for starts in (-400, 200):  # long over, and far off: not playable
+        slug = unique("org-list")
+        body = {
+            "slug": slug,
+            "name": slug,
+            "starts_at": iso(now + timedelta(days=starts)),
+            "ends_at": iso(now + timedelta(days=starts + 1)),
+        }
+        await api.call("POST", "/v1/hunts", 201, headers=api.organiser, json=body)
+        slugs.append(slug)
+    _, public = await api.call("GET", "/v1/hunts", 200)
+    assert not {h["slug"] for h in public} & set(slugs)
+    _, listed = await api.call("GET", "/v1/hunts", 200, headers=api.organiser)
+    assert [h["slug"] for h in listed[:2]] == slugs[::-1]
+    scoped = api.auth(Role.ORGANISER, "org-scoped", slugs[0])
+    _, only = await api.call("GET", "/v1/hunts", 200, headers=scoped)
+    assert [h["slug"] for h in only] == [slugs[0]]
+    await api.call("GET", "/v1/hunts", 401, headers={"Authorization": "Bearer junk"})
