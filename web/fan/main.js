@@ -5,6 +5,7 @@ import { collectionPage } from "./collection.js";
 import { joinForm } from "./account.js";
 import { chooseHunt, homePage } from "./home.js";
 import { leaderboardPage } from "./leaderboard.js";
+import { momentsPage } from "./moments.js";
 import { nearbyPage } from "./nearby.js";
 import { flush } from "./outbox.js";
 import { openScanner } from "./scan.js";
@@ -41,7 +42,7 @@ async function route({ autoClaim = false } = {}) {
     else if (tab === "collection") await needsAccount(() => collectionPage(view, { hunt }));
     else if (tab === "nearby") leave = (await needsAccount(() => nearbyPage(view, { hunt, go }))) || null;
     else if (tab === "leaderboard") leave = hunt ? leaderboardPage(view, hunt.slug) : noHunt();
-    else if (tab === "moments") soonPage(view, "Moments", "Fans' favourite scenes of each episode will be here.");
+    else if (tab === "moments") leave = (await momentsPage(view, { hunt })) || null;
     else if (tab === "swaps") soonPage(view, "Swaps", "Trading collectibles with other fans will be here.");
     else await homePage(view, { hunt, onScan: scan });
   } catch (error) {
