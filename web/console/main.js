@@ -8,6 +8,7 @@ import { cluesPage } from "./clues.js";
 import { huntsPage } from "./hunts.js";
 import { knownHunts, loadHunt } from "./hunts-known.js";
 import { importPage } from "./importer.js";
+import { momentsPage } from "./moments.js";
 import { myCluesPage } from "./myclues.js";
 import { explain } from "./problems.js";
 import { registerPage } from "./register.js";
@@ -27,10 +28,11 @@ const SECTIONS = {
   import: { name: "Import", page: importPage },
   tokens: { name: "Tokens", page: tokensPage },
   alerts: { name: "Alerts", page: alertsPage },
+  moments: { name: "Moments", page: momentsPage },
 };
 const BY_ROLE = {
   field: ["register", "mine"],
-  organiser: ["hunts", "clues", "register", "mine", "import", "tokens", "alerts"],
+  organiser: ["hunts", "clues", "register", "mine", "import", "tokens", "alerts", "moments"],
 };
 const ROLE_NAMES = { field: "Field team", organiser: "Organiser" };
 
