@@ -129,10 +129,7 @@ export async function momentsPage(view, { hunt: given = null } = {}) {
 class MomentsPage {
   constructor(view, hunt) {
     this.view = view;
-    this.hunt = hunt;
-    this.slug = encodeURIComponent(hunt.slug);
-    this.collectibles = new Map((hunt.collectibles || []).map((c) => [c.key, c]));
-    this.limit = hunt.rules?.moments_per_hunter ?? null;
+    this.setHunt(hunt);
     this.sort = "loved";
     this.episode = "";
     this.stopped = false;
@@ -143,9 +140,26 @@ class MomentsPage {
     // Drawn again when the fan joins, signs in as someone else or signs out (not on every change
     // of the session, which would lose a moment being drawn).
     this.who = undefined;
-    this.offSession = session.onChange((now) => {
-      if (!this.stopped && this.root?.isConnected && (now?.hunter_id ?? null) !== this.who) this.render();
+    // Drawn again, too, for another hunt (a code of another hunt opened meanwhile).
+    this.offSession = session.onChange(async (now) => {
+      if (this.stopped || !this.root?.isConnected) return;
+      if (session.huntSlug() && session.huntSlug() !== this.hunt.slug) {
+        const hunt = await huntNow(this.hunt);
+        if (this.stopped || hunt.slug === this.hunt.slug) return;
+        this.setHunt(hunt);
+        this.episode = "";
+        this.render();
+      } else if ((now?.hunter_id ?? null) !== this.who) {
+        this.render();
+      }
     });
+  }
+
+  setHunt(hunt) {
+    this.hunt = hunt;
+    this.slug = encodeURIComponent(hunt.slug);
+    this.collectibles = new Map((hunt.collectibles || []).map((c) => [c.key, c]));
+    this.limit = hunt.rules?.moments_per_hunter ?? null;
   }
 
   stop() {
