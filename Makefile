@@ -69,7 +69,8 @@ FAST_TESTS := tests/hunt_engine tests/geo \
 	tests/server/fans/test_fans_twins.py tests/server/live/test_live_events.py \
 	tests/server/moments \
 	tests/server/ar/test_ar_nearby.py tests/server/test_smoke_api.py \
-	tests/server/codes/test_codes.py tests/server/hunts/test_hunt_list.py tests/server/http/test_head.py
+	tests/server/codes/test_codes.py tests/server/hunts/test_hunt_list.py tests/server/http/test_head.py \
+	tests/server/http/test_admission.py tests/infra/test_db.py
 
 test-fast: venv
 	$(BIN)/pytest -q -p no:cacheprovider $(FAST_TESTS)

@@ -6,7 +6,12 @@ import json
 
 import asyncpg
 
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
+
+# The fewest connections a server process can work with: the catalog's listener and the live
+# relay each hold one for as long as the process runs, and requests need at least one.
+MIN_SERVER_POOL = 3
+MAX_CONNECTIONS_SQL = "SELECT current_setting('max_connections')::int"
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -30,3 +35,23 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
         reset=_no_reset,
     )
     return pool
+
+
+async def server_pool_max(settings: Settings, processes: int) -> int:
+    """GEOHUNT_DB_POOL_MAX for each of `processes` server processes, lowered where needed so
+    that their pools together stay within the database's max_connections less
+    GEOHUNT_DB_RESERVE (left for workers, followers, migrations and people)."""
+    assert settings.database_url, "resolve service URLs before sizing pools"
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        limit = int(await conn.fetchval(MAX_CONNECTIONS_SQL))
+    finally:
+        await conn.close()
+    share = (limit - settings.db_reserve) // processes
+    if share < MIN_SERVER_POOL:
+        raise SettingsError(
+            f"{processes} server processes need {MIN_SERVER_POOL} database connections each,"
+            f" but the database allows {limit} (max_connections) less {settings.db_reserve}"
+            " (GEOHUNT_DB_RESERVE): run fewer workers or raise max_connections"
+        )
+    return min(settings.db_pool_max, share)

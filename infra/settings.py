@@ -88,6 +88,14 @@ class Settings:
     redis_prefix: str = "geohunt:"
     db_pool_min: int = 2
     db_pool_max: int = 10
+    # Of the database's max_connections, what `geohunt serve` leaves to other programs.
+    db_reserve: int = 10
+    # Admission (server/http/admission.py), in seconds: CoDel's queue-delay target and interval,
+    # requests handled at once per process, and the longest a scan waits before its claim.
+    queue_target_s: float = 0.02
+    queue_interval_s: float = 0.1
+    max_inflight: int = 64
+    scan_budget_s: float = 1.0
     max_body_bytes: int = 1_048_576
     import_max_bytes: int = 20_971_520
     chain_rpc_url: str | None = None
@@ -157,12 +165,17 @@ class Settings:
             redis_prefix=env.get("GEOHUNT_REDIS_PREFIX", "geohunt:"),
             db_pool_min=_int(env, "GEOHUNT_DB_POOL_MIN", 2, 1, 1000),
             db_pool_max=_int(env, "GEOHUNT_DB_POOL_MAX", 10, 1, 1000),
+            db_reserve=_int(env, "GEOHUNT_DB_RESERVE", 10, 0, 100_000),
             chain_rpc_url=_rpc_url(env),
             minter_private_key=_private_key(env),
             contract_address=_address(env, "CONTRACT_ADDRESS"),
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
             mint=MintSettings.from_env(env),
             follow=FollowSettings.from_env(env),
+            queue_target_s=_float(env, "GEOHUNT_QUEUE_TARGET_MS", 20, 0.1, 10_000) / 1000,
+            queue_interval_s=_float(env, "GEOHUNT_QUEUE_INTERVAL_MS", 100, 1, 60_000) / 1000,
+            max_inflight=_int(env, "GEOHUNT_MAX_INFLIGHT", 64, 1, 100_000),
+            scan_budget_s=_float(env, "GEOHUNT_SCAN_BUDGET_MS", 1000, 1, 600_000) / 1000,
             demo_wallet_key=_demo_wallet_key(env),
             trusted_proxies=_trusted_proxies(env),
             tile_url=_tile_url(env),

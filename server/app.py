@@ -9,6 +9,7 @@ from aiohttp.typedefs import Middleware
 
 from infra.settings import Settings
 from server.bootstrap.services import opened
+from server.http.admission import Admission, admission_middleware, install_admission
 from server.http.app_keys import SERVICES
 from server.http.metrics import timing_middleware
 from server.http.problems import problem_middleware
@@ -21,11 +22,23 @@ from server.route_table import ROUTES
 def create_app(
     settings: Settings, *, extra_routes: list[web.RouteDef] | None = None
 ) -> web.Application:
-    middlewares: list[Middleware] = [timing_middleware, problem_middleware]
+    # Shedding comes before anything reads the body or the database, after the clock starts.
+    middlewares: list[Middleware] = [timing_middleware, admission_middleware, problem_middleware]
     if settings.trusted_proxies:
         # First: every later middleware and handler sees the client a trusted proxy named.
         middlewares.insert(0, proxies_middleware(settings.trusted_proxies))
     app = web.Application(middlewares=middlewares, client_max_size=settings.import_max_bytes)
+    streams = [r.path for r in ROUTES if r.ok_status == 101 or r.ok_media == "text/event-stream"]
+    install_admission(
+        app,
+        Admission(
+            settings.queue_target_s,
+            settings.queue_interval_s,
+            settings.max_inflight,
+            settings.scan_budget_s,
+            streams,
+        ),
+    )
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         async with opened(settings) as services:

@@ -6,10 +6,14 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from infra.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from server.http.server import HttpOptions
 
 log = logging.getLogger("geohunt")
 
@@ -49,17 +53,58 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-def serve(host: str, port: int) -> None:
-    """Run the HTTP server."""
-    from server.app import create_app
-    from server.http.server import HttpOptions, run_app
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Server processes on the port [one per core]; 1 serves in this process.",
+)
+@click.option("--reuse-port", is_flag=True, help="Share the port with other processes.")
+def serve(host: str, port: int, workers: int | None, reuse_port: bool) -> None:
+    """Run the HTTP server: N processes on one port (SO_REUSEPORT), stopped together."""
+    import dataclasses
+    import os
+
+    import asyncpg
+
+    from infra.db import server_pool_max
+    from server.http.server import HttpOptions
+    from server.http.supervisor import child_command, supervise
 
     settings = load_settings()
+    count = workers or os.cpu_count() or 1
     try:
         options = HttpOptions.from_env()
+        pool_max = asyncio.run(server_pool_max(settings, count))
     except SettingsError as err:
         raise click.ClickException(str(err)) from None
-    run_app(create_app(settings), host=host, port=port, options=options, access_log=None)
+    except (OSError, asyncpg.PostgresError) as err:
+        raise click.ClickException(f"the database cannot be reached: {err}") from None
+    pool_min = min(settings.db_pool_min, pool_max)
+    if count == 1:
+        settings = dataclasses.replace(settings, db_pool_max=pool_max, db_pool_min=pool_min)
+        serve_here(settings, host, port, options, reuse_port)
+        return
+    assert settings.database_url and settings.redis_url
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "GEOHUNT_DB_POOL_MAX": str(pool_max),
+        "GEOHUNT_DB_POOL_MIN": str(pool_min),
+    }
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    sys.exit(supervise(child_command(host, port, verbose), count, env))
+
+
+def serve_here(
+    settings: Settings, host: str, port: int, options: HttpOptions, reuse_port: bool
+) -> None:
+    from server.app import create_app
+    from server.http.server import run_app
+
+    app = create_app(settings)
+    run_app(app, host=host, port=port, options=options, access_log=None, reuse_port=reuse_port)
 
 
 @main.command()
@@ -206,3 +251,7 @@ def leaderboard_rebuild(slug: str | None) -> None:
     for name, entries in sorted(counts.items()):
         click.echo(f"{name}: {entries} hunters")
     click.echo(f"rebuilt {len(counts)} leaderboards")
+
+
+if __name__ == "__main__":  # `python -m server.cli`: the children of `serve --workers N`
+    main()

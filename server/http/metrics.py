@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 SCANS = Counter("geohunt_scans_total", "Scan attempts by verdict", ["verdict"])
 REQUEST_SECONDS = Histogram(
@@ -16,6 +16,17 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 ALERTS = Counter("geohunt_alerts_total", "Alerts raised", ["kind"])
+# Admission (server/http/admission.py): requests answered 503 at once instead of late, by route
+# and why (overloaded: the wait, done or ahead, was too long; budget: a scan that waited too
+# long before its claim; client_gone: the client left while it waited), and the waits.
+SHED = Counter("geohunt_shed_total", "Requests shed", ["route", "reason"])
+QUEUE_DELAY = Histogram(
+    "geohunt_queue_delay_seconds",
+    "Time a request waited (or would have, when refused at once) for the loop and a slot",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+INFLIGHT = Gauge("geohunt_inflight_requests", "Requests being handled by this process")
+OVERLOADED = Gauge("geohunt_overloaded", "1 while this process sheds load")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

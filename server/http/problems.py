@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from hunt_engine.errors import HuntError, PayloadTooLarge
@@ -32,6 +34,19 @@ _HTTP_CODES = {
     429: "rate_limited",
 }
 _KEPT_HEADERS = frozenset({"allow", "retry-after"})
+# The database is away (restarting, refusing connections, a connection cut mid-query): the
+# request may succeed again shortly, so 503 with Retry-After, never a 500.
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # class 08: the connection failed or was cut
+    asyncpg.CannotConnectNowError,  # 57P03: starting up, shutting down, in recovery
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+    ConnectionError,  # refused, reset, broken pipe (OSError)
+    TimeoutError,  # a connection attempt that never got an answer
+)
+DATABASE_RETRY_AFTER_S = 2
+_away_logged = 0.0
 
 
 def problem(
@@ -116,6 +131,43 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         # A 405 must still say which methods the resource has (RFC 9110, 15.5.6).
         kept = {k: v for k, v in exc.headers.items() if k.lower() in _KEPT_HEADERS}
         return problem(exc.status, code, exc.reason, exc.text if exc.text else None, kept)
-    except Exception:
+    except Exception as err:
+        if database_away(err):
+            if request.transport is None:
+                # The client's own connection was lost: nobody reads this answer.
+                return problem(499, "client_gone", "The client closed the connection")
+            _log_away(request, err)
+            return problem(
+                503,
+                "unavailable",
+                "Service unavailable",
+                "the database (or a service the server needs) cannot be reached; try again shortly",
+                retry_after_s=DATABASE_RETRY_AFTER_S,
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal_error", "Internal server error")
+
+
+def database_away(err: BaseException | None) -> bool:
+    """Whether `err`, or an error it was raised while handling, says the database connection
+    failed: asyncpg's complaints about a connection found closed, or its protocol left in a
+    broken state by one cut mid-operation, follow the cut itself."""
+    for _ in range(8):  # a chain, never a loop
+        if err is None:
+            return False
+        if isinstance(err, DATABASE_AWAY + (asyncpg.InternalClientError,)):
+            return True
+        if isinstance(err, asyncpg.InterfaceError) and "connection is closed" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def _log_away(request: web.Request, err: BaseException) -> None:
+    """One line a second at most: an outage must not flood the log with one per request."""
+    global _away_logged
+    now = time.monotonic()
+    if now - _away_logged >= 1.0:
+        _away_logged = now
+        name = type(err).__name__
+        log.warning("503 on %s %s: database away (%s: %s)", request.method, request.path, name, err)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ class HardenedRequestHandler(web.RequestHandler):
         self._body_timer: asyncio.TimerHandle | None = None
         # The body of the latest request while it is still arriving.
         self._body: StreamReader | None = None
+        # When the latest request's headers were parsed: its queue delay starts there (admission).
+        self.parsed_at: float | None = None
 
     # -- deadlines -------------------------------------------------------------------------
 
@@ -158,6 +161,7 @@ class HardenedRequestHandler(web.RequestHandler):
             return
         if self._request_count != count and self._messages:
             # A request's headers are complete.
+            self.parsed_at = time.monotonic()
             self._cancel_head()
             self._cancel_body()
             message, payload = self._messages[-1]
@@ -303,16 +307,17 @@ def run_app(
     port: int,
     options: HttpOptions | None = None,
     print: Callable[..., None] | None = print,  # noqa: A002 - as in web.run_app
+    reuse_port: bool = False,
     **kwargs: Any,
 ) -> None:
     """`web.run_app(app, host=..., port=...)` with this module's runner: serves until SIGINT or
-    SIGTERM, then shuts the app down."""
+    SIGTERM, then shuts the app down. With `reuse_port`, processes share the port (SO_REUSEPORT)."""
 
     async def serve() -> None:
         runner = make_runner(app, options, handle_signals=True, **kwargs)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port)
+            site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
             await site.start()
             if print is not None:
                 print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")

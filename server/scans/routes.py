@@ -9,6 +9,7 @@ from pydantic import Field
 
 from hunt_engine.errors import InvalidRequest, NotFound
 from hunt_engine.moments import MomentToken, is_moment_token, moment_metadata
+from server.http.admission import before_claim
 from server.http.auth import Role
 from server.http.proxies import client_address
 from server.http.responses import ok
@@ -75,6 +76,8 @@ async def scan(call: Call) -> web.Response:
             f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} printable characters"
         )
     address = client_address(call.request)  # the peer, or the client a trusted proxy named
+    # No claim for a client that has left, or for a scan that waited past its budget.
+    before_claim(call.request)
     answer = await services.scans.scan(call.who.hunter_id, body, raw, key, address)
     return ok(answer.body, status=answer.status)
 

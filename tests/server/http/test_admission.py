@@ -1,0 +1,365 @@
+"""Admission control: CoDel's overload state from queue delays, the admission queue, and the app
+served the way `geohunt serve` serves it with artificially tiny limits: what cannot wait is
+answered `503 overloaded` with `Retry-After` as problem+json, never `/healthz`, `/readyz` or
+`/metrics`; /metrics counts what was shed; a scan past its budget, or whose client left while it
+waited, is not claimed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+
+from infra.settings import Settings, SettingsError
+from server.app import create_app
+from server.http.admission import ADMISSION, RETRY_AFTER_MAX_S, Admission
+from server.http.server import make_runner
+from tests.support.api import Api
+from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt
+
+PROBLEM = "application/problem+json"
+BOUND_S = 20.0  # a bound against hanging, never a measurement
+
+
+async def until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + BOUND_S
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await asyncio.sleep(0.005)
+
+
+# -- CoDel's state, from delays given with their times ----------------------------------------
+
+
+def test_a_standing_queue_over_a_whole_interval_means_overloaded() -> None:
+    admission = Admission(target_s=0.02, interval_s=0.1, max_inflight=8)
+    assert not admission.overloaded and admission.allowed_s() == 0.1
+    admission.observe(100.0, 0.05)
+    admission.observe(100.05, 0.03)
+    assert not admission.overloaded  # judged at the end of the interval only
+    admission.observe(100.1, 0.04)
+    assert admission.overloaded and admission.allowed_s() == 0.02
+    # Retry-After: a second per second of overload, at least 1, at most RETRY_AFTER_MAX_S.
+    assert admission.retry_after_s(100.1) == 1
+    assert admission.retry_after_s(103.2) == 4
+    assert admission.retry_after_s(1000.0) == RETRY_AFTER_MAX_S
+
+
+def test_a_burst_that_drains_within_the_interval_is_absorbed() -> None:
+    admission = Admission(target_s=0.02, interval_s=0.1, max_inflight=8)
+    admission.observe(100.0, 0.09)
+    admission.observe(100.04, 0.06)
+    admission.observe(100.08, 0.01)  # the queue drained: one request waited less than target
+    admission.observe(100.11, 0.05)
+    assert not admission.overloaded
+
+
+def test_overload_ends_with_a_short_wait_or_a_quiet_interval() -> None:
+    admission = Admission(target_s=0.02, interval_s=0.1, max_inflight=8)
+    admission.observe(100.0, 0.05)
+    admission.observe(100.1, 0.05)
+    assert admission.overloaded
+    admission.observe(100.15, 0.001)
+    admission.observe(100.2, 0.05)
+    assert not admission.overloaded
+    admission.observe(100.3, 0.05)
+    assert admission.overloaded
+    admission.observe(100.7, 0.05)  # nothing at all came for a whole interval: an empty queue
+    assert not admission.overloaded
+
+
+# -- the admission queue ---------------------------------------------------------------------
+
+
+async def test_the_queue_is_first_come_first_served_and_bounded_by_time() -> None:
+    admission = Admission(target_s=0.001, interval_s=30, max_inflight=1)
+    assert await admission.enter(time.monotonic())
+    first = asyncio.create_task(admission.enter(time.monotonic()))
+    second = asyncio.create_task(admission.enter(time.monotonic()))
+    await until(lambda: admission.queued == 2, "two waiting")
+    admission.leave()
+    assert await first and admission.inflight == 1 and not second.done()
+    admission.leave()
+    assert await second
+    admission.leave()
+    assert admission.inflight == 0 and admission.queued == 0
+
+    # No slot comes within what a request may wait: refused (shed), and the slot count holds.
+    impatient = Admission(target_s=0.001, interval_s=0.01, max_inflight=1)
+    assert await impatient.enter(time.monotonic())
+    assert not await impatient.enter(time.monotonic())
+    impatient.leave()
+    assert impatient.inflight == 0 and impatient.queued == 0
+
+
+async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
+    admission = Admission(target_s=2, interval_s=10, max_inflight=1)
+    assert await admission.enter(time.monotonic())
+    admission.service_s = 6  # a slot is held this long, on average
+    first = asyncio.create_task(admission.enter(time.monotonic()))  # would wait ~6 s: queued
+    await until(lambda: admission.queued == 1, "one waiting")
+    # A second would wait ~12 s, past the interval: refused without waiting for anything.
+    assert not await admission.enter(time.monotonic())
+    assert admission.queued == 1 and not first.done()
+    admission.leave()
+    assert await first
+    admission.leave()
+    assert admission.inflight == 0 and admission.queued == 0
+
+
+async def test_a_request_cancelled_while_waiting_leaves_no_slot_taken() -> None:
+    admission = Admission(target_s=0.001, interval_s=30, max_inflight=1)
+    assert await admission.enter(time.monotonic())
+    waiting = asyncio.create_task(admission.enter(time.monotonic()))
+    await until(lambda: admission.queued == 1, "one waiting")
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    admission.leave()
+    assert admission.inflight == 0 and admission.queued == 0
+
+
+def test_admission_settings_are_read_in_milliseconds_and_checked() -> None:
+    env = {"GEOHUNT_SECRET": "s" * 40}
+    default = Settings.from_env(env)
+    assert (default.queue_target_s, default.queue_interval_s) == (0.02, 0.1)
+    assert (default.max_inflight, default.scan_budget_s, default.db_reserve) == (64, 1.0, 10)
+    settings = Settings.from_env(
+        {
+            **env,
+            "GEOHUNT_QUEUE_TARGET_MS": "5",
+            "GEOHUNT_QUEUE_INTERVAL_MS": "50",
+            "GEOHUNT_MAX_INFLIGHT": "8",
+            "GEOHUNT_SCAN_BUDGET_MS": "250",
+        }
+    )
+    assert (settings.queue_target_s, settings.queue_interval_s) == (0.005, 0.05)
+    assert (settings.max_inflight, settings.scan_budget_s) == (8, 0.25)
+    for name, value in [("GEOHUNT_MAX_INFLIGHT", "0"), ("GEOHUNT_QUEUE_TARGET_MS", "nan")]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**env, name: value})
+
+
+# -- the app, served as `geohunt serve` serves it ---------------------------------------------
+
+
+@dataclass
+class Served:
+    api: Api
+    app: web.Application
+    runner: web.AppRunner
+    port: int
+    release: asyncio.Event  # set: the held requests answer
+
+    @property
+    def admission(self) -> Admission:
+        return self.app[ADMISSION]
+
+    def lost_connections(self) -> int:
+        """Connections the server saw close while their request is still being handled."""
+        assert self.runner.server is not None
+        return sum(1 for handler in self.runner.server.connections if handler.transport is None)
+
+    async def hold_the_only_slot(self) -> asyncio.Task[Any]:
+        """A request that keeps the process's one slot until `release` is set (sent again if
+        it happens to be shed on its way in)."""
+        while True:
+            held = asyncio.create_task(self.api.call("GET", "/test/hold"))
+            await until(lambda: held.done() or self.admission.inflight == 1, "hold admitted")  # noqa: B023
+            if not held.done():
+                return held
+
+    async def metric(self, name: str, **labels: str) -> float:
+        status, text = await self.api.call("GET", "/metrics")
+        assert status == 200
+        return metric_value(text.decode(), name, labels)
+
+
+def metric_value(text: str, name: str, labels: dict[str, str]) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        match = re.match(rf"^{name}(?:{{(.*)}})? (\S+)$", line)
+        if match is None:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            total += float(match.group(2))
+    return total
+
+
+@contextlib.asynccontextmanager
+async def served(settings: Settings) -> AsyncIterator[Served]:
+    release = asyncio.Event()
+
+    async def hold(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"held": True})
+
+    app = create_app(settings, extra_routes=[web.get("/test/hold", hold)])
+    runner = make_runner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = int(runner.addresses[0][1])
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as session:
+            yield Served(Api(session, settings), app, runner, port, release)
+    finally:
+        release.set()
+        await runner.cleanup()
+
+
+@pytest.fixture
+def serve_with(
+    settings_factory: Any,
+) -> Callable[..., contextlib.AbstractAsyncContextManager[Served]]:
+    return lambda **changes: served(settings_factory(**changes))
+
+
+@pytest.fixture
+async def billboard(api: Api) -> tuple[Hunt, dict[str, Any]]:
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    clue = await hunt.clue(collectible=await hunt.collectible(supply=1000))
+    return hunt, clue
+
+
+async def finds_and_attempts(db: asyncpg.Connection, hunter_id: int) -> tuple[int, int]:
+    finds = await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id)
+    attempts = await db.fetchval(
+        "SELECT count(*) FROM scan_attempts WHERE hunter_id = $1", hunter_id
+    )
+    return int(finds), int(attempts)
+
+
+async def test_what_cannot_wait_is_shed_with_retry_after_and_health_never_is(
+    api: Api,
+    serve_with: Callable[..., Any],
+    billboard: tuple[Hunt, dict[str, Any]],
+    db: asyncpg.Connection,
+) -> None:
+    hunt, clue = billboard
+    async with serve_with(max_inflight=1, queue_target_s=0.001, queue_interval_s=0.05) as s:
+        hunter_id, me = await api.hunter()  # through an app of usual limits
+        shed_before = await s.metric("geohunt_shed_total", route="/v1/scans", reason="overloaded")
+        delays_before = await s.metric("geohunt_queue_delay_seconds_count")
+        held = await s.hold_the_only_slot()
+
+        body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+        answer = await s.api.client.post("/v1/scans", headers=me, json=body)
+        problem = await answer.json(content_type=None)
+        assert answer.status == 503 and answer.content_type == PROBLEM
+        assert problem["code"] == "overloaded" and problem["status"] == 503
+        assert int(answer.headers["Retry-After"]) == problem["retry_after_s"] >= 1
+        assert await finds_and_attempts(db, hunter_id) == (0, 0)
+
+        # Overloaded as well (a whole interval of long waits): health and metrics still answer.
+        later = time.monotonic() + 10  # a window of its own, after a quiet interval
+        s.admission.observe(later, 1.0)
+        s.admission.observe(later + s.admission.interval_s, 1.0)
+        assert s.admission.overloaded
+        for path in ("/healthz", "/readyz", "/metrics"):
+            for method in ("GET", "HEAD"):
+                assert (await s.api.client.request(method, path)).status == 200, (method, path)
+        answers = await asyncio.gather(*(s.api.client.get("/healthz") for _ in range(20)))
+        assert {a.status for a in answers} == {200}
+
+        assert (
+            await s.metric("geohunt_shed_total", route="/v1/scans", reason="overloaded")
+            == shed_before + 1
+        )
+        assert await s.metric("geohunt_queue_delay_seconds_count") > delays_before
+        assert await s.metric("geohunt_inflight_requests") == 1
+        assert await s.metric("geohunt_overloaded") == 1
+
+        s.release.set()
+        assert (await held)[0] == 200
+        await until(lambda: s.admission.inflight == 0, "the slot given back")
+
+
+async def test_a_body_still_arriving_is_not_read_when_shed(
+    serve_with: Callable[..., Any],
+) -> None:
+    async with serve_with(max_inflight=1, queue_target_s=0.001, queue_interval_s=0.05) as s:
+        held = await s.hold_the_only_slot()
+        reader, writer = await asyncio.open_connection("127.0.0.1", s.port)
+        writer.write(
+            b"POST /v1/scans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100000\r\n\r\n{"code": '
+        )
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), BOUND_S)  # answered, then closed
+        writer.close()
+        head = raw.split(b"\r\n\r\n", 1)[0].decode().lower()
+        assert head.startswith("http/1.1 503")
+        assert "retry-after:" in head and "connection: close" in head
+        assert PROBLEM in head
+        s.release.set()
+        await held
+
+
+async def test_a_scan_past_its_budget_is_not_claimed(
+    aiohttp_client: Any,
+    settings_factory: Any,
+    billboard: tuple[Hunt, dict[str, Any]],
+    db: asyncpg.Connection,
+) -> None:
+    hunt, clue = billboard
+    settings = settings_factory(scan_budget_s=0.0)
+    api = Api(await aiohttp_client(create_app(settings)), settings)
+    hunter_id, me = await api.hunter()
+    body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    response = await api.client.post("/v1/scans", headers=me, json=body)
+    problem = await response.json(content_type=None)
+    assert (response.status, problem["code"]) == (503, "overloaded")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert await finds_and_attempts(db, hunter_id) == (0, 0)
+
+
+async def test_a_scan_whose_client_left_while_it_waited_is_not_claimed(
+    api: Api,
+    serve_with: Callable[..., Any],
+    billboard: tuple[Hunt, dict[str, Any]],
+    db: asyncpg.Connection,
+) -> None:
+    hunt, clue = billboard
+    async with serve_with(max_inflight=1, queue_target_s=0.001, queue_interval_s=60) as s:
+        hunter_id, me = await api.hunter()  # through an app of usual limits
+        gone = await s.metric("geohunt_shed_total", route="/v1/scans", reason="client_gone")
+        held = await s.hold_the_only_slot()
+
+        body = json.dumps({"code": hunt.code(clue), **at(TIMES_SQUARE)}).encode()
+        _, writer = await asyncio.open_connection("127.0.0.1", s.port)
+        writer.write(
+            b"POST /v1/scans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: {me['Authorization']}\r\n".encode()
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        await until(lambda: s.admission.queued == 1, "the scan waiting for a slot")
+        writer.close()  # the fan gave up
+        await until(lambda: s.lost_connections() == 1, "the server saw it close")
+
+        s.release.set()
+        assert (await held)[0] == 200
+        await until(lambda: s.admission.inflight == 0, "every slot given back")
+        assert (
+            await s.metric("geohunt_shed_total", route="/v1/scans", reason="client_gone")
+            == gone + 1
+        )
+        assert await finds_and_attempts(db, hunter_id) == (0, 0)
+
+        # The same scan from a client that stays is claimed.
+        json_type = {"Content-Type": "application/json"}
+        answer = await s.api.client.post("/v1/scans", headers={**me, **json_type}, data=body)
+        assert answer.status == 201, await answer.text()
+        assert await finds_and_attempts(db, hunter_id) == (1, 1)
