@@ -5,6 +5,11 @@ function metres(value) {
   return value >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)} km` : `${Math.round(value)} m`;
 }
 
+/** `seconds`, give or take 30% at random: fans told the same Retry-After do not all come back at once. */
+function jittered(seconds) {
+  return seconds * (0.7 + Math.random() * 0.6);
+}
+
 /** { title, text, tone, retryAfterS? } for a refused claim (a Problem from the API). */
 export function refusal(problem, { place = "the place this code is", collectible = "this collectible" } = {}) {
   const detail = problem.body?.detail || problem.message;
@@ -48,7 +53,7 @@ export function refusal(problem, { place = "the place this code is", collectible
       return {
         title: "So many fans are claiming right now.",
         text: "Your claim will be sent again by itself; keep this page open.",
-        retryAfterS: problem.retryAfterS || 5,
+        retryAfterS: jittered(problem.retryAfterS || 5),
         automatic: true,
       };
     case "unauthorized":
