@@ -56,6 +56,14 @@ export function refusal(problem, { place = "the place this code is", collectible
         retryAfterS: jittered(problem.retryAfterS || 5),
         automatic: true,
       };
+    case "unavailable":
+      // The database is away for a moment (a restart): the same claim, with its key, again.
+      return {
+        title: "geohunt is catching its breath.",
+        text: "Your claim will be sent again by itself in a moment; keep this page open.",
+        retryAfterS: jittered(problem.retryAfterS || 2),
+        automatic: true,
+      };
     case "unauthorized":
       return { title: "You are signed out.", text: "Join again or sign in with your passkey, then claim." };
     default:
