@@ -11,6 +11,8 @@ and how often it changed hands, for the organisers' ratings.
   crash before the commit leaves nothing, a crash after it leaves the cursor past those blocks.
 - An event is stored once, keyed by (block, log index), and only an event stored now moves a
   holder: a rewound cursor or a second follower on the same contract counts nothing twice.
+- A token that moves closes the unsent swap offers naming it (`failed`, `token_moved`): the
+  offer could only revert on chain now.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from web3 import AsyncWeb3
 from chain.minter import TRANSFER_TOPIC, ChainUnavailable, rpc
 from chain.queries import (
     ADVANCE_CURSOR_SQL,
+    CLOSE_MOVED_SWAPS_SQL,
     CREATE_CURSOR_SQL,
     CURSOR_FOR_UPDATE_SQL,
     CURSOR_SQL,
@@ -169,6 +172,14 @@ class TransferFollower:
             ]
             if moves:
                 await conn.executemany(MOVE_HOLDER_SQL, moves)
+                await conn.execute(
+                    CLOSE_MOVED_SWAPS_SQL,
+                    self.chain_id,
+                    self.contract,
+                    [m[2] for m in moves],
+                    [m[3] for m in moves],
+                    [m[5] for m in moves],
+                )
             await conn.execute(
                 ADVANCE_CURSOR_SQL,
                 self.chain_id,

@@ -198,6 +198,19 @@ ON CONFLICT (chain_id, contract, token_id) DO UPDATE
 SET owner = EXCLUDED.owner, transfers = h.transfers + EXCLUDED.transfers,
     block_number = EXCLUDED.block_number
 """
+# Unsent offers (migration 0012) one of whose tokens moved after they were made (in a block
+# after the one their holders were read at) to anyone but the party that offered it: failed,
+# `token_moved`. The swap's own transfers come only after it was sent, so never close it.
+CLOSE_MOVED_SWAPS_SQL = """
+UPDATE swaps s SET status = 'failed', error = 'token_moved', updated_at = now(),
+    settled_at = now()
+FROM unnest($3::bigint[], $4::text[], $5::bigint[]) AS t(token_id, to_addr, block_number)
+WHERE s.chain_id = $1 AND s.contract = $2
+  AND s.status IN ('awaiting_maker_signature', 'open', 'accepted')
+  AND t.block_number > s.created_block
+  AND ((s.give_token_id = t.token_id AND t.to_addr <> s.maker)
+       OR (s.want_token_id = t.token_id AND t.to_addr <> s.taker))
+"""
 ADVANCE_CURSOR_SQL = """
 UPDATE chain_cursors SET next_block = $3, updated_at = now()
 WHERE chain_id = $1 AND contract = $2

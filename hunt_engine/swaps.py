@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hunt_engine.errors import BadSignature, Conflict, InvalidRequest, NotHolder
+from hunt_engine.errors import BadSignature, Conflict, HuntError, InvalidRequest, NotHolder
 
 MIN_EXPIRES_S = 60
 MAX_EXPIRES_S = 7 * 24 * 3600
@@ -69,6 +69,16 @@ class SwapClosed(Conflict):
 
 class NotSwapHolder(NotHolder):
     """Only the holder of a token may offer it in a swap."""
+
+
+class ChainAway(HuntError):
+    """The chain cannot be reached; try again shortly."""
+
+    status, code = 503, "unavailable"
+    RETRY_AFTER_S = 2
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, retry_after_s=self.RETRY_AFTER_S)
 
 
 class Status(enum.StrEnum):

@@ -115,6 +115,18 @@ BEGIN
     RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score, v_reached,
         h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
 END $$;
+CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[], p_hunt bigint[], p_collectible bigint[], p_clue bigint[], p_lat double precision[], p_lon double precision[], p_accuracy double precision[], p_distance double precision[], p_scanned_at timestamp with time zone[], p_device text[], p_address inet[]) RETURNS TABLE(idx integer, verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM hunters WHERE id = ANY (p_hunter) ORDER BY id FOR UPDATE;
+    FOR i IN 1 .. COALESCE(array_length(p_hunter, 1), 0) LOOP
+        RETURN QUERY SELECT i, c.* FROM claim_find(
+            p_hunter[i], p_expected_version[i], p_hunt[i], p_collectible[i], p_clue[i],
+            p_lat[i], p_lon[i], p_accuracy[i], p_distance[i], p_scanned_at[i], p_device[i],
+            p_address[i]) AS c;
+    END LOOP;
+END $$;
 CREATE FUNCTION public.live_alert_event() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -617,6 +629,7 @@ CREATE TABLE public.mint_batches (
     block_number bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     settled_at timestamp with time zone,
+    swap_id bigint,
     CONSTRAINT mint_batches_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'mined'::text, 'reverted'::text, 'dropped'::text])))
 );
 CREATE SEQUENCE public.mint_batches_id_seq
@@ -839,6 +852,56 @@ CREATE TABLE public.schema_migrations (
     version text NOT NULL,
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
+CREATE TABLE public.swaps (
+    id bigint NOT NULL,
+    chain_id bigint NOT NULL,
+    contract text NOT NULL,
+    maker text NOT NULL,
+    taker text NOT NULL,
+    maker_hunter_id bigint NOT NULL,
+    give_token_id bigint NOT NULL,
+    want_token_id bigint NOT NULL,
+    give_collectible_id bigint NOT NULL,
+    want_collectible_id bigint NOT NULL,
+    deadline_s bigint NOT NULL,
+    nonce numeric(78,0) NOT NULL,
+    offer_hash text NOT NULL,
+    created_block bigint NOT NULL,
+    maker_signature bytea,
+    taker_signature bytea,
+    status text DEFAULT 'awaiting_maker_signature'::text NOT NULL,
+    error text,
+    tx_hash text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    accepted_at timestamp with time zone,
+    settled_at timestamp with time zone,
+    CONSTRAINT swaps_check CHECK ((maker <> taker)),
+    CONSTRAINT swaps_check1 CHECK ((give_token_id <> want_token_id)),
+    CONSTRAINT swaps_check2 CHECK (((status <> ALL (ARRAY['open'::text, 'accepted'::text, 'submitted'::text, 'completed'::text])) OR (maker_signature IS NOT NULL))),
+    CONSTRAINT swaps_check3 CHECK (((status <> ALL (ARRAY['accepted'::text, 'submitted'::text, 'completed'::text])) OR ((taker_signature IS NOT NULL) AND (accepted_at IS NOT NULL)))),
+    CONSTRAINT swaps_check4 CHECK (((status = 'failed'::text) = (error IS NOT NULL))),
+    CONSTRAINT swaps_contract_check CHECK ((contract ~ '^0x[0-9a-f]{40}$'::text)),
+    CONSTRAINT swaps_created_block_check CHECK ((created_block >= 0)),
+    CONSTRAINT swaps_deadline_s_check CHECK ((deadline_s > 0)),
+    CONSTRAINT swaps_error_check CHECK (((error IS NULL) OR ((char_length(error) >= 1) AND (char_length(error) <= 500)))),
+    CONSTRAINT swaps_give_token_id_check CHECK ((give_token_id > 0)),
+    CONSTRAINT swaps_maker_check CHECK ((maker ~ '^0x[0-9a-f]{40}$'::text)),
+    CONSTRAINT swaps_nonce_check CHECK ((nonce >= (0)::numeric)),
+    CONSTRAINT swaps_offer_hash_check CHECK ((offer_hash ~ '^0x[0-9a-f]{64}$'::text)),
+    CONSTRAINT swaps_status_check CHECK ((status = ANY (ARRAY['awaiting_maker_signature'::text, 'open'::text, 'accepted'::text, 'submitted'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'declined'::text, 'expired'::text]))),
+    CONSTRAINT swaps_taker_check CHECK ((taker ~ '^0x[0-9a-f]{40}$'::text)),
+    CONSTRAINT swaps_tx_hash_check CHECK (((tx_hash IS NULL) OR (tx_hash ~ '^0x[0-9a-f]{64}$'::text))),
+    CONSTRAINT swaps_want_token_id_check CHECK ((want_token_id > 0))
+);
+ALTER TABLE public.swaps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.swaps_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 CREATE TABLE public.taste_groups (
     collectibles bigint[] NOT NULL,
     members integer NOT NULL
@@ -985,6 +1048,8 @@ ALTER TABLE ONLY public.scan_counts
     ADD CONSTRAINT scan_counts_pkey PRIMARY KEY (hunt_id, hour, clue_id, verdict);
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+ALTER TABLE ONLY public.swaps
+    ADD CONSTRAINT swaps_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.taste_groups
     ADD CONSTRAINT taste_groups_pkey PRIMARY KEY (collectibles);
 ALTER TABLE ONLY public.taste_sets
@@ -1011,6 +1076,7 @@ CREATE INDEX live_events_delivered_idx ON public.live_events USING btree (hunt_i
 CREATE INDEX live_events_pending_idx ON public.live_events USING btree (id) WHERE (delivered_at IS NULL);
 CREATE UNIQUE INDEX mint_batches_nonce_idx ON public.mint_batches USING btree (chain_id, signer, nonce) WHERE (status <> 'dropped'::text);
 CREATE INDEX mint_batches_pending_idx ON public.mint_batches USING btree (signer, nonce) WHERE (status = 'pending'::text);
+CREATE UNIQUE INDEX mint_batches_swap_idx ON public.mint_batches USING btree (swap_id) WHERE ((swap_id IS NOT NULL) AND (status <> 'dropped'::text));
 CREATE INDEX mint_jobs_batch_idx ON public.mint_jobs USING btree (batch_id) WHERE (status = 'submitted'::text);
 CREATE INDEX mint_jobs_queued_idx ON public.mint_jobs USING btree (find_id) WHERE (status = 'queued'::text);
 CREATE INDEX mint_txs_batch_idx ON public.mint_txs USING btree (batch_id, signed_at);
@@ -1026,6 +1092,15 @@ CREATE INDEX moments_recent_idx ON public.moments USING btree (hunt_id, status, 
 CREATE INDEX passkey_challenges_expiry_idx ON public.passkey_challenges USING btree (expires_at);
 CREATE INDEX passkeys_hunter_idx ON public.passkeys USING btree (hunter_id);
 CREATE INDEX scan_attempts_remote_idx ON public.scan_attempts USING btree (clue_id, at) WHERE ((verdict = 'outside_geofence'::text) AND (distance_m > (1000)::double precision));
+CREATE INDEX swaps_accepted_idx ON public.swaps USING btree (id) WHERE (status = 'accepted'::text);
+CREATE INDEX swaps_completed_give_idx ON public.swaps USING btree (give_collectible_id) WHERE (status = 'completed'::text);
+CREATE INDEX swaps_completed_want_idx ON public.swaps USING btree (want_collectible_id) WHERE (status = 'completed'::text);
+CREATE INDEX swaps_deadline_idx ON public.swaps USING btree (deadline_s) WHERE (status = ANY (ARRAY['awaiting_maker_signature'::text, 'open'::text, 'accepted'::text]));
+CREATE INDEX swaps_give_idx ON public.swaps USING btree (give_token_id) WHERE (status = ANY (ARRAY['awaiting_maker_signature'::text, 'open'::text, 'accepted'::text]));
+CREATE INDEX swaps_maker_idx ON public.swaps USING btree (maker, id);
+CREATE UNIQUE INDEX swaps_offer_idx ON public.swaps USING btree (chain_id, contract, offer_hash);
+CREATE INDEX swaps_taker_idx ON public.swaps USING btree (taker, id);
+CREATE INDEX swaps_want_idx ON public.swaps USING btree (want_token_id) WHERE (status = ANY (ARRAY['awaiting_maker_signature'::text, 'open'::text, 'accepted'::text]));
 CREATE INDEX taste_groups_overlap_idx ON public.taste_groups USING gin (collectibles);
 CREATE INDEX taste_sets_set_idx ON public.taste_sets USING btree (collectibles, hunter_id) WHERE discoverable;
 CREATE INDEX token_holders_owner_idx ON public.token_holders USING btree (owner, token_id);
@@ -1050,6 +1125,7 @@ CREATE TRIGGER mint_jobs_minted AFTER UPDATE ON public.mint_jobs REFERENCING OLD
 CREATE TRIGGER mint_jobs_queued AFTER INSERT OR UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 CREATE TRIGGER moment_mints_queued AFTER INSERT OR UPDATE OF status ON public.moment_mints FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON public.scan_attempts REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION public.scan_rollup();
+CREATE TRIGGER swaps_accepted AFTER INSERT OR UPDATE OF status ON public.swaps FOR EACH ROW WHEN ((new.status = 'accepted'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 ALTER TABLE ONLY public.alerts
     ADD CONSTRAINT alerts_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.alerts
@@ -1080,6 +1156,8 @@ ALTER TABLE ONLY public.hunt_scores
     ADD CONSTRAINT hunt_scores_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.live_events
     ADD CONSTRAINT live_events_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.mint_batches
+    ADD CONSTRAINT mint_batches_swap_id_fkey FOREIGN KEY (swap_id) REFERENCES public.swaps(id);
 ALTER TABLE ONLY public.mint_jobs
     ADD CONSTRAINT mint_jobs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id);
 ALTER TABLE ONLY public.mint_jobs
@@ -1118,5 +1196,11 @@ ALTER TABLE ONLY public.passkey_users
     ADD CONSTRAINT passkey_users_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.passkeys
     ADD CONSTRAINT passkeys_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.swaps
+    ADD CONSTRAINT swaps_give_collectible_id_fkey FOREIGN KEY (give_collectible_id) REFERENCES public.collectibles(id) ON DELETE CASCADE;
+ALTER TABLE ONLY public.swaps
+    ADD CONSTRAINT swaps_maker_hunter_id_fkey FOREIGN KEY (maker_hunter_id) REFERENCES public.hunters(id);
+ALTER TABLE ONLY public.swaps
+    ADD CONSTRAINT swaps_want_collectible_id_fkey FOREIGN KEY (want_collectible_id) REFERENCES public.collectibles(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.taste_sets
     ADD CONSTRAINT taste_sets_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id) ON DELETE CASCADE;

@@ -21,6 +21,7 @@ from server.ratings.page import TABLE as RATINGS_PAGE
 from server.ratings.routes import TABLE as RATINGS
 from server.scans.routes import TABLE as SCANS
 from server.screens.routes import TABLE as SCREENS
+from server.swaps.routes import TABLE as SWAPS
 from server.web.routes import TABLE as WEB_APPS
 
 ROUTES: list[Route] = [
@@ -39,6 +40,7 @@ ROUTES: list[Route] = [
     *RATINGS_PAGE.routes,
     *FANS.routes,
     *MOMENTS.routes,
+    *SWAPS.routes,
     *WEB_APPS.routes,
 ]
 

@@ -1,16 +1,20 @@
-"""Swaps on chain as the tests need them: an offer signed as a wallet signs it
-(`eth_signTypedData_v4` of hunt_engine's EIP-712 document, through eth_account), the offer as
-the contract's ABI takes it, a contract wallet (ERC-1271) compiled from tests/support/MockWallet.sol
-with the repository's own solc-js, and what the chain says about a swap."""
+"""Swaps as the tests need them: an offer signed as a wallet signs it (`eth_signTypedData_v4`
+of hunt_engine's EIP-712 document, through eth_account), the offer as the contract's ABI takes
+it, a contract wallet (ERC-1271) compiled from tests/support/MockWallet.sol with the
+repository's own solc-js, what the chain says about a swap; and fans signed in with Ethereum
+holding minted tokens, making offers through the API."""
 
 from __future__ import annotations
 
 import functools
 import json
 import subprocess
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from web3 import AsyncWeb3
@@ -19,6 +23,12 @@ from web3.types import TxReceipt
 from chain.artifact import load_artifact
 from chain.client import send_transaction
 from hunt_engine.swaps import Offer, typed_data
+from infra.settings import Settings
+from server.app import create_app
+from server.http.auth import Role
+from tests.support.api import Api, bearer
+from tests.support.identity import siwe
+from tests.support.minting import chain_settings
 
 REPO = Path(__file__).resolve().parents[2]
 MOCK_WALLET = Path(__file__).with_name("MockWallet.sol")
@@ -127,3 +137,121 @@ async def transactions_to(w3: AsyncWeb3, contract: str, selector: bytes) -> list
             if (tx.get("to") or "").lower() == target and bytes(tx["input"])[:4] == selector:
                 found.append(tx["hash"].to_0x_hex())
     return found
+
+
+# -- fans with tokens, through the API -------------------------------------------------------
+
+
+@dataclass
+class Fan:
+    """A hunter signed in with Ethereum (or, for a contract wallet, given one directly)."""
+
+    account: Any  # the key that signs: the wallet's own, or a contract wallet's owner
+    wallet: str  # lower-case
+    hunter_id: int
+    headers: dict[str, str]
+
+    def sign(self, swap: dict[str, Any]) -> str:
+        """What the fan's wallet answers to eth_signTypedData_v4 of the swap's typed_data."""
+        return "0x" + sign_typed(swap["typed_data"], self.account.key).hex()
+
+
+async def siwe_fan(api: Api) -> Fan:
+    account = Account.create()
+    body = await siwe(api, account, 200)
+    return Fan(account, account.address.lower(), body["hunter_id"], bearer(body["token"]))
+
+
+async def contract_wallet_fan(api: Api, database_url: str, wallet: str, owner: Any) -> Fan:
+    """A hunter whose wallet is a contract wallet (ERC-1271) that `owner` signs for."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        hunter_id = await conn.fetchval(
+            "INSERT INTO hunters (wallet) VALUES ($1) RETURNING id", wallet.lower()
+        )
+    finally:
+        await conn.close()
+    return Fan(owner, wallet.lower(), hunter_id, api.auth(Role.HUNTER, str(hunter_id)))
+
+
+async def give_tokens(
+    database_url: str, w3: AsyncWeb3, minter_key: str, contract: str, wallets: list[str]
+) -> list[int]:
+    """One find for each wallet's hunter, each of a collectible of its own in one new hunt,
+    minted on chain to that wallet at once (no worker); the token ids."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        slug = "swap-" + uuid.uuid4().hex[:8]
+        hunt = await conn.fetchval(
+            "INSERT INTO hunts (slug, name, starts_at, ends_at, created_by) VALUES ($1,"
+            " 'Swap test', now() - interval '1 day', now() + interval '1 day', 'test')"
+            " RETURNING id",
+            slug,
+        )
+        tokens = []
+        for n, wallet in enumerate(wallets):
+            hunter = await conn.fetchval("SELECT id FROM hunters WHERE wallet = $1", wallet.lower())
+            collectible = await conn.fetchval(
+                "INSERT INTO collectibles (hunt_id, key, name, image_url) VALUES ($1, $2, $3,"
+                " 'https://img.test/x.png') RETURNING id",
+                hunt,
+                f"episode-{n}",
+                f"Episode {n}",
+            )
+            clue = await conn.fetchval(
+                "INSERT INTO clues (hunt_id, collectible_id, kind, label, created_by)"
+                " VALUES ($1, $2, 'social', 'Post', 'test') RETURNING id",
+                hunt,
+                collectible,
+            )
+            answer = await conn.fetchrow(
+                "SELECT * FROM claim_find($1, (SELECT finds_version FROM hunters WHERE id = $1),"
+                " $2, $3, $4, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+                hunter,
+                hunt,
+                collectible,
+                clue,
+            )
+            assert answer["verdict"] == "accepted", answer
+            tokens.append(int(answer["find_id"]))
+    finally:
+        await conn.close()
+    for token_id, wallet in zip(tokens, wallets, strict=True):
+        await call(
+            w3, minter_key, contract, "mint", AsyncWeb3.to_checksum_address(wallet), token_id
+        )
+    return tokens
+
+
+async def offer(api: Api, maker: Fan, give: int, want: int, **extra: Any) -> dict[str, Any]:
+    """A swap made by `maker` and signed by it: open."""
+    _, made = await api.call(
+        "POST",
+        "/v1/swaps",
+        201,
+        headers=maker.headers,
+        json={"give_token_id": give, "want_token_id": want, **extra},
+    )
+    _, signed = await api.call(
+        "POST",
+        f"/v1/swaps/{made['id']}/signature",
+        200,
+        headers=maker.headers,
+        json={"signature": maker.sign(made)},
+    )
+    assert signed["status"] == "open", signed
+    return signed  # type: ignore[no-any-return]
+
+
+async def swaps_app(
+    aiohttp_client: Any,
+    settings: Settings,
+    database_url: str,
+    rpc_url: str,
+    contract: str,
+    key: str,
+) -> Api:
+    """The app on `database_url`, reading the chain at `rpc_url` for the collectible at
+    `contract` (whose minter key is `key`)."""
+    configured = chain_settings(settings, database_url, rpc_url, contract, key)
+    return Api(await aiohttp_client(create_app(configured)), configured)

@@ -1,0 +1,77 @@
+"""Request and answer shapes of swaps between fans: an offer, a signature, and the swap with the
+EIP-712 document both fans sign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from hunt_engine.swaps import (
+    MAX_EXPIRES_S,
+    MAX_TOKEN_ID,
+    MIN_EXPIRES_S,
+    SIGNATURE_PATTERN,
+    Status,
+)
+from server.http.fields import INTEGRAL, QUERY_INT, Lax, Strict
+
+TokenId = Annotated[int, Field(ge=1, le=MAX_TOKEN_ID, description="a token id"), INTEGRAL]
+ExpiresIn = Annotated[
+    int,
+    Field(ge=MIN_EXPIRES_S, le=MAX_EXPIRES_S, description="the offer's life in seconds"),
+    INTEGRAL,
+]
+Signature = Annotated[
+    str,
+    StringConstraints(pattern=SIGNATURE_PATTERN),
+    Field(description="0x-hex: eth_signTypedData_v4 of the swap's typed_data"),
+]
+
+
+class SwapIn(Strict):
+    give_token_id: TokenId
+    want_token_id: TokenId
+    expires_in_s: ExpiresIn | None = Field(None, description="60 s to 7 days; a day if omitted")
+
+
+class SignatureIn(Strict):
+    signature: Signature
+
+
+class MySwapsQuery(Lax):
+    limit: Annotated[int, Field(ge=1, le=200), QUERY_INT] = 100
+
+
+class SwapCollectibleOut(BaseModel):
+    hunt: str
+    key: str
+    name: str
+
+
+class SwapOut(BaseModel):
+    id: int
+    status: Status
+    maker: str
+    taker: str
+    give_token_id: int
+    want_token_id: int
+    give: SwapCollectibleOut
+    want: SwapCollectibleOut
+    deadline: datetime
+    offer_hash: str
+    typed_data: dict[str, Any] = Field(
+        description="the EIP-712 document for eth_signTypedData_v4: types, domain (chainId,"
+        " verifyingContract), primaryType and message (maker, taker, giveId, wantId, deadline,"
+        " nonce; uint256 values as decimal strings)"
+    )
+    maker_signed: bool
+    taker_signed: bool
+    tx_hash: str | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+SWAP_LIST = {"type": "array", "items": SwapOut.model_json_schema()}
