@@ -115,6 +115,18 @@ BEGIN
     RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score, v_reached,
         h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
 END $$;
+CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[], p_hunt bigint[], p_collectible bigint[], p_clue bigint[], p_lat double precision[], p_lon double precision[], p_accuracy double precision[], p_distance double precision[], p_scanned_at timestamp with time zone[], p_device text[], p_address inet[]) RETURNS TABLE(idx integer, verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM hunters WHERE id = ANY (p_hunter) ORDER BY id FOR UPDATE;
+    FOR i IN 1 .. COALESCE(array_length(p_hunter, 1), 0) LOOP
+        RETURN QUERY SELECT i, c.* FROM claim_find(
+            p_hunter[i], p_expected_version[i], p_hunt[i], p_collectible[i], p_clue[i],
+            p_lat[i], p_lon[i], p_accuracy[i], p_distance[i], p_scanned_at[i], p_device[i],
+            p_address[i]) AS c;
+    END LOOP;
+END $$;
 CREATE FUNCTION public.live_alert_event() RETURNS trigger
     LANGUAGE plpgsql
     AS $$

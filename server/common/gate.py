@@ -1,6 +1,10 @@
 """The scan's one Redis round trip before any work: idempotent replay, rate limit, and a claim
 on the idempotency key so that a retried request cannot run twice at once.
 
+The round trip is shared: a scan that finds no gate call in flight sends its own at once; the
+scans that arrive while one is in flight go together in the next, one pipeline of the gate's
+script for all of them (each its own keys and answer).
+
 Without Redis (unreachable, or failing) scans go on: the same rules run in this process's
 memory (`LocalGate`), so the rate limit becomes a per-process limit and an Idempotency-Key
 replays only through the process that answered it first. A retry that reaches another process
@@ -14,12 +18,12 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 
@@ -53,6 +57,8 @@ return {'ok', tostring(count)}
 IDEMPOTENCY_TTL_S = 24 * 3600
 _CLAIM_TTL_MS = 30_000
 _WINDOW_MS = 60_000
+# At most this many scans' gates in one pipeline.
+_MAX_GROUP = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,10 @@ class ScanGate:
         self._script = redis.register_script(_GATE)
         self._health = health or RedisHealth()
         self.local = LocalGate()
+        self._waiting: list[tuple[list[Any], asyncio.Future[Any]]] = []
+        self._sender: asyncio.Task[None] | None = None
+        # How many scans each gate call held (the last few thousand; for tests and metrics).
+        self.sizes: deque[int] = deque(maxlen=4096)
 
     def _idem_key(self, hunter_id: int, key: str | None) -> str:
         if key is None:
@@ -134,11 +144,9 @@ class ScanGate:
         answer = None
         if self._health.usable():
             try:
-                async with asyncio.timeout(CALL_TIMEOUT_S):
-                    answer = await self._script(
-                        keys=[rate_key, idem],
-                        args=[limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS],
-                    )
+                answer = await self._gated(
+                    [rate_key, idem, limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS]
+                )
                 self._health.ok()
             except (RedisError, OSError, TimeoutError) as err:
                 self._health.failed(err)
@@ -157,6 +165,61 @@ class ScanGate:
                 return GateResult("mismatch")
             return GateResult("replay", replay=stored["answer"])
         return GateResult("ok")
+
+    async def _gated(self, call: list[Any]) -> Any:
+        """The gate's script for one scan (its 2 keys, then its 4 arguments), sent with the
+        other scans' that wait at the same moment."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((call, future))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_all())
+        return await asyncio.shield(future)
+
+    async def _send_all(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[:_MAX_GROUP]
+                del self._waiting[:_MAX_GROUP]
+                self.sizes.append(len(group))
+                try:
+                    async with asyncio.timeout(CALL_TIMEOUT_S):
+                        answers = await self._run_scripts([call for call, _ in group])
+                except BaseException as err:
+                    for _, future in group:
+                        _settle(future, None, err)
+                    if isinstance(err, asyncio.CancelledError):
+                        raise
+                    continue
+                for (_, future), answer in zip(group, answers, strict=True):
+                    if isinstance(answer, Exception):
+                        _settle(future, None, answer)
+                    else:
+                        _settle(future, answer, None)
+        finally:
+            self._sender = None
+            for _, future in self._waiting:
+                future.cancel()
+            self._waiting.clear()
+
+    async def _run_scripts(self, calls: list[list[Any]]) -> list[Any]:
+        if len(calls) == 1:
+            return [await self._script(keys=calls[0][:2], args=calls[0][2:])]
+        answers = await self._pipelined(calls)
+        missing = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
+        if missing:
+            # Redis lost its scripts (restarted, flushed): loaded again, and the calls that
+            # found none (they ran for nobody) sent again.
+            self._script.sha = await self._redis.script_load(_GATE)
+            again = await self._pipelined([calls[i] for i in missing])
+            for i, answer in zip(missing, again, strict=True):
+                answers[i] = answer
+        return answers
+
+    async def _pipelined(self, calls: list[list[Any]]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(self._script.sha, 2, *call)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def remember(
         self, hunter_id: int, idempotency_key: str | None, body_digest: str, answer: dict[str, Any]
@@ -187,3 +250,14 @@ class ScanGate:
             self._health.ok()
         except (RedisError, OSError, TimeoutError) as err:
             self._health.failed(err)
+
+
+def _settle(future: asyncio.Future[Any], answer: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+        # Retrieved here: a caller that went away leaves no "never retrieved" warning.
+        future.exception()
+    else:
+        future.set_result(answer)

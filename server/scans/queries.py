@@ -8,6 +8,13 @@ whole statement."""
 CLAIM_SQL = """
 SELECT * FROM claim_find($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 """
+# The claims of the scans waiting at the same moment, in one call and one transaction
+# (migrations: claim_finds): one array per claim_find argument, one row per claim by `idx`.
+CLAIMS_SQL = """
+SELECT * FROM claim_finds($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],
+    $5::bigint[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
+    $10::timestamptz[], $11::text[], $12::inet[])
+"""
 # Records a refused scan and, for a static code seen too widely, raises a leak alert
 # (migrations: record_rejection); returns the alert's id, if one was raised.
 REJECT_SQL = """

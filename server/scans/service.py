@@ -1,4 +1,5 @@
-"""POST /v1/scans end to end: one Redis round trip, the in-memory rules, one database call."""
+"""POST /v1/scans end to end: one Redis round trip, the in-memory rules, one database call
+(shared with the scans waiting at the same moment: batcher.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from server.common.gate import ScanGate, body_hash
 from server.common.leaderboard import Leaderboard
 from server.http.metrics import ALERTS, SCANS
 from server.http.responses import iso
+from server.scans.batcher import ClaimBatcher
 from server.scans.hunter_state import UNKNOWN, HunterState, HunterStateCache
 from server.scans.queries import (
     CLAIM_SQL,
@@ -48,6 +50,7 @@ LEAK_WINDOW = timedelta(minutes=10)
 # How long a retried Idempotency-Key waits for its first request before a 409.
 IN_FLIGHT_WAIT_S = 10.0
 IN_FLIGHT_POLL_S = 0.05
+IN_TURN_TRIES = 3  # a scan decided in turn that loses a deadlock is decided again
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ class ScanService:
         self._keyring = keyring
         self._hunters = hunters
         self._leaderboard = leaderboard
+        self.claims = ClaimBatcher(pool)
 
     async def _target(self, text: str) -> _Target:
         try:
@@ -129,8 +133,7 @@ class ScanService:
             if gate.outcome == "limited":
                 early = RateLimited(retry_after_s=gate.retry_after_s)
             if early is not None:
-                async with self._pool.acquire() as conn:
-                    await self._reject(conn, hunter_id, scan, target, early.code, None, address)
+                await self._reject(None, hunter_id, scan, target, early.code, None, address)
                 raise early
             answer = await self._decide(hunter_id, scan, target, now, address)
         except ScanRejected as err:
@@ -149,16 +152,13 @@ class ScanService:
     ) -> dict[str, Any]:
         assert target.code and target.clue and target.hunt
         facts = ScanFacts(scan.lat, scan.lon, scan.accuracy_m, scan.scanned_at)
-        async with self._pool.acquire() as conn:
-            row = None
-            cached = self._hunters.get(hunter_id)
-            if cached is not None:
-                # The usual case, one round trip: decided on this process's copy of the hunter,
-                # which `claim_find` refuses ('stale') if another scan took a find since.
-                row = await self._attempt(
-                    conn, hunter_id, scan, target, facts, cached, now, address
-                )
-            if row is None:
+        # The usual case, one round trip shared with the scans waiting at the same moment:
+        # decided on this process's copy of the hunter (a hunter it has not seen yet is taken
+        # to be new), which `claim_find` refuses ('stale') if another scan took a find since.
+        cached = self._hunters.get(hunter_id) or UNKNOWN
+        row = await self._attempt(None, hunter_id, scan, target, facts, cached, now, address)
+        if row is None:
+            async with self._pool.acquire() as conn:
                 row = await self._attempt_in_turn(
                     conn, hunter_id, scan, target, facts, now, address
                 )
@@ -182,16 +182,23 @@ class ScanService:
         this waits for any other claim of the hunter to commit and then decides on the state it
         left (the travel rule sees that find). Never stale, so a burst of one fan's scans (an
         offline queue sent at once, a double tap) waits instead of being refused. A refusal is
-        recorded in the same transaction and raised once it has committed."""
-        refusal: ScanRejected | None = None
-        async with conn.transaction():
-            state = await self._load_state(conn, hunter_id, HUNTER_STATE_FOR_UPDATE_SQL)
+        recorded in the same transaction and raised once it has committed. A deadlock's loser
+        (rolled back, so nothing happened) is decided again."""
+        for attempt in range(IN_TURN_TRIES):
+            refusal: ScanRejected | None = None
             try:
-                row = await self._attempt(
-                    conn, hunter_id, scan, target, facts, state, now, address, final=True
-                )
-            except ScanRejected as err:
-                refusal = err
+                async with conn.transaction():
+                    state = await self._load_state(conn, hunter_id, HUNTER_STATE_FOR_UPDATE_SQL)
+                    try:
+                        row = await self._attempt(
+                            conn, hunter_id, scan, target, facts, state, now, address, final=True
+                        )
+                    except ScanRejected as err:
+                        refusal = err
+                break
+            except asyncpg.TransactionRollbackError:
+                if attempt + 1 == IN_TURN_TRIES:
+                    raise
         if refusal is not None:
             raise refusal
         assert row is not None, "a locked hunter's claim cannot be stale"
@@ -199,7 +206,7 @@ class ScanService:
 
     async def _attempt(
         self,
-        conn: asyncpg.Connection,
+        conn: asyncpg.Connection | None,
         hunter_id: int,
         scan: ScanIn,
         target: _Target,
@@ -211,7 +218,8 @@ class ScanService:
         final: bool = False,
     ) -> asyncpg.Record | None:
         """One decision on `state`: the accepted claim's row, a refusal (recorded, then raised),
-        or None when `state` may be out of date and only a `final` (locked) attempt can tell."""
+        or None when `state` may be out of date and only a `final` (locked) attempt can tell.
+        Without `conn` the claim goes with the other scans waiting at the same moment."""
         assert target.code and target.clue and target.hunt
         try:
             admitted = admit(
@@ -262,7 +270,7 @@ class ScanService:
 
     async def _claim(
         self,
-        conn: asyncpg.Connection,
+        conn: asyncpg.Connection | None,
         hunter_id: int,
         version: int,
         scan: ScanIn,
@@ -271,8 +279,7 @@ class ScanService:
         address: str | None,
     ) -> asyncpg.Record:
         assert target.clue and target.hunt
-        return await conn.fetchrow(
-            CLAIM_SQL,
+        args = (
             hunter_id,
             version,
             target.hunt.id,
@@ -286,10 +293,13 @@ class ScanService:
             scan.device_id,
             address,
         )
+        if conn is None:
+            return await self.claims.claim(args)
+        return await conn.fetchrow(CLAIM_SQL, *args)
 
     async def _reject(
         self,
-        conn: asyncpg.Connection,
+        conn: asyncpg.Connection | None,
         hunter_id: int,
         scan: ScanIn,
         target: _Target,
@@ -298,7 +308,7 @@ class ScanService:
         address: str | None,
     ) -> None:
         clue, hunt = target.clue, target.hunt
-        alert = await conn.fetchval(
+        alert = await (self._pool if conn is None else conn).fetchval(
             REJECT_SQL,
             hunter_id,
             hunt.id if hunt else None,
