@@ -1,7 +1,9 @@
 """The mint outbox and transaction ledger in PostgreSQL, as the worker sees them.
 
 A job is a token to mint to a wallet: a find's (its token id is the find's id) or a fans'
-moment's (2^62 + the moment's id); the worker handles both alike, by token id.
+moment's (2^62 + the moment's id); the worker handles both alike, by token id. The ledger
+(batches and their signed transactions) also carries swaps (swap_store.py): `pending` gives
+back every unsettled batch of this signer, mint or swap.
 
 Every state change is one short transaction. A batch's signed transaction is stored in the same
 transaction that marks its jobs `submitted`, before anything is broadcast, so a worker killed
@@ -10,12 +12,11 @@ at any moment finds on restart every hash it may have sent.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 import asyncpg
 
+from chain.jobs import Batch, Job, Settled, SignedTx, Signer, StoredTx, swap_job_of
 from chain.queries import (
     BATCH_JOBS_MINTED_SQL,
     BATCH_MINED_SQL,
@@ -30,62 +31,16 @@ from chain.queries import (
     MARK_SENT_SQL,
     PENDING_BATCHES_SQL,
     PENDING_JOBS_SQL,
+    PENDING_SWAPS_SQL,
     PENDING_TXS_SQL,
     RECORD_SIGNER_SQL,
     REQUEUE_JOBS_SQL,
     RETRY_FAILED_SQL,
     SUBMIT_JOBS_SQL,
+    SWAP_TX_SQL,
 )
 
-
-@dataclass(frozen=True)
-class Job:
-    token_id: int
-    wallet: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class SignedTx:
-    hash: str
-    raw: bytes
-    max_fee_per_gas: int
-    max_priority_fee_per_gas: int
-
-
-@dataclass(frozen=True)
-class StoredTx:
-    hash: str
-    raw: bytes
-    max_fee_per_gas: int
-    max_priority_fee_per_gas: int
-    signed_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Batch:
-    id: int
-    nonce: int
-    jobs: tuple[Job, ...]
-    txs: tuple[StoredTx, ...]  # oldest first; the last one is the current price
-
-    @property
-    def latest(self) -> StoredTx:
-        return self.txs[-1]
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What the chain says about one token of a reverted batch."""
-
-    token_id: int
-    minted: bool
-    tx_hash: str | None = None
-    error: str | None = None
-
-
-Signer = Callable[[Sequence[Job]], Awaitable[SignedTx]]
+__all__ = ["Batch", "Job", "MintStore", "Settled", "SignedTx", "Signer", "StoredTx", "retry_failed"]
 
 
 class MintStore:
@@ -114,7 +69,7 @@ class MintStore:
                 nonce,
                 [j.token_id for j in jobs],
             )
-            stored = await self._insert_tx(conn, batch_id, signed)
+            stored = await self.insert_tx(conn, batch_id, signed)
             await conn.execute(
                 SUBMIT_JOBS_SQL,
                 [j.token_id for j in jobs],
@@ -123,12 +78,14 @@ class MintStore:
         return Batch(batch_id, nonce, jobs, (stored,))
 
     async def add_replacement(self, batch: Batch, signed: SignedTx) -> Batch:
-        async with self.pool.acquire() as conn:
-            stored = await self._insert_tx(conn, batch.id, signed)
-        return Batch(batch.id, batch.nonce, batch.jobs, (*batch.txs, stored))
+        async with self.pool.acquire() as conn, conn.transaction():
+            stored = await self.insert_tx(conn, batch.id, signed)
+            if batch.swap is not None:
+                await conn.execute(SWAP_TX_SQL, batch.swap.id, signed.hash)
+        return Batch(batch.id, batch.nonce, batch.jobs, (*batch.txs, stored), batch.swap)
 
     @staticmethod
-    async def _insert_tx(conn: asyncpg.Connection, batch_id: int, signed: SignedTx) -> StoredTx:
+    async def insert_tx(conn: asyncpg.Connection, batch_id: int, signed: SignedTx) -> StoredTx:
         row = await conn.fetchrow(
             INSERT_TX_SQL,
             signed.hash,
@@ -168,6 +125,8 @@ class MintStore:
                 PENDING_TXS_SQL,
                 ids,
             )
+            swap_ids = [b["swap_id"] for b in batches if b["swap_id"] is not None]
+            swaps = await conn.fetch(PENDING_SWAPS_SQL, swap_ids) if swap_ids else []
         jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
         for r in jobs:
             jobs_of[r["batch_id"]].append(Job(r["token_id"], r["wallet"], r["attempts"]))
@@ -183,8 +142,15 @@ class MintStore:
                     r["sent_at"],
                 )
             )
+        swap_of = {r["id"]: swap_job_of(r) for r in swaps}
         return [
-            Batch(b["id"], b["nonce"], tuple(jobs_of[b["id"]]), tuple(txs_of[b["id"]]))
+            Batch(
+                b["id"],
+                b["nonce"],
+                tuple(jobs_of[b["id"]]),
+                tuple(txs_of[b["id"]]),
+                swap_of.get(b["swap_id"]),
+            )
             for b in batches
         ]
 

@@ -22,7 +22,8 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint
 
 from chain.artifact import load_artifact
-from chain.mint_store import Job, SignedTx
+from chain.jobs import Batch, Job, Refused, SignedTx, SwapJob
+from chain.swap_calls import SWAP_GAS_ALLOWANCE, SWAPPED_TOPIC, refusal, swap_call_data
 
 MINTER_ROLE = AsyncWeb3.keccak(text="MINTER_ROLE")
 TRANSFER_TOPIC = AsyncWeb3.keccak(text="Transfer(address,address,uint256)").to_0x_hex()
@@ -87,6 +88,10 @@ def call_data(jobs: Sequence[Job]) -> bytes:
     if len(jobs) == 1:
         return MINT_SELECTOR + encode(["address", "uint256"], [wallets[0], ids[0]])
     return MINT_BATCH_SELECTOR + encode(["address[]", "uint256[]"], [wallets, ids])
+
+
+def data_of(batch: Batch) -> bytes:
+    return swap_call_data(batch.swap) if batch.swap is not None else call_data(batch.jobs)
 
 
 class Minter:
@@ -155,7 +160,23 @@ class Minter:
         max_fee_per_gas: int,
         max_priority_fee_per_gas: int,
     ) -> SignedTx:
-        name, args = self._call(jobs)
+        return self.sign_data(
+            call_data(jobs),
+            nonce=nonce,
+            gas=gas,
+            max_fee_per_gas=max_fee_per_gas,
+            max_priority_fee_per_gas=max_priority_fee_per_gas,
+        )
+
+    def sign_data(
+        self,
+        data: bytes,
+        *,
+        nonce: int,
+        gas: int,
+        max_fee_per_gas: int,
+        max_priority_fee_per_gas: int,
+    ) -> SignedTx:
         tx = {
             "type": 2,
             "chainId": self.chain_id,
@@ -166,7 +187,7 @@ class Minter:
             "maxFeePerGas": max_fee_per_gas,
             "maxPriorityFeePerGas": max_priority_fee_per_gas,
             "value": 0,
-            "data": call_data(jobs),
+            "data": data,
         }
         signed = self.account.sign_transaction(tx)
         return SignedTx(
@@ -175,6 +196,60 @@ class Minter:
             max_fee_per_gas=max_fee_per_gas,
             max_priority_fee_per_gas=max_priority_fee_per_gas,
         )
+
+    async def estimate_swap(self, job: SwapJob) -> int | Refused:
+        """The gas of the swap with a margin, or the contract's refusal if it would revert now
+        (a swap is never sent to fail: the node runs it first)."""
+        tx = {"from": self.address, "to": self.contract_address, "data": swap_call_data(job)}
+        try:
+            estimate = await rpc(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except ContractLogicError as exc:
+            return Refused(refusal(exc))
+        return int(estimate * GAS_MARGIN)
+
+    async def gas_of(self, batch: Batch) -> int:
+        """A replacement's gas: the same work, estimated again (a swap that would revert now is
+        still replaced as it was sent: the chain settles it)."""
+        if batch.swap is None:
+            return await self.gas_for(batch.jobs)
+        try:
+            estimate = await self.estimate_swap(batch.swap)
+        except Web3RPCError:
+            return SWAP_GAS_ALLOWANCE
+        return estimate if isinstance(estimate, int) else SWAP_GAS_ALLOWANCE
+
+    async def why_reverted(self, data: bytes, block: int) -> str | None:
+        """The contract's refusal of `data` run again on the state after `block`."""
+        tx = {"from": self.address, "to": self.contract_address, "data": data}
+        try:
+            await rpc(self.w3.eth.call(tx, block))  # type: ignore[arg-type]
+        except ContractLogicError as exc:
+            return refusal(exc)
+        return None
+
+    async def offer_used(self, offer_hash: str) -> bool:
+        state = await rpc(self.contract.functions.offerState(bytes.fromhex(offer_hash[2:])).call())
+        return int(state) == 1
+
+    async def swapped_tx(self, offer_hash: str) -> str | None:
+        """The transaction whose `Swapped` names this offer (there is at most one)."""
+        try:
+            logs = await rpc(
+                self.w3.eth.get_logs(
+                    {
+                        "address": self.contract_address,
+                        "fromBlock": 0,
+                        "toBlock": "latest",
+                        "topics": [SWAPPED_TOPIC, offer_hash],
+                    }
+                )
+            )
+        except Web3RPCError:
+            return None
+        return logs[0]["transactionHash"].to_0x_hex() if logs else None
+
+    async def block_time(self, block: BlockIdentifier) -> int:
+        return int((await rpc(self.w3.eth.get_block(block)))["timestamp"])
 
     async def send(self, raw: bytes) -> None:
         """Broadcast; an 'already known' answer counts as sent."""

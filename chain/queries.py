@@ -64,7 +64,7 @@ MARK_SENT_SQL = """
 UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = $1
 """
 PENDING_BATCHES_SQL = """
-SELECT id, nonce FROM mint_batches
+SELECT id, nonce, swap_id FROM mint_batches
 WHERE signer = $1 AND chain_id = $2 AND status = 'pending' ORDER BY nonce
 """
 PENDING_JOBS_SQL = """
@@ -163,6 +163,66 @@ WITH finds AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM finds) + (SELECT count(*) FROM moments)
+"""
+
+# --- swap jobs (swap_store.py): accepted swaps of the offer book (migration 0012) -----------
+
+# The oldest accepted swap of this contract that is still $3 seconds from its deadline; one at
+# a time (a swap is one transaction). Rows not taken are not locked.
+CLAIM_SWAP_SQL = """
+SELECT id, maker, taker, give_token_id, want_token_id, deadline_s, nonce, offer_hash,
+    maker_signature, taker_signature
+FROM swaps
+WHERE status = 'accepted' AND chain_id = $1 AND contract = $2
+  AND deadline_s > extract(epoch FROM now()) + $3
+ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+# A swap batch names its swap; its token ids are the swap's two (give, want).
+INSERT_SWAP_BATCH_SQL = """
+INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids, swap_id)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+"""
+# In the transaction that stores its signed transaction, before anything is broadcast.
+SWAP_SUBMITTED_SQL = """
+UPDATE swaps SET status = 'submitted', tx_hash = $2, updated_at = now()
+WHERE id = $1 AND status = 'accepted'
+"""
+# A replacement at higher fees: the swap names its newest transaction.
+SWAP_TX_SQL = """
+UPDATE swaps SET tx_hash = $2, updated_at = now() WHERE id = $1 AND status = 'submitted'
+"""
+# Settled: 'completed' or 'failed' (with its error), from 'submitted' or, for a swap the node
+# refused to run before any transaction was signed, from 'accepted'.
+SWAP_SETTLED_SQL = """
+UPDATE swaps SET status = $2, error = $3, tx_hash = COALESCE($4, tx_hash), updated_at = now(),
+    settled_at = now()
+WHERE id = $1 AND status = ANY($5::text[])
+"""
+# Its nonce went to a transaction not ours and the chain shows the offer unused: accepted
+# again, for a new batch.
+SWAP_REQUEUED_SQL = """
+UPDATE swaps SET status = 'accepted', tx_hash = NULL, updated_at = now()
+WHERE id = $1 AND status = 'submitted'
+"""
+PENDING_SWAPS_SQL = """
+SELECT id, maker, taker, give_token_id, want_token_id, deadline_s, nonce, offer_hash,
+    maker_signature, taker_signature
+FROM swaps WHERE id = ANY($1::bigint[])
+"""
+# Unsent swaps of this contract past their deadline (inclusive, as on chain): before
+# acceptance `expired`, accepted `failed` with `expired`. How many.
+EXPIRE_SWAPS_SQL = """
+WITH expired AS (
+    UPDATE swaps SET
+        status = CASE WHEN status = 'accepted' THEN 'failed' ELSE 'expired' END,
+        error = CASE WHEN status = 'accepted' THEN 'expired' END,
+        updated_at = now(), settled_at = now()
+    WHERE status IN ('awaiting_maker_signature', 'open', 'accepted')
+      AND deadline_s < extract(epoch FROM now())
+      AND chain_id = $1 AND contract = $2
+    RETURNING 1
+)
+SELECT count(*) FROM expired
 """
 
 # --- the Transfer follower (follower.py) ---------------------------------------------------

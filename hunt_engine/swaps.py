@@ -263,15 +263,15 @@ def settle(
     revert_reason: str | None,
 ) -> Outcome:
     """What a swap whose transaction did not succeed came to, read from the chain afterwards:
-    `completed` if the offer is spent and both tokens sit with their new holders (an earlier
-    transaction of ours did it), else `failed` with `token_moved` (a token left its party),
-    `expired` (the deadline passed before it was mined) or the revert's own reason."""
-    maker, taker = offer.maker.lower(), offer.taker.lower()
-    give = (give_owner or "").lower()
-    want = (want_owner or "").lower()
-    if offer_used and give == taker and want == maker:
+    `completed` if the offer is spent (only a swap that moved both tokens spends it: an earlier
+    transaction of ours did it, whoever holds the tokens since), else `failed` with
+    `token_moved` (a token left its party), `expired` (the deadline passed before it was mined)
+    or the revert's own reason."""
+    if offer_used:
         return Outcome(Status.COMPLETED, None)
-    if give != maker or want != taker:
+    if (give_owner or "").lower() != offer.maker.lower():
+        return Outcome(Status.FAILED, TOKEN_MOVED)
+    if (want_owner or "").lower() != offer.taker.lower():
         return Outcome(Status.FAILED, TOKEN_MOVED)
     if block_time > offer.deadline:
         return Outcome(Status.FAILED, EXPIRED)

@@ -178,7 +178,8 @@ async def give_tokens(
     database_url: str, w3: AsyncWeb3, minter_key: str, contract: str, wallets: list[str]
 ) -> list[int]:
     """One find for each wallet's hunter, each of a collectible of its own in one new hunt,
-    minted on chain to that wallet at once (no worker); the token ids."""
+    minted on chain to that wallet at once (no worker; its mint job is marked minted); the
+    token ids."""
     conn = await asyncpg.connect(database_url)
     try:
         slug = "swap-" + uuid.uuid4().hex[:8]
@@ -216,10 +217,24 @@ async def give_tokens(
             tokens.append(int(answer["find_id"]))
     finally:
         await conn.close()
+    chain_id = int(await w3.eth.chain_id)
     for token_id, wallet in zip(tokens, wallets, strict=True):
-        await call(
+        receipt = await call(
             w3, minter_key, contract, "mint", AsyncWeb3.to_checksum_address(wallet), token_id
         )
+        # The find's mint job says so too, so that a worker does not mint it again.
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,"
+                " chain_id = $4, minted_at = now() WHERE find_id = $1",
+                token_id,
+                receipt["transactionHash"].to_0x_hex(),
+                contract,
+                chain_id,
+            )
+        finally:
+            await conn.close()
     return tokens
 
 
@@ -255,3 +270,39 @@ async def swaps_app(
     `contract` (whose minter key is `key`)."""
     configured = chain_settings(settings, database_url, rpc_url, contract, key)
     return Api(await aiohttp_client(create_app(configured)), configured)
+
+
+async def swap_row(database_url: str, swap_id: int) -> dict[str, Any]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow("SELECT * FROM swaps WHERE id = $1", swap_id)
+    finally:
+        await conn.close()
+    assert row is not None
+    return dict(row)
+
+
+async def swap_ledger(database_url: str, swap_id: int) -> list[tuple[str, str]]:
+    """Every batch (status) and transaction (hash) the worker ever stored for this swap."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT b.status, t.hash FROM mint_batches b JOIN mint_txs t ON t.batch_id = b.id"
+            " WHERE b.swap_id = $1 ORDER BY t.signed_at",
+            swap_id,
+        )
+    finally:
+        await conn.close()
+    return [(r["status"], r["hash"]) for r in rows]
+
+
+async def accept(api: Api, taker: Fan, swap: dict[str, Any]) -> dict[str, Any]:
+    _, accepted = await api.call(
+        "POST",
+        f"/v1/swaps/{swap['id']}/signature",
+        200,
+        headers=taker.headers,
+        json={"signature": taker.sign(swap)},
+    )
+    assert accepted["status"] == "accepted", accepted
+    return accepted  # type: ignore[no-any-return]

@@ -1,0 +1,50 @@
+"""The contract's `swap` as the worker calls it: its calldata, and its refusals named as the
+offer book names them."""
+
+from __future__ import annotations
+
+from eth_abi.abi import encode
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
+from web3 import AsyncWeb3
+from web3.exceptions import ContractLogicError
+
+from chain.artifact import load_artifact
+from chain.jobs import SwapJob
+from hunt_engine.swaps import EXPIRED, TOKEN_MOVED
+
+OFFER_TUPLE = "(address,address,uint256,uint256,uint256,uint256)"
+SWAP_SELECTOR = function_signature_to_4byte_selector(f"swap({OFFER_TUPLE},bytes,bytes)")
+# A swap costs ~96k between two accounts; contract wallets' checks and receipts cost more. A
+# swap's gas is the node's estimate with the margin; this when the estimate cannot be had.
+SWAP_GAS_ALLOWANCE = 300_000
+SWAPPED_TOPIC = AsyncWeb3.keccak(
+    text="Swapped(bytes32,address,address,uint256,uint256)"
+).to_0x_hex()
+# The contract's refusals that have a name of their own in the offer book.
+SWAP_ERRORS = {"TokenNotHeld": TOKEN_MOVED, "OfferExpired": EXPIRED}
+
+
+def swap_call_data(job: SwapJob) -> bytes:
+    """The calldata of `swap(offer, makerSignature, takerSignature)`."""
+    offer = job.offer
+    struct = (
+        to_checksum_address(offer.maker),
+        to_checksum_address(offer.taker),
+        offer.give_id,
+        offer.want_id,
+        offer.deadline,
+        offer.nonce,
+    )
+    return SWAP_SELECTOR + encode(
+        [OFFER_TUPLE, "bytes", "bytes"], [struct, job.maker_signature, job.taker_signature]
+    )
+
+
+def refusal(exc: ContractLogicError) -> str:
+    """The offer book's name for the contract's refusal: `token_moved`, `expired`, or the
+    custom error as the contract names it (e.g. `OfferNonceStale(0, 1)`)."""
+    error = load_artifact().decode_error(exc.data if isinstance(exc.data, str) else None)
+    if error is None:
+        return (exc.message or str(exc) or "reverted")[:200]
+    return SWAP_ERRORS.get(error.name, str(error))
