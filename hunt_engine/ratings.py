@@ -7,7 +7,9 @@
   mint);
 - on site: finds at billboards, digital screens and AR spots; online: finds of social drops;
 - scenes: the loves of fans' approved moments per minute of the episode (where a moment's scene
-  time falls, `hunt_engine.moments.scene_minute`), with how many moments that minute holds.
+  time falls, `hunt_engine.moments.scene_minute`), with how many moments that minute holds;
+- swaps_in: completed swaps whose maker traded to get one of its tokens (it was wanted);
+  swaps_out: completed swaps whose maker traded one of its tokens away (it was given).
 
 The adapter (`server.ratings.figures`) reads the rows; `hunt_figures` is the whole answer.
 """
@@ -100,6 +102,15 @@ class SceneCount:
     loves: int
 
 
+@dataclass(frozen=True, slots=True)
+class SwapCount:
+    """Completed swaps of one collectible: wanted by their maker (in), given by it (out)."""
+
+    collectible_id: int
+    swaps_in: int
+    swaps_out: int
+
+
 def scenes_by_minute(scenes: Sequence[SceneCount]) -> dict[int, list[dict[str, int]]]:
     """Per collectible, its minutes with moments, in order: `{minute, loves, moments}`."""
     minutes: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
@@ -126,11 +137,13 @@ def hunt_figures(
     hours: Sequence[HourCount],
     transfers: Sequence[TransferCount],
     scenes: Sequence[SceneCount] = (),
+    swaps: Sequence[SwapCount] = (),
 ) -> dict[str, Any]:
     """Every figure of `GET /v1/hunts/{slug}/stats`; every clue's collectible must be among
     `collectibles`, and `collectibles`, `clues` and `hours` come in the order they are shown."""
     moved_by = {t.collectible_id: t for t in transfers}
     scenes_of = scenes_by_minute(scenes)
+    swapped = {s.collectible_id: s for s in swaps}
 
     clue_scans: dict[int, int] = defaultdict(int)
     rejections: dict[str, int] = defaultdict(int)
@@ -178,6 +191,7 @@ def hunt_figures(
     for c in collectibles:
         figures = per_collectible[c.id]
         moved = moved_by.get(c.id)
+        traded = swapped.get(c.id)
         first = c.first_find_at
         collectible_list.append(
             {
@@ -199,6 +213,8 @@ def hunt_figures(
                 "transfers": 0 if moved is None else moved.transfers,
                 "tokens_transferred": 0 if moved is None else moved.tokens,
                 "scenes": scenes_of.get(c.id, []),
+                "swaps_in": 0 if traded is None else traded.swaps_in,
+                "swaps_out": 0 if traded is None else traded.swaps_out,
             }
         )
 

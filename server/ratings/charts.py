@@ -39,7 +39,7 @@ def grouped_bars(
     height = 40 + group_h * max(len(labels), 1)
     top = max((max(v, default=0) for v in series.values()), default=0) or 1
     scale = (width - label_w - 60) / top
-    body = _legend(names, SERIES_COLOURS, label_w, 18)
+    body = _legend(names, SERIES_COLOURS[: len(names)], label_w, 18)
     for row, label in enumerate(labels):
         y0 = 32 + row * group_h
         body.append(

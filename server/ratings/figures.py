@@ -8,7 +8,8 @@ catalog's own counters, so that a hunt of a million scans is answered from a few
 - mints: finds whose token is minted; transfers: Transfer events between two holders (not the
   mint), as `geohunt follow` read them from the chain;
 - on site: finds at billboards, digital screens and AR spots; online: finds of social drops;
-- scenes: loves of fans' approved moments per minute of the episode.
+- scenes: loves of fans' approved moments per minute of the episode;
+- swaps_in / swaps_out: completed swaps between fans that wanted / gave one of its tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hunt_engine.ratings import (
     HuntFacts,
     ScanCount,
     SceneCount,
+    SwapCount,
     TransferCount,
     hunt_figures,
 )
@@ -33,6 +35,7 @@ from server.ratings.queries import (
     SCANS_BY_CLUE_SQL,
     SCANS_BY_HOUR_SQL,
     SCENES_SQL,
+    SWAPS_SQL,
     TRANSFERS_SQL,
 )
 
@@ -47,6 +50,7 @@ async def hunt_stats(conn: asyncpg.Connection, hunt: asyncpg.Record) -> dict[str
     hours = await conn.fetch(SCANS_BY_HOUR_SQL, hunt_id)
     transfers = await conn.fetch(TRANSFERS_SQL, hunt_id)
     scenes = await conn.fetch(SCENES_SQL, hunt_id)
+    swaps = await conn.fetch(SWAPS_SQL, hunt_id)
     return hunt_figures(
         HuntFacts(
             slug=hunt["slug"],
@@ -60,4 +64,5 @@ async def hunt_stats(conn: asyncpg.Connection, hunt: asyncpg.Record) -> dict[str
         [HourCount(**dict(r)) for r in hours],
         [TransferCount(**dict(r)) for r in transfers],
         [SceneCount(**dict(r)) for r in scenes],
+        [SwapCount(**dict(r)) for r in swaps],
     )

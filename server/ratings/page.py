@@ -140,6 +140,14 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
         [h["hour"] for h in hours], [h["scans"] for h in hours], [h["finds"] for h in hours]
     )
     scenes = scene_strips(labels, [c["scenes"] for c in collectibles])
+    swaps = grouped_bars(
+        labels,
+        {
+            "traded to get": [c["swaps_in"] for c in collectibles],
+            "traded away": [c["swaps_out"] for c in collectibles],
+        },
+        "Completed swaps per episode: traded to get it, and traded away",
+    )
     hunt = stats["hunt"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -156,6 +164,7 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
 <section id="split"><h2>On site and online</h2>{split}</section>
 <section id="hours"><h2>Scans per hour</h2>{line}</section>
 <section id="scenes"><h2>Loved scenes</h2>{scenes}</section>
+<section id="swaps"><h2>Swaps between fans</h2>{swaps}</section>
 <section id="city-table"><h2>Cities</h2>{_cities(stats["cities"])}</section>
 <section id="rejection-table"><h2>Rejections</h2>{_rejections(stats["rejections"])}</section>
 <section id="alerts"><h2>Alerts</h2>{_alerts(alerts)}</section>

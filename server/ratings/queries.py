@@ -54,6 +54,18 @@ WHERE m.hunt_id = $1 AND m.status = 'approved'
 GROUP BY m.collectible_id, m.scene_s
 """
 
+# Completed swaps (migration 0012) per collectible of the hunt: traded to get it (the maker
+# wanted it) and traded away (the maker gave it); a swap across two hunts counts in each.
+SWAPS_SQL = """
+SELECT c.id AS collectible_id,
+       (SELECT count(*) FROM swaps s
+        WHERE s.want_collectible_id = c.id AND s.status = 'completed') AS swaps_in,
+       (SELECT count(*) FROM swaps s
+        WHERE s.give_collectible_id = c.id AND s.status = 'completed') AS swaps_out
+FROM collectibles c
+WHERE c.hunt_id = $1
+"""
+
 # --- the ratings page (page.py) ------------------------------------------------------------
 
 # The hunt's latest alerts, by slug.

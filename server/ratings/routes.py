@@ -36,6 +36,8 @@ CSV_TABLES: dict[str, tuple[str, ...]] = {
         "on_site_share",
         "transfers",
         "tokens_transferred",
+        "swaps_in",
+        "swaps_out",
     ),
     "clues": (
         "id",
@@ -110,9 +112,9 @@ def to_csv(stats: dict[str, Any], table: str) -> str:
 @TABLE.route(
     "GET",
     "/v1/hunts/{slug}/stats",
-    "Per-episode ratings: scans, finds, unique hunters, mints, on-site share, transfers; per clue"
-    " and city; rejections by code; scans per hour; loves of fans' moments per minute of each"
-    " episode (?format=csv&table= for spreadsheets)",
+    "Per-episode ratings: scans, finds, unique hunters, mints, on-site share, transfers, swaps"
+    " in and out; per clue and city; rejections by code; scans per hour; loves of fans' moments"
+    " per minute of each episode (?format=csv&table= for spreadsheets)",
     roles={Role.ORGANISER},
     query=StatsQuery,
     ok_schema={"type": "object"},

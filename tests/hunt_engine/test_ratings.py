@@ -105,6 +105,8 @@ def test_the_hand_counted_scenario() -> None:
             "transfers": 2,
             "tokens_transferred": 1,
             "scenes": [],
+            "swaps_in": 0,
+            "swaps_out": 0,
         },
         {
             "key": "c2",
@@ -123,6 +125,8 @@ def test_the_hand_counted_scenario() -> None:
             "transfers": 0,
             "tokens_transferred": 0,
             "scenes": [],
+            "swaps_in": 0,
+            "swaps_out": 0,
         },
     ]
     figures = [

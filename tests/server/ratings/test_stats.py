@@ -73,6 +73,8 @@ async def test_stats_match_the_hand_counted_scenario(api: Api) -> None:
         "transfers": 0,
         "tokens_transferred": 0,
         "scenes": [],
+        "swaps_in": 0,
+        "swaps_out": 0,
     }
     assert (b["scans"], b["finds"], b["unique_hunters"]) == (2, 1, 2)
     assert (b["on_site_finds"], b["online_finds"], b["on_site_share"]) == (1, 0, 1.0)

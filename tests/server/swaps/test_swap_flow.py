@@ -60,3 +60,32 @@ async def test_two_fans_swap_through_the_api_in_one_relayed_transaction(
     assert await w3.eth.get_balance(AsyncWeb3.to_checksum_address(maker.wallet)) == 0
     _, mine = await mint_api.call("GET", "/v1/me/swaps", 200, headers=maker.headers)
     assert mine[0]["status"] == "completed" and mine[0]["tx_hash"] == sent
+
+    # The ratings: the maker traded to get `want` (in) and traded `give` away (out). An offer
+    # of the same tokens that never completed counts for nothing.
+    _, other = await mint_api.call(
+        "POST",
+        "/v1/swaps",
+        201,
+        headers=taker.headers,
+        json={"give_token_id": give, "want_token_id": want},
+    )
+    await mint_api.call("DELETE", f"/v1/swaps/{other['id']}", 200, headers=taker.headers)
+    slug = done["give"]["hunt"]
+    path = f"/v1/hunts/{slug}/stats"
+    _, stats = await mint_api.call("GET", path, 200, headers=mint_api.organiser)
+    swaps = {c["key"]: (c["swaps_in"], c["swaps_out"]) for c in stats["collectibles"]}
+    assert swaps == {done["give"]["key"]: (0, 1), done["want"]["key"]: (1, 0)}
+    _, table = await mint_api.call(
+        "GET", path + "?format=csv&table=collectibles", 200, headers=mint_api.organiser
+    )
+    header, *rows = table.decode().splitlines()
+    columns = header.split(",")
+    assert columns[-2:] == ["swaps_in", "swaps_out"]
+    assert sorted(tuple(r.split(",")[-2:]) for r in rows) == [("0", "1"), ("1", "0")]
+    token = mint_api.organiser["Authorization"].removeprefix("Bearer ")
+    _, page = await mint_api.call("GET", f"/organisers/{slug}?token={token}", 200)
+    section = page.decode()
+    section = section[section.index('<section id="swaps">') :]
+    assert 'data-series="traded to get" data-value="1"' in section
+    assert 'data-series="traded away" data-value="1"' in section
