@@ -298,6 +298,9 @@ async def test_chain_deploy_records_the_contract_and_workers_use_it(
     contract = token(w3, address)
     minter_role = await contract.functions.MINTER_ROLE().call()
     assert await contract.functions.hasRole(minter_role, minter_account[0]).call()
+    # The version with swaps: its EIP-712 domain names this chain and contract.
+    domain = await contract.functions.eip712Domain().call()
+    assert tuple(domain[1:5]) == ("geohunt", "1", 31337, address)
     # Without CONTRACT_ADDRESS, a worker mints on the recorded deployment.
     hunt, collectible_id, clue = await seed_hunt(db)
     finds = await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
