@@ -89,6 +89,7 @@ bench: setup
 	$(BIN)/python -m bench.stats
 	$(BIN)/python -m bench.twins
 	$(BIN)/python -m bench.fan_app
+	$(BIN)/python -m bench.moments
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without
 # GEOHUNT_SECRET: `GEOHUNT_DEV=1 make serve`.
