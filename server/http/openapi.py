@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from server.http.admission import EXEMPT
 from server.http.fields import REQUIRED_MARK, Problem
 from server.http.routing import PATH_PARAM, Route, path_schema
 
@@ -132,7 +133,14 @@ def _operation(spec: Route, defs: dict[str, Any]) -> dict[str, Any]:
         op["responses"]["200"] = {"description": "Replay of an earlier answer (Idempotency-Key)"}
     for status in error_statuses(spec):
         op["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
+    if spec.path not in EXEMPT:
+        # Any route but the probes may be shed under load (overloaded) or meet the database,
+        # Redis or the chain away (unavailable): each a 503 with Retry-After to honour.
+        op["responses"]["503"] = {"$ref": "#/components/responses/Unavailable"}
     return op
+
+
+_PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": _REFS + "Problem"}}}
 
 
 def build(routes: list[Route], version: str = "1.0.0") -> dict[str, Any]:
@@ -153,10 +161,20 @@ def build(routes: list[Route], version: str = "1.0.0") -> dict[str, Any]:
             "responses": {
                 "Problem": {
                     "description": "An RFC 9457 problem with a stable `code`",
-                    "content": {
-                        "application/problem+json": {"schema": {"$ref": _REFS + "Problem"}}
+                    "content": _PROBLEM_CONTENT,
+                },
+                "Unavailable": {
+                    "description": "`overloaded` (shed by admission control) or `unavailable`"
+                    " (the database away for a moment): try again after Retry-After",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before trying again",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
                     },
-                }
+                    "content": _PROBLEM_CONTENT,
+                },
             },
         },
     }

@@ -32,6 +32,11 @@ class LiveUnavailable(HuntError):
     """Live updates are unavailable"""
 
     status, code = 503, "unavailable"
+    # Redis is usually back within seconds (a restart, a failover): like any 503 here, say when.
+    RETRY_AFTER_S = 2
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, retry_after_s=self.RETRY_AFTER_S)
 
 
 async def snapshot(

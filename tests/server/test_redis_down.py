@@ -111,3 +111,4 @@ async def test_live_socket_answers_503_while_redis_is_down(
             timeout=aiohttp.ClientWSTimeout(ws_receive=LIVE_TIMEOUT_S),
         )
     assert refused.value.status == 503
+    assert refused.value.headers is not None and refused.value.headers["Retry-After"] == "2"

@@ -19,6 +19,7 @@ from tests.support.builders import TIMES_SQUARE, at, iso, make_hunt
 
 JSON = {"Content-Type": "application/json"}
 
+UNAVAILABLE = {"$ref": "#/components/responses/Unavailable"}
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -104,7 +105,7 @@ def test_structure(document: dict[str, Any]) -> None:
             assert op["responses"], (method, path)
             for status, answer in op["responses"].items():
                 assert re.fullmatch(r"[1-5]\d\d", status), (method, path, status)
-                if int(status) >= 400:
+                if int(status) >= 400 and answer != UNAVAILABLE:
                     assert answer == {"$ref": "#/components/responses/Problem"}, (path, status)
 
 
@@ -130,6 +131,22 @@ def test_every_route_is_described_as_declared(document: dict[str, Any]) -> None:
         if "{" in spec.path:
             assert "404" in op["responses"], (spec.method, spec.path)
     assert len(described) == len(ROUTES), "described operations that no route declares"
+
+
+def test_every_route_but_the_probes_may_be_answered_503_with_retry_after(
+    document: dict[str, Any],
+) -> None:
+    for spec in ROUTES:
+        responses = document["paths"][spec.path][spec.method.lower()]["responses"]
+        if spec.path in ("/healthz", "/metrics"):
+            assert "503" not in responses, spec.path  # never shed, never ask the database
+        elif spec.path == "/readyz":
+            assert responses["503"] == {"$ref": "#/components/responses/Problem"}
+        else:
+            assert responses["503"] == UNAVAILABLE, (spec.method, spec.path)
+    unavailable = document["components"]["responses"]["Unavailable"]
+    assert unavailable["headers"]["Retry-After"]["required"] is True
+    assert set(unavailable["content"]) == {"application/problem+json"}
 
 
 def test_every_described_operation_is_served(api: Api, document: dict[str, Any]) -> None:
