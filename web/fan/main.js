@@ -11,6 +11,7 @@ import { flush } from "./outbox.js";
 import { openScanner } from "./scan.js";
 import * as session from "./session.js";
 import { soonPage } from "./soon.js";
+import { swapsPage } from "./swaps.js";
 import { refusal } from "./verdicts.js";
 
 const view = document.getElementById("view");
@@ -43,7 +44,7 @@ async function route({ autoClaim = false } = {}) {
     else if (tab === "nearby") leave = (await needsAccount(() => nearbyPage(view, { hunt, go }))) || null;
     else if (tab === "leaderboard") leave = hunt ? leaderboardPage(view, hunt.slug) : noHunt();
     else if (tab === "moments") leave = (await momentsPage(view, { hunt })) || null;
-    else if (tab === "swaps") soonPage(view, "Swaps", "Trading collectibles with other fans will be here.");
+    else if (tab === "swaps") leave = (await needsAccount(() => swapsPage(view))) || null;
     else await homePage(view, { hunt, onScan: scan });
   } catch (error) {
     fill(view, h("h1", {}, "Something went wrong"), h("p", {}, error.message || String(error)), h("button", { onclick: () => route() }, "Try again"));

@@ -22,7 +22,8 @@ window.addEventListener("eip6963:announceProvider", (event) => {
 });
 window.dispatchEvent(new Event("eip6963:requestProvider"));
 
-async function discover() {
+/** The browser's wallets: those announced by EIP-6963, else window.ethereum, else none. */
+export async function discover() {
   window.dispatchEvent(new Event("eip6963:requestProvider"));
   if (!announced.size) await new Promise((resolve) => setTimeout(resolve, LATE_ANNOUNCE_MS));
   if (announced.size) return [...announced.values()];
@@ -148,7 +149,7 @@ export function walletControls(me, { prominent = false } = {}) {
   return box;
 }
 
-function icon(src) {
+export function icon(src) {
   // EIP-6963 icons are data: URIs (the page loads nothing from elsewhere); anything else is left out.
   return typeof src === "string" && /^data:image\//.test(src) ? h("img", { src, alt: "", width: 28, height: 28 }) : null;
 }
@@ -269,7 +270,7 @@ function utf8Hex(text) {
   return hexOf(new TextEncoder().encode(text));
 }
 
-function short(address) {
+export function short(address) {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
