@@ -34,10 +34,21 @@ class Notifications:
         await conn.add_listener(self.channel, self._on_notify)
 
     async def detach(self, conn: asyncpg.Connection | None) -> None:
-        """Stop listening on `conn`; quietly, since it may be gone already."""
-        if conn is not None:
+        """Stop listening on `conn`; quietly, since it may be gone already.
+
+        A connection that died under us keeps its listener in asyncpg (removing one needs the
+        connection), and giving it back to the pool then warns, and under a warnings-as-errors
+        filter stops the release half way, so that pool.close() waits for it for ever. Such a
+        connection is terminated instead: asyncpg's cleanup drops its listeners and hands its
+        slot back to the pool, and a later `pool.release` of it does nothing."""
+        if conn is None:
+            return
+        if not connection_alive(conn):
             with contextlib.suppress(Exception):
-                await conn.remove_listener(self.channel, self._on_notify)
+                conn.terminate()
+            return
+        with contextlib.suppress(Exception):
+            await conn.remove_listener(self.channel, self._on_notify)
 
     async def wait(self, timeout_s: float) -> list[str]:
         """The payloads that arrived, at least one, as soon as one does; or [] once `timeout_s`

@@ -280,6 +280,7 @@ async def kept_current(
                 next_poll = loop.time() + poll_s
                 if not connection_alive(listener):
                     log.warning("catalog listener connection lost; listening again")
+                    await notifications.detach(listener)
                     with contextlib.suppress(Exception):
                         await pool.release(listener)
                     listener = await listen()

@@ -136,12 +136,6 @@ class Load:
             await asyncio.sleep(0.02)
 
 
-# The live relay and the catalog give a connection that died under them back to the pool with
-# its LISTEN callback still registered (removing it fails on a closed connection), and asyncpg
-# warns. As an error (this suite's warning filter) the release stops half way and the pool waits
-# for that connection for ever at shutdown; as the warning it is in production, the pool just
-# drops the dead connection.
-@pytest.mark.filterwarnings("ignore::asyncpg.InterfaceWarning")
 async def test_scans_through_a_postgres_crash_and_restart(
     cluster: PostgresCluster, served_on_cluster: Api
 ) -> None:
