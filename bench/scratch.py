@@ -56,6 +56,7 @@ class ServerProcess:
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         self.env, self.port, self.log_path = env, port, log_path
+        self.args: list[str] = []  # more arguments of `bench.server` (`--workers N`)
         self.proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -68,7 +69,7 @@ class ServerProcess:
         started = time.perf_counter()
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.server", "--port", str(self.port),
+                sys.executable, "-m", "bench.server", "--port", str(self.port), *self.args,
                 env=self.env, stdout=log, stderr=log, cwd=REPOSITORY,
             )  # fmt: skip
         while time.perf_counter() - started < READY_TIMEOUT_S:

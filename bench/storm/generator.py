@@ -1,0 +1,246 @@
+"""One process of the storm's load generator: `python -m bench.storm.generator SPEC.json`.
+
+The parent starts several (so that the client is not what saturates), each loads the plan,
+opens its warm connections, prints `ready` and waits for the start time (a `time.time()` on its
+standard input), so that all of them share one timetable. Process p of P sends the requests
+n = p, p + P, p + 2P, ... of the phase:
+
+- open: request n is due at start + n / rate whatever happened before it (a connection is
+  opened whenever none is idle), and its latency runs from that due time; a client gives up
+  `timeout` seconds after its request was due, and closes its connection (abandoned);
+- closed: `connections` connections each send their next request as soon as the last one is
+  answered, until the duration is up.
+
+Request n is the scan of pair `base + n` of the plan (`bench.seed.pair`, spread order), so no
+two requests share a (hunter, collectible) pair. The results (statuses, latencies by kind, the
+find id of every 201, the abandoned requests, the process's own CPU) go to a JSON file.
+
+A bare asyncio.Protocol client: prebuilt request bytes, only the status line, Content-Length
+and Connection read back, a 201's body parsed for its find id. It costs a fraction of what a
+stream-based client does, but on two cores it still competes with the server: its CPU is
+measured and reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.report import percentiles
+from bench.seed import pair
+
+OPEN_BATCH = 50  # warm connections opened at a time, within the server's listen backlog
+
+
+class Conn(asyncio.Protocol):
+    """One keep-alive connection: one request at a time, its answer as (status, body, close)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(self.buf[:end]).lower()
+        at = head.find(b"\r\ncontent-length:")
+        if at < 0:
+            waiter.set_exception(ConnectionError("answer without Content-Length"))
+            return
+        stop = head.find(b"\r\n", at + 2)
+        length = int(head[at + 17 : stop if stop > 0 else len(head)])
+        if len(self.buf) < end + 4 + length:
+            return
+        body = bytes(self.buf[end + 4 : end + 4 + length])
+        del self.buf[: end + 4 + length]
+        waiter.set_result((int(head[9:12]), body, b"\r\nconnection: close" in head))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError("connection closed"))
+
+    def ask(self, data: bytes) -> asyncio.Future[tuple[int, bytes, bool]]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(data)
+        return self.waiter
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Generator:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.port = int(spec["port"])
+        plan = json.loads(Path(spec["plan"]).read_text())
+        self.tokens: list[str] = plan["tokens"]
+        self.bodies: list[bytes] = [b.encode() for b in plan["bodies"]]
+        self.statuses: Counter[int] = Counter()
+        self.latencies: dict[str, list[float]] = {"201": [], "503": [], "other": []}
+        self.find_ids: list[int] = []
+        self.abandoned: list[int] = []  # pair indices whose client gave up
+        self.errors: list[int] = []  # pair indices whose connection failed
+        self.lags: list[float] = []  # ms from a request's due time to its sending
+        self.sent = 0
+        self.opened = 0
+        self.idle: list[Conn] = []
+
+    def request(self, n: int) -> bytes:
+        index = int(self.spec["base"]) + n
+        hunter, collectible = pair(index, len(self.tokens), len(self.bodies), "spread")
+        body = self.bodies[collectible]
+        return (
+            f"POST /v1/scans HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Authorization: Bearer {self.tokens[hunter]}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+
+    async def connect(self) -> Conn:
+        loop = asyncio.get_running_loop()
+        self.opened += 1
+        _, conn = await loop.create_connection(Conn, "127.0.0.1", self.port)
+        return conn
+
+    async def warm(self, count: int) -> None:
+        while len(self.idle) < count:
+            batch = min(OPEN_BATCH, count - len(self.idle))
+            self.idle += await asyncio.gather(*(self.connect() for _ in range(batch)))
+
+    def answered(self, n: int, status: int, body: bytes, latency_ms: float) -> None:
+        self.statuses[status] += 1
+        kind = str(status) if status in (201, 503) else "other"
+        self.latencies[kind].append(round(latency_ms, 3))
+        if status == 201:
+            self.find_ids.append(int(json.loads(body)["find"]["id"]))
+
+    async def one(self, n: int, due: float, deadline: float) -> None:
+        """Request n, due at `due` (loop time), given up at `deadline`."""
+        loop = asyncio.get_running_loop()
+        conn = self.idle.pop() if self.idle else None
+        try:
+            async with asyncio.timeout_at(deadline):
+                if conn is None:
+                    conn = await self.connect()
+                self.lags.append((loop.time() - due) * 1000)
+                status, body, close = await conn.ask(self.request(n))
+        except TimeoutError:
+            self.abandoned.append(int(self.spec["base"]) + n)
+            if conn is not None:
+                conn.close()  # the client gives up: the server sees it leave
+            return
+        except (OSError, ConnectionError):
+            self.errors.append(int(self.spec["base"]) + n)
+            if conn is not None:
+                conn.close()
+            return
+        self.answered(n, status, body, (loop.time() - due) * 1000)
+        if close or conn.lost:
+            conn.close()
+        else:
+            self.idle.append(conn)
+
+    async def open_loop(self, start: float) -> float:
+        """The timetable from `start` (loop time); the seconds it covered."""
+        loop = asyncio.get_running_loop()
+        spec = self.spec
+        rate, timeout = float(spec["rate"]), float(spec["timeout"])
+        procs, proc = int(spec["procs"]), int(spec["proc"])
+        total = max(1, int(rate * float(spec["duration"])))
+        tasks: set[asyncio.Task[None]] = set()
+        n = proc
+        while n < total:
+            now = loop.time()
+            while n < total and start + n / rate <= now:
+                due = start + n / rate
+                task = asyncio.create_task(self.one(n, due, due + timeout))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                self.sent += 1
+                n += procs
+            if n < total:
+                await asyncio.sleep(max(0.0, start + n / rate - loop.time()))
+        if tasks:
+            await asyncio.gather(*tasks)
+        return total / rate
+
+    async def closed_loop(self, start: float) -> float:
+        loop = asyncio.get_running_loop()
+        spec = self.spec
+        procs, proc, timeout = int(spec["procs"]), int(spec["proc"]), float(spec["timeout"])
+        deadline = start + float(spec["duration"])
+        counter = 0
+
+        async def worker() -> None:
+            nonlocal counter
+            while loop.time() < deadline:
+                n, counter = proc + counter * procs, counter + 1
+                sent = loop.time()
+                self.sent += 1
+                await self.one(n, sent, sent + timeout)
+
+        await asyncio.sleep(max(0.0, start - loop.time()))
+        await asyncio.gather(*(worker() for _ in range(int(spec["connections"]))))
+        return loop.time() - start
+
+    async def run(self) -> dict[str, Any]:
+        spec = self.spec
+        await self.warm(int(spec["warm"]))
+        print("ready", flush=True)
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        loop = asyncio.get_running_loop()
+        start = loop.time() + (float(line) - time.time())
+        cpu0 = _cpu()
+        if spec["mode"] == "open":
+            covered = await self.open_loop(start)
+        else:
+            covered = await self.closed_loop(start)
+        cpu = _cpu() - cpu0
+        for conn in self.idle:
+            conn.close()
+        return {
+            "duration_s": covered,
+            "sent": self.sent,
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "latencies_ms": self.latencies,
+            "find_ids": self.find_ids,
+            "abandoned": self.abandoned,
+            "errors": self.errors,
+            "send_lag_ms": percentiles(self.lags),
+            "connections_opened": self.opened,
+            "cpu_s": round(cpu, 3),
+        }
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    result = asyncio.run(Generator(spec).run())
+    Path(spec["out"]).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
