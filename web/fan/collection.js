@@ -56,6 +56,9 @@ function findCard(find, metadata, hunt) {
     h("h2", {}, name),
     foundLine(find, metadata),
     mintLine(find.mint, find.id), // kept up to date by itself until it settles
+    find.mint?.status === "minted"
+      ? h("p", { class: "find-swap" }, h("a", { href: `/swaps?give=${find.id}`, "aria-label": `Offer ${name} in a swap` }, "Offer it in a swap"))
+      : null,
     engraving,
   );
 

@@ -104,7 +104,7 @@ document.addEventListener("click", (event) => {
   const url = new URL(link.href);
   if (url.pathname.startsWith("/v1/") || url.pathname.startsWith("/app/")) return;
   event.preventDefault();
-  go(url.pathname);
+  go(url.pathname + url.search);
 });
 window.addEventListener("popstate", () => route());
 window.addEventListener("online", sendKept);

@@ -17,6 +17,7 @@ const MOMENT_TOKEN_BASE = 1n << 62n; // a moment's token id is 2^62 + its id
 const BUSY_POLL_MS = 2000; // while a swap is on its way to the chain
 const IDLE_POLL_MS = 8000; // otherwise: new offers to the fan, the other fan's answer
 const PREVIEW_DELAY_MS = 350;
+const HOLDINGS_MS = 30_000; // how old the fan's finds and moments may get before asked again
 const LIVES = [
   [3600, "1 hour"],
   [86_400, "1 day"],
@@ -212,6 +213,9 @@ class SwapsPage {
     this.owned = "";
     this.known = new Map();
     this.loadedOnce = false;
+    this.completed = null;
+    this.ownedAt = 0;
+    this.tokens = new Map();
     fill(this.view, h("h1", {}, "Swaps"), h("p", { class: "muted" }, "Loading your swaps…"));
     let me;
     try {
@@ -223,6 +227,14 @@ class SwapsPage {
     this.wallet = lower(me?.wallet) || null;
     if (!this.wallet) return this.noWallet(me);
     this.render();
+    // /swaps?give=ID&want=ID (a Collection card's "Offer in a swap", a link a fan shared): the
+    // form filled in, the token to give picked once the tab knows the fan holds it.
+    const asked = new URLSearchParams(location.search);
+    this.prefill = { give: asked.get("give"), want: asked.get("want") };
+    if (this.prefill.want) {
+      this.want.value = this.prefill.want;
+      this.showPreview();
+    }
     this.load();
   }
 
@@ -282,14 +294,21 @@ class SwapsPage {
     if (this.stopped || !this.view.isConnected) return;
     const token = session.token();
     let swaps;
-    let finds;
-    let moments;
+    let owns = null; // the fan's finds and moments, when asked again
     try {
-      [{ data: swaps }, { data: finds }, { data: moments }] = await Promise.all([
-        api("/v1/me/swaps", { token }),
-        api("/v1/me/finds", { token }),
-        api("/v1/me/moments", { token }).catch(() => ({ data: [] })),
-      ]);
+      ({ data: swaps } = await api("/v1/me/swaps", { token }));
+      // The fan's finds and moments change far less often than swaps: asked again when a swap
+      // completed, while the fan has no token yet (one is being minted), and now and then.
+      const completed = swaps.filter((swap) => swap.status === "completed").map((swap) => swap.id).join();
+      if (completed !== this.completed || !this.tokens.size || Date.now() - this.ownedAt > HOLDINGS_MS) {
+        const [{ data: finds }, { data: moments }] = await Promise.all([
+          api("/v1/me/finds", { token }),
+          api("/v1/me/moments", { token }).catch(() => ({ data: [] })), // moments are a bonus
+        ]);
+        this.completed = completed;
+        this.ownedAt = Date.now();
+        owns = { finds, moments };
+      }
     } catch (problem) {
       if (this.stopped) return;
       if (this.swaps === null) {
@@ -303,14 +322,16 @@ class SwapsPage {
     }
     if (this.stopped) return;
     this.swaps = swaps;
-    this.holdings(finds, moments, swaps);
+    this.holdings(owns, swaps);
     this.tellChanges(swaps);
     this.showLists();
     this.poll(swaps.some((swap) => ON_ITS_WAY.has(swap.status)) ? BUSY_POLL_MS : IDLE_POLL_MS);
   }
 
   /** The tokens the fan holds now: minted finds and moments, and what completed swaps moved. */
-  holdings(finds, moments, swaps) {
+  holdings(owns, swaps) {
+    this.owns = owns || this.owns; // or as last asked
+    const { finds, moments } = this.owns;
     const tokens = new Map();
     for (const find of finds) {
       if (find.mint?.status === "minted") tokens.set(String(find.id), { name: tokenName(find.collectible.name, find.id), key: find.collectible.key });
@@ -453,7 +474,13 @@ class SwapsPage {
     }
     this.send.disabled = false;
     const ids = [...this.tokens.keys()];
-    const pick = chosen && this.tokens.has(chosen) && !this.moving.has(chosen) ? chosen : ids.find((id) => !this.moving.has(id));
+    const free = (id) => id && this.tokens.has(id) && !this.moving.has(id);
+    const asked = this.prefill?.give;
+    if (asked) {
+      this.prefill.give = null; // once: then the fan's own pick counts
+      if (!free(asked)) this.note(this.formNote, "bad", `Your wallet does not hold token #${asked} now (it may have been swapped away): pick one of the tokens it holds.`);
+    }
+    const pick = [asked, chosen].find(free) || ids.find((id) => !this.moving.has(id));
     fill(
       this.picker,
       ids.map((id) => {

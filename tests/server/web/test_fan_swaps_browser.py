@@ -10,6 +10,7 @@ script error or CSP violation happens."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from eth_account import Account
@@ -56,7 +57,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
     assert contract and api.settings.database_url
     maker_wallet = InjectedWallet(Account.create())
     taker_wallet = InjectedWallet(Account.create())
-    async with worker_task(api.settings), phone(origin(api)) as maker_phone:
+    async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
         taker_phone = await maker_phone.fresh_context()
         maker_tab = await _join_with_wallet(api, maker_phone, maker_wallet)
         taker_tab = await _join_with_wallet(api, taker_phone, taker_wallet)
@@ -67,6 +68,8 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
             contract,
             [maker_wallet.address, taker_wallet.address],
         )
+        # The worker only now: it would otherwise mint these finds itself, racing give_tokens.
+        await running.enter_async_context(worker_task(api.settings))
         maker, taker = maker_tab.page, taker_tab.page
 
         # The maker's page finds the minted token by itself and offers it for the taker's id.
@@ -190,6 +193,21 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         assert statuses == ["cancelled", "declined", "completed"]
         # The tokens stayed where the completed swap put them.
         assert (await collectible.functions.ownerOf(give).call()).lower() == taker_wallet.address
+
+        # A Collection card offers its find in a swap: the taker's first find went in the swap, so
+        # the tab says so and picks the token the wallet holds now.
+        await taker.get_by_role("link", name="Collection").click()
+        offer_link = taker.get_by_role("link", name="Offer Episode 1 in a swap")
+        await offer_link.wait_for(timeout=UI_TIMEOUT_MS)
+        await _shot(taker_tab, "fan-swaps-collection-link")
+        await offer_link.click()
+        swap_form = taker.get_by_role("form", name="Offer a swap")
+        await swap_form.get_by_text(f"Your wallet does not hold token #{want} now").wait_for(
+            timeout=UI_TIMEOUT_MS
+        )
+        assert await swap_form.get_by_role("radio", name=f"Episode 0 #{give}").is_checked()
+        assert taker.url.endswith(f"/swaps?give={want}")
+        await _shot(taker_tab, "fan-swaps-from-collection")
 
         for device in (maker_phone, taker_phone):
             assert device.foreign_requests() == []
