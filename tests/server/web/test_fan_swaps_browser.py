@@ -16,11 +16,12 @@ from typing import Any
 from eth_account import Account
 from web3 import AsyncWeb3
 
+from chain.client import send_transaction
 from tests.support.api import Api, unique
 from tests.support.browser import Phone, Tab, phone, screenshot, signed_in
 from tests.support.fan_app import origin
 from tests.support.minting import token, worker_task
-from tests.support.swaps import give_tokens
+from tests.support.swaps import call, give_tokens
 from tests.support.wallets import InjectedWallet, inject_wallet
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
@@ -208,6 +209,77 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         assert await swap_form.get_by_role("radio", name=f"Episode 0 #{give}").is_checked()
         assert taker.url.endswith(f"/swaps?give={want}")
         await _shot(taker_tab, "fan-swaps-from-collection")
+
+        for device in (maker_phone, taker_phone):
+            assert device.foreign_requests() == []
+            assert device.errors() == []
+
+
+async def test_a_token_that_moves_before_the_relay_fails_the_swap_in_both_pages(
+    local_mint_api: Api,
+    w3: AsyncWeb3,
+    minter_account: tuple[str, str],
+    deployer: tuple[str, str],
+) -> None:
+    api = local_mint_api
+    contract = api.settings.contract_address
+    assert contract and api.settings.database_url
+    maker_wallet = InjectedWallet(Account.create())
+    taker_wallet = InjectedWallet(Account.create())
+    elsewhere = Account.create().address
+    async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
+        taker_phone = await maker_phone.fresh_context()
+        maker_tab = await _join_with_wallet(api, maker_phone, maker_wallet)
+        taker_tab = await _join_with_wallet(api, taker_phone, taker_wallet)
+        give, want = await give_tokens(
+            api.settings.database_url,
+            w3,
+            minter_account[1],
+            contract,
+            [maker_wallet.address, taker_wallet.address],
+        )
+        await running.enter_async_context(worker_task(api.settings))
+        maker, taker = maker_tab.page, taker_tab.page
+        form = maker.get_by_role("form", name="Offer a swap")
+        await form.get_by_role("radio", name=f"Episode 0 #{give}").wait_for(timeout=UI_TIMEOUT_MS)
+        await form.get_by_role("textbox", name="Token you want").fill(str(want))
+        await form.get_by_role("button", name="Offer swap").click()
+        await form.get_by_text("Offer sent").wait_for(timeout=UI_TIMEOUT_MS)
+        [made] = await _my_swaps(api, maker_phone)
+        offer = taker.get_by_role("region", name="Offers to you").get_by_role(
+            "article", name=f"Offer #{made['id']} from"
+        )
+        await offer.wait_for(timeout=UI_TIMEOUT_MS)
+
+        # The taker's token leaves its wallet on chain (given to someone else) before accepting.
+        taker_address = AsyncWeb3.to_checksum_address(taker_wallet.address)
+        await send_transaction(
+            w3, deployer[1], {"to": taker_address, "value": 10**17}, what="gas for the taker"
+        )
+        await call(
+            w3, taker_wallet.account.key, contract, "transferFrom", taker_address, elsewhere, want
+        )
+        await offer.get_by_role("button", name="Accept").click()
+
+        # The worker finds the chain would refuse it: failed, and both pages say why.
+        moved = "One of the two tokens changed hands before the swap went through"
+        taker_card = taker.get_by_role("article", name=f"Swap #{made['id']}")
+        await taker_card.get_by_text(moved).wait_for(timeout=SWAP_TIMEOUT_MS)
+        maker_card = maker.get_by_role("article", name=f"Swap #{made['id']}")
+        await maker_card.get_by_text(moved).wait_for(timeout=SWAP_TIMEOUT_MS)
+        await (
+            maker.get_by_role("status")
+            .filter(has_text=f"Swap #{made['id']} failed")
+            .wait_for(timeout=UI_TIMEOUT_MS)
+        )
+        await _shot(maker_tab, "fan-swaps-failed")
+        [failed] = await _my_swaps(api, taker_phone)
+        assert (failed["status"], failed["error"]) == ("failed", "token_moved")
+        collectible = token(w3, contract)
+        assert (await collectible.functions.ownerOf(give).call()).lower() == maker_wallet.address
+        assert await collectible.functions.ownerOf(want).call() == elsewhere
+        # The maker still holds its token, and may offer it again.
+        assert await form.get_by_role("radio", name=f"Episode 0 #{give}").is_checked()
 
         for device in (maker_phone, taker_phone):
             assert device.foreign_requests() == []
