@@ -1,0 +1,95 @@
+"""(b) The bare script: the same `swap(offer, makerSignature, takerSignature)` calls the worker
+relayed (the very offers and signatures, read back from the offer book), on a fresh chain where
+the same contract address holds the same tokens; signed with the relayer's key at consecutive
+nonces it keeps itself, the same number in flight as the worker, and nothing else: no database,
+no gas estimate (a fixed allowance), no API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import asyncpg
+
+from bench.mint.chain import MINTER
+from chain.jobs import SwapJob, swap_job_of
+from chain.minter import Minter
+from chain.queries import PENDING_SWAPS_SQL
+from chain.swap_calls import SWAP_GAS_ALLOWANCE, swap_call_data
+
+RECEIPT_POLL_S = 0.02
+
+
+async def swap_jobs(db: asyncpg.Connection, ids: list[int]) -> list[SwapJob]:
+    """The swaps as the worker took them (offer, both signatures), in the order of `ids`."""
+    rows = {r["id"]: r for r in await db.fetch(PENDING_SWAPS_SQL, ids)}
+    return [swap_job_of(rows[i]) for i in ids]
+
+
+async def node_checks_ms(w3: Any, contract: str, jobs: list[SwapJob]) -> dict[str, float]:
+    """The mean time of one `eth_estimateGas` of a swap (what the worker asks the node before
+    signing each swap, to refuse one that would revert) and of one `eth_call` of it (a
+    simulation alone, which would also catch a revert), asked one after another before any is
+    sent."""
+    minter = Minter(w3, contract, MINTER[1])
+    await minter.connect()
+    started = time.perf_counter()
+    for job in jobs:
+        estimate = await minter.estimate_swap(job)
+        if not isinstance(estimate, int):
+            raise RuntimeError(f"swap {job.id} would revert on the bare chain: {estimate.error}")
+    head = await minter.block_number()
+    estimated = time.perf_counter()
+    for job in jobs:
+        if await minter.why_reverted(swap_call_data(job), head) is not None:
+            raise RuntimeError(f"swap {job.id} would revert on the bare chain")
+    called = time.perf_counter()
+    n = max(len(jobs), 1)
+    return {
+        "estimate_ms": round((estimated - started) * 1000 / n, 2),
+        "call_ms": round((called - estimated) * 1000 / n, 2),
+    }
+
+
+async def bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int) -> dict[str, Any]:
+    """Every job's swap sent and mined; the time from the first signing to the last receipt."""
+    minter = Minter(w3, contract, MINTER[1])
+    await minter.connect()
+    nonce = await minter.nonce("pending")
+    priority = 1_000_000_000
+    max_fee = 2 * await minter.base_fee() + priority
+    window = asyncio.Semaphore(in_flight)
+    reverted = 0
+    started = time.perf_counter()
+
+    async def one(k: int, job: SwapJob) -> None:
+        nonlocal reverted
+        async with window:
+            signed = minter.sign_data(
+                swap_call_data(job),
+                nonce=nonce + k,
+                gas=SWAP_GAS_ALLOWANCE,
+                max_fee_per_gas=max_fee,
+                max_priority_fee_per_gas=priority,
+            )
+            await minter.send(signed.raw)
+            receipt = await minter.receipt(signed.hash)
+            while receipt is None:
+                await asyncio.sleep(RECEIPT_POLL_S)
+                receipt = await minter.receipt(signed.hash)
+            reverted += not receipt.ok
+
+    # Sent in nonce order: each task takes the window after the one before it.
+    tasks = []
+    for k, job in enumerate(jobs):
+        tasks.append(asyncio.create_task(one(k, job)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    return {
+        "swaps": len(jobs),
+        "seconds": elapsed,
+        "rate": len(jobs) / elapsed,
+        "reverted": reverted,
+    }
