@@ -5,10 +5,11 @@ BENCHMARKS.md.
 
 One scratch stack (fresh database); pairs of fans (hunters with wallets whose keys the
 benchmark holds, a token each: a find of the bench hunt). Each run gets a fresh anvil
-(automine) with the contract, the run's tokens minted to the fans' wallets by the minter key in
-batches, an API server (`python -m bench.server`) reading that chain, and the offers made and
-signed by their makers through the API (`POST /v1/swaps`, `POST /v1/swaps/{id}/signature`);
-all of that is set-up, before any clock starts. Then:
+(automine) with the contract and, as set-up before any clock starts, the run's tokens minted
+to the fans' wallets by the minter key in batches, the offers made and signed by their makers
+with the offer book's own statements (as `POST /v1/swaps` and the maker's signature leave
+them: in bulk, where the API would take minutes of a shared machine), and an API server
+(`python -m bench.server`) reading that chain. Then:
 
 (a) with `geohunt worker` running, the takers post their signatures (signed beforehand, as
     `eth_signTypedData_v4` answers), `--clients` at once; clock from the first to the last
@@ -25,8 +26,9 @@ each held by the other fan on chain, one `Swapped` event per offer naming the sw
 transaction, one ledger batch per swap, mined. Exit status 1 when any check fails (the harness
 or the feature is broken, not the numbers); missed targets are reported, not failed.
 
-`fans`: the fans and their tokens; `api`: the server and the fans' requests; `bare`: (b);
-`verify`: the checks; `parties`: CPU by process; `run`: the phases; `report`: the section.
+`fans`: the fans and their tokens; `offers`: their open offers; `api`: the server and the
+fans' requests; `bare`: (b); `verify`: the checks; `parties`: CPU by process; `run`: the
+phases; `report`: the section.
 """
 
 from bench.swaps.report import BEGIN, END
