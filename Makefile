@@ -91,6 +91,7 @@ bench: setup
 	$(BIN)/python -m bench.fan_app
 	$(BIN)/python -m bench.moments
 	$(BIN)/python -m bench.storm
+	$(BIN)/python -m bench.workers
 	$(BIN)/python -m bench.swaps
 
 # serve and migrate read the environment (see API.md, "Running it"); for a local try without

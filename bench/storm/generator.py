@@ -11,7 +11,8 @@ n = p, p + P, p + 2P, ... of the phase:
 - closed: `connections` connections each send their next request as soon as the last one is
   answered, until the duration is up.
 
-Request n is the scan of pair `base + n` of the plan (`bench.seed.pair`, spread order), so no
+Request n is `GET /bench/trivial` when the spec's `request` says "trivial", else the scan of
+pair `base + n` of the plan (`bench.seed.pair`, spread order), so no
 two requests share a (hunter, collectible) pair. The results (statuses, latencies by kind, the
 find id of every 201, the abandoned requests, the process's own CPU) go to a JSON file.
 
@@ -96,7 +97,7 @@ class Generator:
         self.tokens: list[str] = plan["tokens"]
         self.bodies: list[bytes] = [b.encode() for b in plan["bodies"]]
         self.statuses: Counter[int] = Counter()
-        self.latencies: dict[str, list[float]] = {"201": [], "503": [], "other": []}
+        self.latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
@@ -106,6 +107,8 @@ class Generator:
         self.idle: list[Conn] = []
 
     def request(self, n: int) -> bytes:
+        if self.spec.get("request") == "trivial":
+            return f"GET /bench/trivial HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n\r\n".encode()
         index = int(self.spec["base"]) + n
         hunter, collectible = pair(index, len(self.tokens), len(self.bodies), "spread")
         body = self.bodies[collectible]
@@ -128,7 +131,7 @@ class Generator:
 
     def answered(self, n: int, status: int, body: bytes, latency_ms: float) -> None:
         self.statuses[status] += 1
-        kind = str(status) if status in (201, 503) else "other"
+        kind = str(status) if status in (200, 201, 503) else "other"
         self.latencies[kind].append(round(latency_ms, 3))
         if status == 201:
             self.find_ids.append(int(json.loads(body)["find"]["id"]))

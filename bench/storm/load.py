@@ -29,6 +29,7 @@ class Load:
     duration_s: float
     rate: float = 0.0
     connections: int = 0
+    request: str = "scan"  # or "trivial": GET /bench/trivial
 
 
 @dataclass
@@ -53,6 +54,7 @@ async def _spawn(target: Target, load: Load, base: int, p: int) -> asyncio.subpr
         "port": target.port,
         "plan": str(target.plan_path),
         "mode": load.mode,
+        "request": load.request,
         "rate": load.rate,
         "duration": load.duration_s,
         "connections": max(1, load.connections // target.procs),
@@ -106,14 +108,14 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
         for p in range(target.procs)
     ]
     merged = merge(load, parts)
-    merged["cpu_pct"] = cpu_shares(before, after, merged.pop("loadgen_cpu_s"), own)
+    merged["cpu_pct"] = cpu_shares(before, after, merged["loadgen_cpu_s"], own)
     merged.update(watch.summary())
     return merged
 
 
 def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
-    latencies: dict[str, list[float]] = {"201": [], "503": [], "other": []}
+    latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
     for part in parts:
         for code, n in part["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n

@@ -1,0 +1,27 @@
+"""The server-processes benchmark's quick mode works end to end on the real services (no timing
+is asserted: this tests the harness, not the numbers): both servers up, `--workers 2` as two
+processes, every answer the expected one, the report written to a temporary file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bench import workers
+from tests.support.bench import run_quick
+
+
+def test_quick_workers_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    text = run_quick("bench.workers", (workers.BEGIN, workers.END), tmp_path)
+    for label in (re.escape("`GET /bench/trivial`"), re.escape("`POST /v1/scans`, 10 clues")):
+        row = re.search(rf"^\| {label} \| ([\d,]+) \|.*\| ([\d,]+) \|.*\| ([\d.]+) \(", text, re.M)
+        assert row is not None, label
+        assert int(row[1].replace(",", "")) > 0 and int(row[2].replace(",", "")) > 0
+    answers = re.search(r"^Answers: (.*)\.$", text, re.M)
+    assert answers is not None
+    # Only the expected status for each load, and no connection errors.
+    for part in answers[1].split("; "):
+        label, _, counts = part.partition(": ")
+        expected = "200" if label.startswith("trivial") else "201"
+        assert re.fullmatch(rf"[\d,]+ x {expected}", counts), part
+    assert "a second process gives" in text
