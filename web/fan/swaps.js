@@ -291,7 +291,8 @@ class SwapsPage {
 
   async load() {
     clearTimeout(this.timer);
-    if (this.stopped || !this.view.isConnected) return;
+    // Nothing to follow before the lists are drawn (still loading, or no wallet yet).
+    if (this.stopped || !this.received?.isConnected) return;
     const token = session.token();
     let swaps;
     let owns = null; // the fan's finds and moments, when asked again
