@@ -1,8 +1,8 @@
 -- Cheaper writes for a batch of claims: claim_finds decides each claim in arrival order as
 -- before (the same verdicts, supply, one find per hunter and collectible, the hunters'
 -- finds_version for the travel rule's staleness check), but writes set-based, one statement
--- per table for the whole batch: its finds (so the taste trigger runs once), mint jobs,
--- hunters, hunt scores, the counters of clues and collectibles without a limit, and every
+-- per table for the whole batch: its finds (so the taste and live-event triggers run once), mint
+-- jobs, hunters, hunt scores, the counters of clues and collectibles without a limit, and every
 -- attempt row (so the ratings rollup trigger runs once). Only a limited counter (a clue's
 -- max_finds, a collectible's supply) is still moved claim by claim, as it decides sold_out.
 -- Everything a claim reads is read after its hunters are locked, and only claim_finds writes
@@ -146,17 +146,8 @@ BEGIN
     END LOOP;
 
     IF 'accepted' = ANY (r_verdict) THEN
-        INSERT INTO finds (id, hunter_id, hunt_id, collectible_id, clue_id, found_at, lat, lon,
-                           accuracy_m)
-        SELECT r_find[i], p_hunter[i], p_hunt[i], p_collectible[i], p_clue[i], r_at[i], p_lat[i],
-               p_lon[i], p_accuracy[i]
-        FROM generate_series(1, n) AS i WHERE r_verdict[i] = 'accepted' ORDER BY i;
-
-        INSERT INTO mint_jobs (find_id, wallet, queued_at)
-        SELECT r_find[i], r_wallet[i], r_at[i]
-        FROM generate_series(1, n) AS i
-        WHERE r_verdict[i] = 'accepted' AND r_wallet[i] IS NOT NULL ORDER BY i;
-
+        -- What the finds change first, so that their live events (a statement trigger on
+        -- finds, below) carry the batch's final scores and counters.
         UPDATE hunters hu SET
             score = d.score, finds_version = d.version, last_lat = d.lat, last_lon = d.lon,
             last_found_at = d.at
@@ -181,6 +172,17 @@ BEGIN
               WHERE u.verdict = 'accepted' AND u.collectible = ANY (free_collectibles)
               GROUP BY u.collectible) d
         WHERE co.id = d.collectible;
+
+        INSERT INTO finds (id, hunter_id, hunt_id, collectible_id, clue_id, found_at, lat, lon,
+                           accuracy_m)
+        SELECT r_find[i], p_hunter[i], p_hunt[i], p_collectible[i], p_clue[i], r_at[i], p_lat[i],
+               p_lon[i], p_accuracy[i]
+        FROM generate_series(1, n) AS i WHERE r_verdict[i] = 'accepted' ORDER BY i;
+
+        INSERT INTO mint_jobs (find_id, wallet, queued_at)
+        SELECT r_find[i], r_wallet[i], r_at[i]
+        FROM generate_series(1, n) AS i
+        WHERE r_verdict[i] = 'accepted' AND r_wallet[i] IS NOT NULL ORDER BY i;
     END IF;
 
     -- Every decided claim's attempt, in arrival order (ids in the order decided).
@@ -211,3 +213,45 @@ CREATE OR REPLACE FUNCTION claim_find(
         ARRAY[p_collectible], ARRAY[p_clue], ARRAY[p_lat], ARRAY[p_lon], ARRAY[p_accuracy],
         ARRAY[p_distance], ARRAY[p_scanned_at], ARRAY[p_device], ARRAY[p_address]) AS c
 $$;
+
+-- A find's live event, one statement per batch of finds: 0004's row trigger was deferred to
+-- commit because claim_find inserted the find before it moved the hunter's score and the
+-- collectible's counter; claim_finds now moves them first, so the events are written as the
+-- finds are, with the values they will commit with, in one INSERT and one wake.
+CREATE FUNCTION live_find_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO live_events (hunt_id, kind, payload)
+    SELECT f.hunt_id, 'find', jsonb_build_object(
+        'type', 'find',
+        'hunt', hu.slug,
+        'find', jsonb_build_object(
+            'id', f.id,
+            'clue_id', f.clue_id,
+            'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
+            'found_at', live_time(f.found_at)),
+        'hunter', jsonb_build_object(
+            'hunter_id', h.id,
+            'name', live_name(h.handle, h.wallet, h.id),
+            'score', s.score,
+            'last_find_at', live_time(s.reached_at)),
+        'clue', jsonb_build_object('kind', cl.kind, 'city', cl.city),
+        'collectible', jsonb_build_object(
+            'key', c.key, 'name', c.name, 'episode', c.episode, 'found', c.found,
+            'supply', c.supply))
+    FROM new_finds f
+    JOIN hunts hu ON hu.id = f.hunt_id
+    JOIN hunters h ON h.id = f.hunter_id
+    JOIN collectibles c ON c.id = f.collectible_id
+    JOIN clues cl ON cl.id = f.clue_id
+    LEFT JOIN hunt_scores s ON s.hunt_id = f.hunt_id AND s.hunter_id = f.hunter_id
+    ORDER BY f.id;
+    IF FOUND THEN
+        PERFORM live_wake();
+    END IF;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER finds_live ON finds;
+DROP FUNCTION live_find_event();
+CREATE TRIGGER finds_live AFTER INSERT ON finds
+    REFERENCING NEW TABLE AS new_finds FOR EACH STATEMENT EXECUTE FUNCTION live_find_events();
