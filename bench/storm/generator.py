@@ -101,6 +101,7 @@ class Generator:
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
+        self.unsent = 0  # of the abandoned: still connecting when their client gave up
         self.lags: list[float] = []  # ms from a request's due time to its sending
         self.sent = 0
         self.opened = 0
@@ -148,7 +149,9 @@ class Generator:
                 status, body, close = await conn.ask(self.request(n))
         except TimeoutError:
             self.abandoned.append(int(self.spec["base"]) + n)
-            if conn is not None:
+            if conn is None:
+                self.unsent += 1
+            else:
                 conn.close()  # the client gives up: the server sees it leave
             return
         except (OSError, ConnectionError):
@@ -230,6 +233,7 @@ class Generator:
             "errors": self.errors,
             "send_lag_ms": percentiles(self.lags),
             "connections_opened": self.opened,
+            "abandoned_unsent": self.unsent,
             "cpu_s": round(cpu, 3),
         }
 

@@ -148,5 +148,7 @@ def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
             k: max(p["send_lag_ms"].get(k, 0.0) for p in parts) for k in ("p50", "p99", "max")
         },
         "connections_opened": sum(p["connections_opened"] for p in parts),
+        # Of the abandoned: never sent, their connection still being opened (the listen queue).
+        "abandoned_unsent": sum(p["abandoned_unsent"] for p in parts),
         "loadgen_cpu_s": sum(p["cpu_s"] for p in parts),
     }

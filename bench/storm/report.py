@@ -204,23 +204,41 @@ def section(results: dict[str, Any], command: str) -> str:
 
 def reading(results: dict[str, Any]) -> str:
     n, t = results["summary"]["numbers"], results["summary"]["targets"]
-    last = results["phases"][-1]
+    adm, last = results["admission"], results["phases"][-1]
     missed = [k for k, ok in t.items() if not ok]
     c = last["cpu_pct"]
+    shed = last["latency_ms"]["503"]
     parts = [
         f"met {len(t) - len(missed)} of {len(t)} targets"
         + (f" (missed: {', '.join(missed)})." if missed else "."),
         f"At {last['label']} the machine was {c['busy']:.0f}% busy: server {c['server']:.0f}%,"
-        f" PostgreSQL {c['postgres']:.0f}%, the load generator {c['loadgen']:.0f}%, anything"
-        f" else {c['other'] + c['bench']:.0f}%. The generator's own lag (from a request's due"
-        f" time to its sending) reached p99 {_ms(last['send_lag_ms'].get('p99'))} ms there,"
-        " and every latency above includes it.",
+        f" PostgreSQL {c['postgres']:.0f}%, Redis {c['redis']:.0f}%, the load generator"
+        f" {c['loadgen']:.0f}%, anything else (other jobs on the machine, the kernel)"
+        f" {c['other'] + c['bench']:.0f}%. The generator's own lag (from a request's due time"
+        f" to its sending) reached p99 {_ms(last['send_lag_ms'].get('p99'))} ms there, and"
+        " every latency above includes it.",
     ]
-    if n["capacity_per_s"]:
-        per_scan = last["answered_per_s"] / max(last["accepted_per_s"], 1.0)
+    if last["accepted_per_s"]:
+        per_scan = last["answered_per_s"] / last["accepted_per_s"] - 1
         parts.append(
-            f"Each accepted scan at {last['label']} came with {per_scan - 1:.1f} refusals:"
-            " their cost (HTTP, the admission check, the 503) is what takes CPU from the"
-            " accepted ones."
+            f"Each accepted scan at {last['label']} came with {per_scan:.1f} refusals, whose"
+            " cost (the connection, parsing the request, the admission check, the 503) is CPU"
+            " the accepted ones do not get."
+        )
+    if shed:
+        parts.append(
+            "A 503 is answered at once when no slot is free and the queue ahead would take"
+            " too long, otherwise when its wait in the admission queue runs out: after"
+            f" {adm['queue_target_ms']:g} ms while a process is overloaded, after"
+            f" {adm['queue_interval_ms']:g} ms before it knows it is, plus whatever the event"
+            f" loop owes it on a saturated machine (503 p50 {_ms(shed.get('p50'))} ms, p99"
+            f" {_ms(shed.get('p99'))} ms at {last['label']}). `/healthz` is never queued, but"
+            " shares the loop, the listen queue and the CPU with everything else."
+        )
+    if n["gave_up_finds"] == 0 and sum(p["abandoned"] for p in results["phases"]):
+        parts.append(
+            "No request whose client gave up left a find: the scan budget"
+            f" ({adm['scan_budget_ms']:g} ms) and the departed-client check refuse such scans"
+            " before their claim."
         )
     return " ".join(parts)
