@@ -27,6 +27,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--receipt-poll-s", type=float, default=0.02, help="MINT_RECEIPT_POLL_S [0.02]")
     p.add_argument("--rate", type=float, default=20.0, help="steady swaps/s of (c) [20]")
     p.add_argument("--steady-s", type=float, default=30.0, help="seconds of (c) [30]")
+    p.add_argument("--keep-db", action="store_true", help="keep the database and the logs")
     p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
     output_arguments(p)
     args = p.parse_args(argv)

@@ -96,7 +96,6 @@ STAGES = (
     ("queued_ms", "`accepted` → claimed by the worker"),
     ("sending_ms", "claimed → broadcast (gas estimate, signing, stored, sent)"),
     ("mined_ms", "broadcast → `completed` (mined, receipt, settled)"),
-    ("claim_gap_ms", "one claim → the worker's next claim"),
 )
 
 
@@ -187,6 +186,8 @@ def reading(results: dict[str, Any]) -> str:
     bare_cpu = sum(_median(bare, "cpu", k) for k in ("anvil", "bench"))
     cores = int(results["machine"]["nproc"])
     posted, seconds = _median(worker, "posted_s"), _median(worker, "seconds")
+    key, label = max(STAGES, key=lambda stage: float(steady[stage[0]]["p50"]))
+    longest = label.split(" (")[0]
     pace = (
         "the API kept ahead and the worker set the pace"
         if posted < 0.8 * seconds
@@ -207,9 +208,11 @@ def reading(results: dict[str, Any]) -> str:
         f" arrival. In CPU a swap cost {api_cpu:.0f} ms across anvil, the worker, the API"
         f" server and PostgreSQL in (a), {bare_cpu:.0f} ms in (b): on {cores} cores that alone"
         f" caps (a) near {cores * 1000 / api_cpu:.0f} swaps/s even with nothing else running"
-        " and the work perfectly overlapped. A mined swap is settled at the worker's next"
-        f" step, after the claims under way (up to {cfg['in_flight']}): broadcast →"
-        f" `completed` {steady['mined_ms']['p50']:.0f} ms (p50) in (c), the longest stage."
+        " and the work perfectly overlapped. At the steady rate the longest stage was"
+        f" {longest} ({steady[key]['p50']:.0f} ms p50, {steady[key]['p95']:.0f} ms p95); a"
+        " mined swap is settled at the worker's next step, once the claims under way (up to"
+        f" {cfg['in_flight']}) are done, so a burst of acceptances delays the settling of"
+        " the swaps before it."
         " Closer to the bare script would take claiming several accepted swaps in one database"
         " transaction (their estimates asked at once, their transactions stored in one commit"
         " and broadcast together), a simulation by `eth_call` with a fixed gas allowance in"

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -25,6 +26,12 @@ from server.http.auth import TokenIssuer
 
 SETTLED_SQL = """
 SELECT count(*) FROM swaps WHERE id = ANY($1::bigint[]) AND status IN ('completed', 'failed')
+"""
+STALLED_SWAPS_SQL = """
+SELECT status, count(*) FROM swaps WHERE id = ANY($1::bigint[]) GROUP BY status
+"""
+STALLED_BATCHES_SQL = """
+SELECT status, count(*) FROM mint_batches WHERE swap_id = ANY($1::bigint[]) GROUP BY status
 """
 # Each swap's way from accepted to settled, on the database's clock: the worker's claim (its
 # first transaction's signed_at is the claiming transaction's start), the broadcast (sent_at),
@@ -46,13 +53,30 @@ NODE_SAMPLE = 100
 QUIET_WAIT_S = 5.0
 
 
-async def wait_settled(db: asyncpg.Connection, ids: list[int], limit_s: float) -> None:
+async def wait_settled(
+    db: asyncpg.Connection, ids: list[int], limit_s: float, w3: Any, log: Path
+) -> None:
     deadline = time.perf_counter() + limit_s
     while await db.fetchval(SETTLED_SQL, ids) < len(ids):
         if time.perf_counter() > deadline:
-            done = await db.fetchval(SETTLED_SQL, ids)
-            raise RuntimeError(f"{done} of {len(ids)} swaps settled within {limit_s:.0f} s")
+            raise RuntimeError(await _stalled(db, ids, limit_s, w3, log))
         await asyncio.sleep(0.02)
+
+
+async def _stalled(
+    db: asyncpg.Connection, ids: list[int], limit_s: float, w3: Any, log: Path
+) -> str:
+    """What a run that did not settle left: the swaps' and the ledger's states, the relayer's
+    nonces on chain (a node that stopped mining shows pending above mined), the worker's log."""
+    swaps = await db.fetch(STALLED_SWAPS_SQL, ids)
+    batches = await db.fetch(STALLED_BATCHES_SQL, ids)
+    mined = await w3.eth.get_transaction_count(MINTER[0], "latest")
+    pending = await w3.eth.get_transaction_count(MINTER[0], "pending")
+    tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-3000:]
+    return (
+        f"swaps not settled within {limit_s:.0f} s: {dict(swaps)}; their batches {dict(batches)};"
+        f" the relayer's nonce {mined} mined, {pending} pending; the worker's log:\n{tail}"
+    )
 
 
 def _ms(values: list[float]) -> dict[str, float]:
@@ -109,7 +133,7 @@ async def through_api(
                 else:
                     posted = await api.accept_steadily(http, offers, rate)
                 posted_s = time.perf_counter() - started
-                await wait_settled(db, ids, 600 if rate is None else 60)
+                await wait_settled(db, ids, 180 if rate is None else 60, w3, worker_log)
                 elapsed = time.perf_counter() - started
                 cpu = parties.per_swap(before, parties.snapshot(stack.name), len(ids))
             seen = await api.statuses_seen(http, offers, args.clients)
@@ -163,11 +187,11 @@ async def bare_round(
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
-        "config": {k: v for k, v in vars(args).items() if k not in ("out", "json")},
+        "config": {k: v for k, v in vars(args).items() if k not in ("out", "json", "keep_db")},
         "worker": [],
         "bare": [],
     }
-    async with scratch_stack("swaps", servers=0) as stack:
+    async with scratch_stack("swaps", servers=0, keep=args.keep_db) as stack:
         results["services"] = await stack.service_facts()
         steady_n = int(args.rate * args.steady_s)
         log_stderr(f"seeding {2 * (args.swaps * args.rounds + steady_n):,} fans in {stack.name}")
