@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from bench.report import percentiles
 from bench.scratch import REPOSITORY
-from bench.storm.watch import CpuMark, Watch, cpu_shares
+from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, Watch, cpu_shares
 
 READY_TIMEOUT_S = 120.0
 START_MARGIN_S = 0.3
@@ -42,6 +44,7 @@ class Target:
     timeout_s: float  # a client gives up this long after its request was due
     probe_rate: float
     warm: int  # warm connections of each generator process (open loops)
+    db: asyncpg.Connection | None = None  # to tell this database's PostgreSQL processes
 
 
 def _own_cpu() -> float:
@@ -108,7 +111,10 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
         for p in range(target.procs)
     ]
     merged = merge(load, parts)
-    merged["cpu_pct"] = cpu_shares(before, after, merged["loadgen_cpu_s"], own)
+    pids = None
+    if target.db is not None:
+        pids = {r["pid"] for r in await target.db.fetch(OUR_POSTGRES_SQL)}
+    merged["cpu_pct"] = cpu_shares(before, after, merged["loadgen_cpu_s"], own, pids)
     merged.update(watch.summary())
     return merged
 

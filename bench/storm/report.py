@@ -109,6 +109,8 @@ def phase_rows(results: dict[str, Any]) -> list[str]:
             else f"{p['label']}"
         )
         gave_up = f"{p['abandoned']:,} ({p['abandoned_finds']:,})"
+        if p.get("abandoned_unsent"):
+            gave_up += f", {p['abandoned_unsent']:,} of them never sent"
         if p["errors"]:
             gave_up += f"; {p['errors']:,} failed ({p['errors_finds']:,})"
         a, s = p["latency_ms"]["201"], p["latency_ms"]["503"]
@@ -190,7 +192,8 @@ def section(results: dict[str, Any], command: str) -> str:
             " `VACUUM ANALYZE` and a bounded wait for other jobs on the machine to stop.",
             "- After each phase the benchmark checks in the database that each 201's find"
             " exists, and counts the finds of the requests whose client gave up (by their"
-            " hunter and collectible).",
+            " hunter and collectible). PostgreSQL's CPU counts this database's backends and"
+            " PostgreSQL's shared processes only: other jobs on the machine are in `other`.",
             "",
             *phase_rows(results),
             "",

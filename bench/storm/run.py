@@ -71,7 +71,7 @@ class Storm:
         opts = self.opts
         return Target(
             server.port, server.pid, self.plan_path, self.stack.workdir, opts.generators,
-            opts.timeout, opts.probe_rate, opts.warm,
+            opts.timeout, opts.probe_rate, opts.warm, self.stack.db,
         )  # fmt: skip
 
     async def phase(self, load: Load) -> dict[str, Any]:

@@ -17,6 +17,11 @@ import psutil
 from bench import cpu, loadgen
 from bench.report import percentiles
 
+# The database's own backends and PostgreSQL's shared processes (WAL writer, checkpointer...):
+# other jobs' databases on the same PostgreSQL are not this benchmark's cost.
+OUR_POSTGRES_SQL = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL"
+)
 PROBE_TIMEOUT_S = 5.0
 RSS_EVERY_S = 1.0
 
@@ -66,13 +71,30 @@ class CpuMark:
         )
 
 
-def cpu_shares(before: CpuMark, after: CpuMark, loadgen_s: float, own_s: float) -> dict[str, float]:
+def postgres_s(before: CpuMark, after: CpuMark, pids: set[int] | None) -> float:
+    """CPU seconds of PostgreSQL's processes between the marks (only `pids`, if given)."""
+    if pids is None:
+        return cpu._delta(before.postgres, after.postgres)
+    return cpu._delta(
+        {p: t for p, t in before.postgres.items() if p in pids},
+        {p: t for p, t in after.postgres.items() if p in pids},
+    )
+
+
+def cpu_shares(
+    before: CpuMark,
+    after: CpuMark,
+    loadgen_s: float,
+    own_s: float,
+    postgres_pids: set[int] | None = None,
+) -> dict[str, float]:
     """Each party's share of the machine's CPU time over the phase, in % of all cores (the
-    benchmark's own process, which probes and samples, is `bench`)."""
+    benchmark's own process, which probes and samples, is `bench`; PostgreSQL counts only
+    `postgres_pids` when given)."""
     wall = max(after.wall - before.wall, 1e-9) * (psutil.cpu_count() or 1)
     spent = {
         "server": after.server - before.server,
-        "postgres": cpu._delta(before.postgres, after.postgres),
+        "postgres": postgres_s(before, after, postgres_pids),
         "redis": cpu._delta(before.redis, after.redis),
         "loadgen": loadgen_s,
         "bench": own_s,

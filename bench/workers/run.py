@@ -15,7 +15,7 @@ from bench import cpu, seed
 from bench.scratch import Stack, log_stderr, scratch_stack
 from bench.storm.load import Load, Target, run_phase
 from bench.storm.run import wait_workers
-from bench.storm.watch import CpuMark
+from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, postgres_s
 from bench.wrk import Wrk, find_wrk
 
 KINDS = ("trivial", "scan")
@@ -54,6 +54,9 @@ class Pair:
         for wrk in self.wrk.values():
             wrk.write_plan("spread", self.plan.tokens, self.plan.bodies)
 
+    async def postgres_pids(self) -> set[int]:
+        return {r["pid"] for r in await self.stack.db.fetch(OUR_POSTGRES_SQL)}
+
     async def closed(self, server: int, kind: str, seconds: int) -> dict[str, Any]:
         """One closed loop of `kind` against server `server` (0: one process, 1: two)."""
         proc = self.stack.servers[server]
@@ -74,7 +77,15 @@ class Pair:
             }
         else:
             target = Target(
-                proc.port, proc.pid, self.plan_path, self.stack.workdir, 2, 10.0, 1.0, 1
+                proc.port,
+                proc.pid,
+                self.plan_path,
+                self.stack.workdir,
+                2,
+                10.0,
+                1.0,
+                1,
+                self.stack.db,
             )
             load = Load(kind, "closed", seconds, connections=self.opts.connections, request=kind)
             r2 = await run_phase(target, load, base)
@@ -91,7 +102,7 @@ class Pair:
             self.plan.take(int(entry["used"]))
         entry["cpu_s"] = {
             "server": after.server - before.server,
-            "postgres": cpu._delta(before.postgres, after.postgres),
+            "postgres": postgres_s(before, after, await self.postgres_pids()),
             "redis": cpu._delta(before.redis, after.redis),
             "loadgen": entry.pop("loadgen_s"),
             "machine": after.machine - before.machine,
