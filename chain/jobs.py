@@ -81,7 +81,8 @@ class Refused:
     error: str
 
 
-Signer = Callable[[Sequence[Job]], Awaitable[SignedTx]]
+# Signs a mint of these jobs at this nonce.
+Signer = Callable[[Sequence[Job], int], Awaitable[SignedTx]]
 SwapSigner = Callable[[SwapJob], Awaitable[SignedTx | Refused]]
 
 

@@ -13,18 +13,17 @@ at any moment finds on restart every hash it may have sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
 from chain.jobs import Batch, Job, Settled, SignedTx, Signer, StoredTx, swap_job_of
 from chain.queries import (
-    BATCH_JOBS_MINTED_SQL,
-    BATCH_MINED_SQL,
     BATCH_NOT_MINED_SQL,
+    BATCHES_MINED_SQL,
     CLAIM_FRESH_SQL,
     CLAIM_RETRIED_SQL,
     DROP_BATCH_SQL,
-    INSERT_BATCH_SQL,
     INSERT_TX_SQL,
     JOB_MINTED_SQL,
     JOB_NOT_MINTED_SQL,
@@ -36,7 +35,7 @@ from chain.queries import (
     RECORD_SIGNER_SQL,
     REQUEUE_JOBS_SQL,
     RETRY_FAILED_SQL,
-    SUBMIT_JOBS_SQL,
+    STORE_BATCHES_SQL,
     SWAP_TX_SQL,
 )
 
@@ -50,32 +49,39 @@ class MintStore:
         self.chain_id = chain_id
         self.contract = contract
 
-    async def claim(self, limit: int, nonce: int, sign: Signer) -> Batch | None:
-        """Take up to `limit` queued jobs, sign their transaction at `nonce` and store both;
-        None when nothing waits. If signing raises, nothing changes."""
+    async def claim(self, limit: int, count: int, nonce: int, sign: Signer) -> list[Batch]:
+        """Take queued jobs for up to `count` batches of up to `limit` (a retried job alone),
+        sign their transactions at `nonce`, `nonce + 1`, ... and store them all in one
+        transaction; none when nothing waits. If signing raises, nothing changes."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(CLAIM_RETRIED_SQL)
-            if not rows:
-                rows = await conn.fetch(CLAIM_FRESH_SQL, limit)
-            if not rows:
-                return None
-            jobs = tuple(Job(r["token_id"], r["wallet"], r["attempts"]) for r in rows)
-            signed = await sign(jobs)
-            batch_id = await conn.fetchval(
-                INSERT_BATCH_SQL,
+            rows = await conn.fetch(CLAIM_RETRIED_SQL, count)
+            groups = [[r] for r in rows]
+            if len(groups) < count:
+                fresh = await conn.fetch(CLAIM_FRESH_SQL, limit * (count - len(groups)))
+                groups += [fresh[i : i + limit] for i in range(0, len(fresh), limit)]
+            if not groups:
+                return []
+            jobs = [
+                tuple(Job(r["token_id"], r["wallet"], r["attempts"]) for r in g) for g in groups
+            ]
+            signed = [await sign(part, nonce + k) for k, part in enumerate(jobs)]
+            stored = await conn.fetch(
+                STORE_BATCHES_SQL,
                 self.signer,
                 self.chain_id,
                 self.contract,
-                nonce,
-                [j.token_id for j in jobs],
+                [nonce + k for k in range(len(jobs))],
+                [s.hash for s in signed],
+                [s.raw for s in signed],
+                [s.max_fee_per_gas for s in signed],
+                [s.max_priority_fee_per_gas for s in signed],
+                [j.token_id for part in jobs for j in part],
+                [k for k, part in enumerate(jobs, 1) for _ in part],
             )
-            stored = await self.insert_tx(conn, batch_id, signed)
-            await conn.execute(
-                SUBMIT_JOBS_SQL,
-                [j.token_id for j in jobs],
-                batch_id,
-            )
-        return Batch(batch_id, nonce, jobs, (stored,))
+        return [
+            Batch(row["id"], nonce + k, part, (stored_tx(s, row["signed_at"]),))
+            for k, (part, s, row) in enumerate(zip(jobs, signed, stored, strict=True))
+        ]
 
     async def add_replacement(self, batch: Batch, signed: SignedTx) -> Batch:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -94,17 +100,10 @@ class MintStore:
             signed.max_fee_per_gas,
             signed.max_priority_fee_per_gas,
         )
-        return StoredTx(
-            signed.hash,
-            signed.raw,
-            signed.max_fee_per_gas,
-            signed.max_priority_fee_per_gas,
-            row["signed_at"],
-            None,
-        )
+        return stored_tx(signed, row["signed_at"])
 
-    async def mark_sent(self, tx_hash: str) -> None:
-        await self.pool.execute(MARK_SENT_SQL, tx_hash)
+    async def mark_sent(self, tx_hashes: Sequence[str]) -> None:
+        await self.pool.execute(MARK_SENT_SQL, list(tx_hashes))
 
     async def pending(self) -> list[Batch]:
         """This signer's unsettled batches on this chain, in nonce order."""
@@ -154,21 +153,17 @@ class MintStore:
             for b in batches
         ]
 
-    async def settle_mined(self, batch: Batch, tx_hash: str, block: int) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                BATCH_MINED_SQL,
-                batch.id,
-                tx_hash,
-                block,
-            )
-            await conn.execute(
-                BATCH_JOBS_MINTED_SQL,
-                batch.id,
-                tx_hash,
-                self.contract,
-                self.chain_id,
-            )
+    async def settle_mined(self, mined: Sequence[tuple[Batch, str, int]]) -> None:
+        """Mint batches whose transactions succeeded, each with its (hash, block): settled in
+        one statement."""
+        await self.pool.execute(
+            BATCHES_MINED_SQL,
+            [batch.id for batch, _, _ in mined],
+            [tx_hash for _, tx_hash, _ in mined],
+            [block for _, _, block in mined],
+            self.contract,
+            self.chain_id,
+        )
 
     async def settle_reverted(
         self,
@@ -228,6 +223,18 @@ class MintStore:
             chain_nonce,
             balance_wei,
         )
+
+
+def stored_tx(signed: SignedTx, signed_at: datetime) -> StoredTx:
+    """A transaction as stored, not yet sent."""
+    return StoredTx(
+        signed.hash,
+        signed.raw,
+        signed.max_fee_per_gas,
+        signed.max_priority_fee_per_gas,
+        signed_at,
+        None,
+    )
 
 
 async def retry_failed(pool: asyncpg.Pool, token_ids: Sequence[int] | None = None) -> int:

@@ -25,43 +25,67 @@ UNION ALL
 SELECT token_id, wallet, attempts FROM finds
 LIMIT $1
 """
-# A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others.
+# A job that was in a reverted batch goes alone, so one bad recipient cannot sink the others:
+# up to $1 of them, each a batch of its own.
 CLAIM_RETRIED_SQL = """
 WITH moments AS (
     SELECT token_id, wallet, attempts FROM moment_mints
     WHERE status = 'queued' AND attempts > 0
-    ORDER BY token_id LIMIT 1 FOR UPDATE SKIP LOCKED
+    ORDER BY token_id LIMIT $1 FOR UPDATE SKIP LOCKED
 ), finds AS (
     SELECT find_id AS token_id, wallet, attempts FROM mint_jobs
     WHERE status = 'queued' AND attempts > 0
-    ORDER BY find_id LIMIT 1 FOR UPDATE SKIP LOCKED
+    ORDER BY find_id LIMIT $1 FOR UPDATE SKIP LOCKED
 )
 SELECT token_id, wallet, attempts FROM moments
 UNION ALL
 SELECT token_id, wallet, attempts FROM finds
-LIMIT 1
+LIMIT $1
 """
-INSERT_BATCH_SQL = """
-INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)
-VALUES ($1, $2, $3, $4, $5) RETURNING id
+# Several batches stored in one statement, before anything is broadcast: each batch (the k-th,
+# counted from 1: its nonce $4 and signed transaction, hash $5, raw $6, fees $7 and $8), and its
+# jobs `submitted` in it (the token ids $9, each with its batch's k in $10, in batch order).
+# A worker killed at any moment finds every hash it may have sent. Each batch's id and its
+# transaction's signed_at, in nonce order.
+STORE_BATCHES_SQL = """
+WITH given AS (
+    SELECT k, nonce, hash, raw, max_fee, priority
+    FROM unnest($4::bigint[], $5::text[], $6::bytea[], $7::numeric[], $8::numeric[])
+        WITH ORDINALITY AS g(nonce, hash, raw, max_fee, priority, k)
+), tokens AS (
+    SELECT token_id, k, i
+    FROM unnest($9::bigint[], $10::bigint[]) WITH ORDINALITY AS t(token_id, k, i)
+), batches AS (
+    INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids)
+    SELECT $1, $2, $3, g.nonce,
+        ARRAY(SELECT t.token_id FROM tokens t WHERE t.k = g.k ORDER BY t.i)
+    FROM given g ORDER BY g.k
+    RETURNING id, nonce
+), placed AS (
+    SELECT t.token_id, b.id AS batch_id
+    FROM tokens t JOIN given g ON g.k = t.k JOIN batches b ON b.nonce = g.nonce
+), txs AS (
+    INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
+    SELECT g.hash, b.id, g.raw, g.max_fee, g.priority
+    FROM given g JOIN batches b ON b.nonce = g.nonce
+    RETURNING batch_id, signed_at
+), finds AS (
+    UPDATE mint_jobs j SET status = 'submitted', batch_id = p.batch_id, updated_at = now()
+    FROM placed p WHERE j.find_id = p.token_id
+), moments AS (
+    UPDATE moment_mints m SET status = 'submitted', batch_id = p.batch_id, updated_at = now()
+    FROM placed p WHERE m.token_id = p.token_id
+)
+SELECT b.id, x.signed_at FROM batches b JOIN txs x ON x.batch_id = b.id ORDER BY b.nonce
 """
-# Stored before anything is broadcast: a worker killed at any moment finds every hash it may
-# have sent.
+# A transaction stored alone (a swap's, a replacement) before it is broadcast.
 INSERT_TX_SQL = """
 INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
 VALUES ($1, $2, $3, $4, $5) RETURNING signed_at
 """
-SUBMIT_JOBS_SQL = """
-WITH finds AS (
-    UPDATE mint_jobs SET status = 'submitted', batch_id = $2, updated_at = now()
-    WHERE find_id = ANY($1::bigint[])
-)
-UPDATE moment_mints SET status = 'submitted', batch_id = $2, updated_at = now()
-WHERE token_id = ANY($1::bigint[])
-"""
 # The first broadcast's time; a rebroadcast keeps it.
 MARK_SENT_SQL = """
-UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = $1
+UPDATE mint_txs SET sent_at = COALESCE(sent_at, now()) WHERE hash = ANY($1::text[])
 """
 PENDING_BATCHES_SQL = """
 SELECT id, nonce, swap_id FROM mint_batches
@@ -86,15 +110,25 @@ UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,
     settled_at = now()
 WHERE id = $1
 """
-BATCH_JOBS_MINTED_SQL = """
-WITH finds AS (
-    UPDATE mint_jobs SET status = 'minted', tx_hash = $2, contract = $3,
-        chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
-    WHERE batch_id = $1 AND status = 'submitted'
+# Mint batches whose transactions succeeded (ids $1, hashes $2, blocks $3), settled in one
+# statement: the batches `mined`, their jobs `minted` (and the statement trigger on mint_jobs
+# runs once for all of them).
+BATCHES_MINED_SQL = """
+WITH mined AS (
+    SELECT id, hash, block
+    FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS m(id, hash, block)
+), batches AS (
+    UPDATE mint_batches b SET status = 'mined', mined_hash = m.hash, block_number = m.block,
+        settled_at = now()
+    FROM mined m WHERE b.id = m.id
+), finds AS (
+    UPDATE mint_jobs j SET status = 'minted', tx_hash = m.hash, contract = $4,
+        chain_id = $5, minted_at = now(), updated_at = now(), error = NULL
+    FROM mined m WHERE j.batch_id = m.id AND j.status = 'submitted'
 )
-UPDATE moment_mints SET status = 'minted', tx_hash = $2, contract = $3,
-    chain_id = $4, minted_at = now(), updated_at = now(), error = NULL
-WHERE batch_id = $1 AND status = 'submitted'
+UPDATE moment_mints j SET status = 'minted', tx_hash = m.hash, contract = $4,
+    chain_id = $5, minted_at = now(), updated_at = now(), error = NULL
+FROM mined m WHERE j.batch_id = m.id AND j.status = 'submitted'
 """
 # A batch that did not mint: status 'reverted', or 'dropped' when its nonce was taken.
 BATCH_NOT_MINED_SQL = """

@@ -47,8 +47,13 @@ class Sender:
         self.in_flight: list[Batch] = []
         self.next_nonce = 0
         self.backlog = False  # jobs were left queued because the window was full
+        self.room = asyncio.Event()  # set when settled batches leave the window
+        self.busy = asyncio.Event()  # set when new batches enter it
         self._orphans: dict[int, float] = {}
-        self._sent: set[str] = set()  # hashes this process has broadcast
+        # Hashes this process has broadcast, or queued for `broadcast` to send.
+        self._sent: set[str] = set()
+        self._outbox: asyncio.Queue[Batch] = asyncio.Queue()
+        self._fees_read: tuple[float, tuple[int, int]] | None = None  # (when, fees)
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -82,6 +87,7 @@ class Sender:
             *(self._receipt(b) for b in batches if b.nonce < mined_count)
         )
         found = iter(receipts)
+        minted: list[tuple[Batch, str, int]] = []  # the common case, settled all at once
         for batch in batches:
             if batch.nonce >= mined_count:
                 replaced[batch.id] = await self._nudge(batch, resend=resend)
@@ -95,11 +101,19 @@ class Sender:
                 continue
             if head is not None and head - receipt.block + 1 < self.settings.confirmations:
                 continue
+            if batch.swap is None and receipt.ok:
+                minted.append((batch, receipt.tx_hash, receipt.block))
+                continue
             await settle_receipt(
                 self.minter, self.store, self.swaps, batch, receipt, self.settings.max_attempts
             )
             done.add(batch.id)
+        if minted:
+            await self.store.settle_mined(minted)
+            done.update(batch.id for batch, _, _ in minted)
         self.in_flight = [replaced.get(b.id, b) for b in self.in_flight if b.id not in done]
+        if done:
+            self.room.set()
 
     def _orphaned(self, batch: Batch) -> bool:
         first = self._orphans.setdefault(batch.id, time.monotonic())
@@ -159,47 +173,89 @@ class Sender:
                 return False  # mined already (ours or not): the receipt check settles it
             log.error("node refused %s: %s", tx_hash, err.message)
             return False
-        await self._mark_sent(tx_hash)
+        await self._mark_sent([tx_hash])
         return True
 
-    async def _mark_sent(self, tx_hash: str) -> None:
-        self._sent.add(tx_hash)
-        await self.store.mark_sent(tx_hash)
+    async def _mark_sent(self, tx_hashes: list[str]) -> None:
+        self._sent.update(tx_hashes)
+        await self.store.mark_sent(tx_hashes)
 
     # -- new batches --------------------------------------------------------------------------
 
     async def submit(self) -> None:
-        """Claim, sign, store and send new batches while the window has room: an accepted swap
-        first (a fan is watching it), else up to `batch_max` mints."""
-        fees: tuple[int, int] | None = None
+        """Claim, sign and store new batches while the window has room, and queue them for
+        `broadcast`: an accepted swap first (a fan is watching it), else as many batches of up
+        to `batch_max` mints as the window has room for, claimed and stored in one
+        transaction. The node mines what was sent meanwhile."""
         self.backlog = True
+        self.room.clear()
         while len(self.in_flight) < self.settings.max_in_flight:
-            if fees is None:
-                priority = self.settings.priority_fee_wei
-                fees = (2 * await self.minter.base_fee() + priority, priority)
+            # Read at most once a poll: the chain is asked even when nothing waits, so an
+            # idle worker still notices a node gone away.
+            fees = await self._fees()
             nonce = self.next_nonce
-            batch = await self.swaps.claim(nonce, self._swap_signer(nonce, *fees))
-            if batch is None:
-                batch = await self.store.claim(
-                    self.settings.batch_max, nonce, self._signer(nonce, *fees)
+            swap = await self.swaps.claim(nonce, self._swap_signer(nonce, fees))
+            room = self.settings.max_in_flight - len(self.in_flight)
+            if swap is not None:
+                batches = [swap]
+            else:
+                batches = await self.store.claim(
+                    self.settings.batch_max, room, nonce, self._signer(fees)
                 )
-            if batch is None:
+            if not batches:
                 self.backlog = False
                 return
-            self.next_nonce = nonce + 1
-            self.in_flight.append(batch)
+            self.next_nonce = nonce + len(batches)
+            self.in_flight.extend(batches)
+            for batch in batches:
+                self._sent.add(batch.latest.hash)  # `track` leaves it to the broadcast
+                self._outbox.put_nowait(batch)
+            self.busy.set()
+            if swap is None and len(batches) < room:
+                # The queue gave less than the window could take: nothing else waits.
+                self.backlog = False
+                return
+
+    async def broadcast(self) -> None:
+        """Send the batches `submit` stored, in nonce order, as they come; runs until
+        cancelled. Each send waits for the node, so signing and storing the next batches
+        overlaps with the node's work on these."""
+        while True:
+            group = [await self._outbox.get()]
+            while not self._outbox.empty():
+                group.append(self._outbox.get_nowait())
+            await self._broadcast(group)
+
+    async def _broadcast(self, batches: list[Batch]) -> None:
+        sent: list[str] = []
+        for batch in batches:
             try:
                 await self.minter.send(batch.latest.raw)
             except Rejected as err:
                 if err.nonce_too_low or err.underpriced:
-                    raise NonceConflict(f"nonce {nonce}: {err.message}") from None
+                    raise NonceConflict(f"nonce {batch.nonce}: {err.message}") from None
                 # Kept pending: the next steps resend it, then replace it if it stays stuck.
                 log.error("node refused %s: %s", batch.latest.hash, err.message)
+                self._sent.discard(batch.latest.hash)
                 continue
-            await self._mark_sent(batch.latest.hash)
+            sent.append(batch.latest.hash)
+        # (A failure above leaves some unmarked: the next run's recovery sends them all again.)
+        if sent:
+            await self._mark_sent(sent)
 
-    def _signer(self, nonce: int, max_fee: int, priority: int) -> Signer:
-        async def sign(jobs: Sequence[Job]) -> SignedTx:
+    async def _fees(self) -> tuple[int, int]:
+        """(max fee, priority fee) for new transactions: twice the base fee plus the
+        priority fee, read from the chain again once it is `poll_s` old."""
+        now = time.monotonic()
+        if self._fees_read is None or now - self._fees_read[0] >= self.settings.poll_s:
+            priority = self.settings.priority_fee_wei
+            self._fees_read = (now, (2 * await self.minter.base_fee() + priority, priority))
+        return self._fees_read[1]
+
+    def _signer(self, fees: tuple[int, int]) -> Signer:
+        max_fee, priority = fees
+
+        async def sign(jobs: Sequence[Job], nonce: int) -> SignedTx:
             gas = await self.minter.gas_for(jobs)
             return self.minter.sign(
                 jobs,
@@ -211,7 +267,9 @@ class Sender:
 
         return sign
 
-    def _swap_signer(self, nonce: int, max_fee: int, priority: int) -> SwapSigner:
+    def _swap_signer(self, nonce: int, fees: tuple[int, int]) -> SwapSigner:
+        max_fee, priority = fees
+
         async def sign(job: SwapJob) -> SignedTx | Refused:
             gas = await self.minter.estimate_swap(job)
             if isinstance(gas, Refused):

@@ -27,7 +27,7 @@ async def settle_receipt(
     if batch.swap is not None:
         await _settle_swap(minter, swaps, batch, receipt)
     elif receipt.ok:
-        await store.settle_mined(batch, receipt.tx_hash, receipt.block)
+        await store.settle_mined([(batch, receipt.tx_hash, receipt.block)])
     else:
         await _settle_reverted_mints(minter, store, batch, receipt, max_attempts)
 

@@ -16,7 +16,8 @@ import contextlib
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 import asyncpg
 
@@ -116,35 +117,48 @@ class MintWorker:
             SwapStore(self.pool, address, chain_id, contract),
         )
         await sender.recover()
-        while not stop.is_set():
-            if lock_conn.is_closed():
-                raise LostSenderLock("the lock connection closed")
-            await self.step(sender)
-            if sender.backlog and len(sender.in_flight) < self.settings.max_in_flight:
-                continue  # jobs wait and the window has room again: no sleeping
-            wait = self.settings.receipt_poll_s if sender.in_flight else self.settings.poll_s
-            # Woken by a NOTIFY (jobs queued, a swap accepted), at the poll, or by `stop`.
-            waiters = [
-                asyncio.ensure_future(self._notifications.wait(wait)),
-                asyncio.ensure_future(stop.wait()),
-            ]
-            try:
-                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
-
-    async def step(self, sender: Sender) -> None:
-        # Settling mined batches and sending new ones wait on different things (receipts and
-        # the database; signing and the node): overlapped, the chain sets the pace.
+        # Three loops: claiming and storing new batches, sending them, and settling them from
+        # their receipts. Each waits on something else (the database and signing, the node,
+        # the receipts), so the node always has the next batches while the worker settles
+        # the last ones and stores the next ones.
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(sender.track())
-                group.create_task(sender.submit())
+                broadcast = group.create_task(sender.broadcast())
+                loops = [
+                    group.create_task(self._feed(sender, stop)),
+                    group.create_task(self._follow(sender, lock_conn, stop)),
+                ]
+                await asyncio.wait(loops)
+                broadcast.cancel()  # what it had not sent yet is stored, sent on restart
         except ExceptionGroup as failed:
             # The outer loop decides by the kind of failure: hand it the first one.
             raise failed.exceptions[0] from None
-        await self._heartbeat(sender)
+
+    async def _feed(self, sender: Sender, stop: asyncio.Event) -> None:
+        """Claim new batches while the window has room; then wait for room (jobs wait), or
+        for a NOTIFY (jobs queued, a swap accepted) or the poll."""
+        while not stop.is_set():
+            await sender.submit()
+            if sender.backlog:
+                await until(stop, sender.room.wait(), self.settings.poll_s)
+            else:
+                await until(stop, self._notifications.wait(self.settings.poll_s), None)
+
+    async def _follow(
+        self, sender: Sender, lock_conn: asyncpg.Connection, stop: asyncio.Event
+    ) -> None:
+        """Settle what the chain mined (and replace what is stuck) every `receipt_poll_s`
+        while batches are in flight; report on the key every few seconds."""
+        while not stop.is_set():
+            if lock_conn.is_closed():
+                raise LostSenderLock("the lock connection closed")
+            sender.busy.clear()
+            await sender.track()
+            await self._heartbeat(sender)
+            if sender.in_flight:
+                await until(stop, asyncio.sleep(self.settings.receipt_poll_s), None)
+            else:
+                await until(stop, sender.busy.wait(), self.settings.poll_s)
 
     async def _heartbeat(self, sender: Sender) -> None:
         now = time.monotonic()
@@ -157,3 +171,13 @@ class MintWorker:
         expired = await sender.swaps.expire_due()
         if expired:
             log.info("%d swaps closed at their deadline", expired)
+
+
+async def until(stop: asyncio.Event, event: Awaitable[Any], timeout_s: float | None) -> None:
+    """Wait for `event`, `stop` or `timeout_s`, whichever comes first."""
+    waiters = [asyncio.ensure_future(event), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
