@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +46,21 @@ _MS = timedelta(milliseconds=1)
 
 LIMIT_MAX = 100
 _REBUILD_CHUNK = 5000
+# At most this many scans' scores in one call.
+_MAX_GROUP = 64
+
+# The scores of the scans that finish at the same moment, in one round trip: KEYS[1] the
+# relay's marker, KEYS[i + 1] the i-th score's hunt set, ARGV[2i - 1], ARGV[2i] its member and
+# sort key. Answers whether the marker is set, then for each how many members are ahead of it.
+_RECORD = """
+local answer = {redis.call('EXISTS', KEYS[1])}
+for i = 2, #KEYS do
+  local member, value = ARGV[2 * i - 3], ARGV[2 * i - 2]
+  redis.call('ZADD', KEYS[i], 'GT', value, member)
+  answer[i] = redis.call('ZCOUNT', KEYS[i], '(' .. value, '+inf')
+end
+return answer
+"""
 
 
 def reached_ms(reached_at: datetime) -> int:
@@ -135,6 +150,11 @@ class Leaderboard:
         self._pool = pool
         self._health = health or RedisHealth()
         self.names = HunterNames()
+        self._script = redis.register_script(_RECORD)
+        self._waiting: list[tuple[tuple[str, str, int], asyncio.Future[int | None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+        # How many scans each write held (the last few thousand; for tests and metrics).
+        self.sizes: deque[int] = deque(maxlen=4096)
 
     def key(self, hunt_id: int) -> str:
         return f"{self._prefix}lb:{hunt_id}"
@@ -149,18 +169,51 @@ class Leaderboard:
         value = sort_key(score, reached_at)
         if self._health.usable():
             try:
-                async with asyncio.timeout(CALL_TIMEOUT_S):
-                    async with self._redis.pipeline(transaction=False) as pipe:
-                        pipe.zadd(self.key(hunt_id), {str(hunter_id): value}, gt=True)
-                        pipe.zcount(self.key(hunt_id), f"({value}", "+inf")
-                        pipe.exists(self.marker)
-                        _, better, ready = await pipe.execute()
+                better = await self._recorded((self.key(hunt_id), str(hunter_id), value))
                 self._health.ok()
-                if ready:
-                    return int(better) + 1
+                if better is not None:
+                    return better + 1
             except (RedisError, OSError, TimeoutError) as err:
                 self._health.failed(err)
         return await self.rank_from_db(hunt_id, score, reached_at)
+
+    async def _recorded(self, entry: tuple[str, str, int]) -> int | None:
+        """One scan's score, written with the others that wait at the same moment: how many
+        hunters are ahead, or None while Redis does not hold everything yet."""
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((entry, future))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_all())
+        return await asyncio.shield(future)
+
+    async def _send_all(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[:_MAX_GROUP]
+                del self._waiting[:_MAX_GROUP]
+                self.sizes.append(len(group))
+                try:
+                    async with asyncio.timeout(CALL_TIMEOUT_S):
+                        ready, *ahead = await self._script(
+                            keys=[self.marker, *(key for (key, _, _), _ in group)],
+                            args=[a for (_, member, value), _ in group for a in (member, value)],
+                        )
+                except BaseException as err:
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(err)
+                            future.exception()  # a caller that went away: no warning
+                    if isinstance(err, asyncio.CancelledError):
+                        raise
+                    continue
+                for (_, future), better in zip(group, ahead, strict=True):
+                    if not future.done():
+                        future.set_result(int(better) if ready else None)
+        finally:
+            self._sender = None
+            for _, future in self._waiting:
+                future.cancel()
+            self._waiting.clear()
 
     async def rank_from_db(self, hunt_id: int, score: int, reached_at: datetime) -> int:
         # Ties at the millisecond, as in the sorted set.

@@ -165,6 +165,38 @@ async def test_repeated_and_late_writes_change_nothing(api: Api, redis: Redis) -
     await redis.delete(board.key(hunt_id))
 
 
+async def test_scores_written_at_once_go_together_and_rank_as_one_at_a_time(
+    api: Api, redis: Redis
+) -> None:
+    board: Leaderboard = api.client.app[SERVICES].live.leaderboard
+    # Ranks come from Redis once the relay has marked it complete (a scan's find gets there).
+    hunt = await make_hunt(api)
+    _, me = await api.hunter()
+    await _scan(api, hunt, await hunt.clue(), me)
+    async with asyncio.timeout(30):
+        while not await redis.exists(board.marker):
+            await asyncio.sleep(0.05)
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    # Two hunts' boards, scores that tie and overtake, a hunter written twice.
+    writes = [(i % 2, 100 + i % 17, 1 + i * 7 % 5, t + timedelta(seconds=i % 3)) for i in range(40)]
+
+    async def ranks(first_hunt: int, together: bool) -> list[int]:
+        hunts = (first_hunt, first_hunt + 1)
+        for hunt_id in hunts:
+            await redis.delete(board.key(hunt_id))
+        calls = [board.record(hunts[h], hunter, score, at) for h, hunter, score, at in writes]
+        if together:
+            return list(await asyncio.gather(*calls))
+        return [await call for call in calls]
+
+    board.sizes.clear()
+    grouped = await ranks(10**12 + 10, together=True)
+    assert max(board.sizes) > 1 and sum(board.sizes) == len(writes)
+    assert grouped == await ranks(10**12 + 20, together=False)
+    for first in (10**12 + 10, 10**12 + 20):
+        await redis.delete(board.key(first), board.key(first + 1))
+
+
 async def test_rebuild_gives_back_the_same_board_and_drops_strangers(
     api: Api, redis: Redis, db: asyncpg.Connection
 ) -> None:
