@@ -119,6 +119,15 @@ class Generator:
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
 
+    def idle_connection(self) -> Conn | None:
+        """The most recently used idle connection the server has not closed (it closes one
+        that carried no request within its header timeout of opening)."""
+        while self.idle:
+            conn = self.idle.pop()
+            if not conn.lost and conn.transport is not None and not conn.transport.is_closing():
+                return conn
+        return None
+
     async def connect(self) -> Conn:
         loop = asyncio.get_running_loop()
         self.opened += 1
@@ -140,7 +149,7 @@ class Generator:
     async def one(self, n: int, due: float, deadline: float) -> None:
         """Request n, due at `due` (loop time), given up at `deadline`."""
         loop = asyncio.get_running_loop()
-        conn = self.idle.pop() if self.idle else None
+        conn = self.idle_connection()
         try:
             async with asyncio.timeout_at(deadline):
                 if conn is None:

@@ -16,7 +16,7 @@ import asyncpg
 
 from bench.report import percentiles
 from bench.scratch import REPOSITORY
-from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, Watch, cpu_shares
+from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, Watch, cpu_shares, listen_overflows
 
 READY_TIMEOUT_S = 120.0
 START_MARGIN_S = 0.3
@@ -88,6 +88,7 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
         watch = Watch(target.port, target.server_pid, target.probe_rate)
         stop = asyncio.Event()
         before, own = CpuMark.take(target.server_pid), _own_cpu()
+        overflows = listen_overflows()
         watching = asyncio.create_task(watch.run(stop))
         go = f"{time.time() + START_MARGIN_S}\n".encode()
         for proc in procs:
@@ -99,6 +100,7 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
         stop.set()
         await watching
         after, own = CpuMark.take(target.server_pid), _own_cpu() - own
+        overflows = listen_overflows() - overflows
     finally:
         for proc in procs:
             if proc.returncode is None:
@@ -116,6 +118,7 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
         pids = {r["pid"] for r in await target.db.fetch(OUR_POSTGRES_SQL)}
     merged["cpu_pct"] = cpu_shares(before, after, merged["loadgen_cpu_s"], own, pids)
     merged.update(watch.summary())
+    merged["listen_overflows"] = overflows
     return merged
 
 

@@ -95,10 +95,11 @@ def _cpu(c: dict[str, float]) -> str:
 def phase_rows(results: dict[str, Any]) -> list[str]:
     rows = [
         "| phase | offered/s | sent | answers | accepted/s | gave up (their finds)"
+        " | listen queue overflows"
         " | 201 p50 / p99 ms | 503 p50 / p99 ms | `/healthz` p99 ms | client lag p99 ms"
         " | RSS MB first / max / last"
         " | CPU %: server / PostgreSQL / Redis / client / other (busy) |",
-        "|---|---:|---:|---|---:|---|---:|---:|---:|---:|---|---|",
+        "|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---|---|",
     ]
     cap = results["capacity"]
     for p in [cap, *results["phases"]]:
@@ -117,7 +118,7 @@ def phase_rows(results: dict[str, Any]) -> list[str]:
         rss = p["rss_mb"]
         rows.append(
             f"| {label} | {offered} | {p['sent']:,} | {_answers(p['statuses'])} |"
-            f" {p['accepted_per_s']:,.0f} | {gave_up} |"
+            f" {p['accepted_per_s']:,.0f} | {gave_up} | {p.get('listen_overflows', 0):,} |"
             f" {_ms(_p(a, 'p50'))} / {_ms(_p(a, 'p99'))} |"
             f" {_ms(_p(s, 'p50'))} / {_ms(_p(s, 'p99'))} |"
             f" {_ms(_p(p['probe_ms'], 'p99'))} | {_ms(p['send_lag_ms'].get('p99'))} |"
@@ -193,7 +194,9 @@ def section(results: dict[str, Any], command: str) -> str:
             "- After each phase the benchmark checks in the database that each 201's find"
             " exists, and counts the finds of the requests whose client gave up (by their"
             " hunter and collectible). PostgreSQL's CPU counts this database's backends and"
-            " PostgreSQL's shared processes only: other jobs on the machine are in `other`.",
+            " PostgreSQL's shared processes only: other jobs on the machine are in `other`."
+            " Listen queue overflows: the kernel's count (the whole machine's) of connections"
+            " it dropped because a listen queue was full; their clients retry after 1 s, 3 s...",
             "",
             *phase_rows(results),
             "",

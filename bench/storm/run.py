@@ -17,6 +17,7 @@ from bench import cpu, seed
 from bench.scratch import Stack, log_stderr, scratch_stack
 from bench.storm.load import Load, Target, run_phase
 
+RATE_CEILING = 4000  # scans/s: more than this 2-core machine accepts, for sizing the seed
 SETTLE_S = 2.0  # after a phase: work the server still does for clients that gave up
 ABANDONED_FINDS_SQL = """
 SELECT count(*) FROM finds f
@@ -58,13 +59,15 @@ class Storm:
         bodies = [b.decode() for b in self.plan.bodies]
         self.plan_path.write_text(json.dumps({"tokens": self.plan.tokens, "bodies": bodies}))
 
-    async def ensure_pairs(self, needed: int) -> None:
-        """Enough hunters that the next `needed` requests are distinct pairs."""
-        missing = self.plan.next_index + needed - self.plan.capacity
-        if missing > 0:
-            hunters = math.ceil(missing / len(self.plan.bodies))
-            await seed.add_hunters(self.stack.db, self.stack.settings, self.plan, hunters)
-            await self.write_plan()
+    def check_pairs(self, needed: int) -> None:
+        """The next `needed` requests must be distinct pairs. Hunters are never added once
+        scans began: `seed.pair` maps an index by the number of hunters, so a pair used
+        before more hunters came could come again after."""
+        if self.plan.next_index + needed > self.plan.capacity:
+            raise RuntimeError(
+                f"{needed:,} more scans need more (hunter, collectible) pairs than the"
+                f" {self.plan.capacity:,} of {len(self.plan.tokens):,} hunters: raise --hunters"
+            )
 
     def target(self) -> Target:
         server = self.stack.server
@@ -80,6 +83,7 @@ class Storm:
         quiet = await cpu.wait_quiet(self.opts.quiet_wait) if self.opts.quiet_wait > 0 else None
         finds_before = await db.fetchval("SELECT count(*) FROM finds")
         result = await run_phase(self.target(), load, self.plan.next_index)
+        result["base"] = self.plan.next_index
         self.plan.take(result["used"])
         await asyncio.sleep(SETTLE_S)
         result["finds"] = await db.fetchval("SELECT count(*) FROM finds") - finds_before
@@ -99,6 +103,10 @@ class Storm:
         result["accepted_stored"] = stored
         for kind in ("abandoned", "errors"):
             indices = result.pop(kind)
+            if indices and result.get("rate_target"):
+                # When, in the phase's timetable, the requests were due (seconds).
+                due = sorted((i - result["base"]) / result["rate_target"] for i in indices)
+                result[f"{kind}_due_s"] = [round(due[0], 2), round(due[-1], 2)]
             hunters, collectibles = [], []
             for i in indices:
                 h, c = seed.pair(i, len(self.plan.tokens), len(self.plan.bodies), "spread")
@@ -151,14 +159,17 @@ async def run(opts: Options) -> dict[str, Any]:
                 "db_pool_max": s.db_pool_max,
             },
         }
-        log_stderr(f"seeding {opts.collectibles} clues and {opts.hunters} hunters")
         plan = await seed.seed_hunt(stack.db, s, opts.collectibles)
-        await seed.add_hunters(stack.db, s, plan, opts.hunters)
+        log_stderr(f"seeding {opts.collectibles} clues and their hunters")
+        # Hunters enough, from the start, for every scan at a rate this machine never reaches.
+        pairs = RATE_CEILING * (
+            opts.warmup + opts.capacity_duration + sum(opts.multipliers) * opts.duration
+        )
+        hunters = max(opts.hunters, math.ceil(pairs / opts.collectibles))
+        await seed.add_hunters(stack.db, s, plan, hunters)
         storm = Storm(opts, stack, plan)
         await storm.write_plan()
         results["server_start_s"] = await start_server(stack, opts.workers)
-        # Pairs for closed loops faster than this machine goes.
-        await storm.ensure_pairs(int(20_000 * (opts.warmup + opts.capacity_duration)))
         log_stderr("warm-up (not reported), then the capacity")
         conns = opts.connections
         await storm.phase(Load("warmup", "closed", opts.warmup, connections=conns))
@@ -166,7 +177,7 @@ async def run(opts: Options) -> dict[str, Any]:
             Load("capacity", "closed", opts.capacity_duration, connections=conns)
         )
         capacity = max(1.0, results["capacity"]["accepted_per_s"])
-        await storm.ensure_pairs(math.ceil(capacity * sum(opts.multipliers) * opts.duration) + 1)
+        storm.check_pairs(math.ceil(capacity * sum(opts.multipliers) * opts.duration) + 1)
         results["phases"] = []
         for m in opts.multipliers:
             label = f"{m:g}x"

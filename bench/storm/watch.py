@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -24,6 +25,21 @@ OUR_POSTGRES_SQL = (
 )
 PROBE_TIMEOUT_S = 5.0
 RSS_EVERY_S = 1.0
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full (all of the
+    machine's sockets, since boot): the client retries its handshake or data after 1 s, 3 s...,
+    a wait no admission queue sees."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return 0
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            return int(table.get("ListenOverflows", 0))
+    return 0
 
 
 def server_tree(pid: int) -> list[psutil.Process]:
