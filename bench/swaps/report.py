@@ -187,7 +187,8 @@ def reading(results: dict[str, Any]) -> str:
     cores = int(results["machine"]["nproc"])
     posted, seconds = _median(worker, "posted_s"), _median(worker, "seconds")
     key, label = max(STAGES, key=lambda stage: float(steady[stage[0]]["p50"]))
-    longest = label.split(" (")[0]
+    tail_key, tail_label = max(STAGES, key=lambda stage: float(steady[stage[0]]["p95"]))
+    longest, tail = label.split(" (")[0], tail_label.split(" (")[0]
     pace = (
         "the API kept ahead and the worker set the pace"
         if posted < 0.8 * seconds
@@ -208,11 +209,12 @@ def reading(results: dict[str, Any]) -> str:
         f" arrival. In CPU a swap cost {api_cpu:.0f} ms across anvil, the worker, the API"
         f" server and PostgreSQL in (a), {bare_cpu:.0f} ms in (b): on {cores} cores that alone"
         f" caps (a) near {cores * 1000 / api_cpu:.0f} swaps/s even with nothing else running"
-        " and the work perfectly overlapped. At the steady rate the longest stage was"
-        f" {longest} ({steady[key]['p50']:.0f} ms p50, {steady[key]['p95']:.0f} ms p95); a"
-        " mined swap is settled at the worker's next step, once the claims under way (up to"
-        f" {cfg['in_flight']}) are done, so a burst of acceptances delays the settling of"
-        " the swaps before it."
+        " and the work perfectly overlapped. At the steady rate the longest stage at the"
+        f" median was {longest} ({steady[key]['p50']:.0f} ms p50), and in the tail {tail}"
+        f" ({steady[tail_key]['p95']:.0f} ms p95): the worker takes accepted swaps one at a"
+        " time, so a burst of acceptances (or a slow moment of a busy machine) queues them"
+        " behind each other's claims; a mined swap is settled at the worker's next step, once"
+        f" the claims under way (up to {cfg['in_flight']}) are done."
         " Closer to the bare script would take claiming several accepted swaps in one database"
         " transaction (their estimates asked at once, their transactions stored in one commit"
         " and broadcast together), a simulation by `eth_call` with a fixed gas allowance in"
