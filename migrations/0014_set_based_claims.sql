@@ -17,7 +17,13 @@ CREATE OR REPLACE FUNCTION claim_finds(
     idx integer, verdict text, find_id bigint, found_at timestamptz, mint_status text,
     score integer, reached_at timestamptz, version bigint, last_lat double precision,
     last_lon double precision, last_found_at timestamptz
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql
+-- A batch touches a few dozen rows, each by its key: every join here and in the triggers its
+-- statements fire (taste, rollups, live events) is a nested loop of index probes. A hash join
+-- would read a whole table (finds, hunters, clues, hunt_scores) once a batch, a cost that
+-- grows with the hunt, which the planner may prefer for a few dozen rows on a small table.
+SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
 #variable_conflict use_column
 DECLARE
     n integer := COALESCE(array_length(p_hunter, 1), 0);
