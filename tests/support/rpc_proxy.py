@@ -1,7 +1,9 @@
 """A JSON-RPC proxy in front of a node, in the test's own event loop: it forwards every request,
 but can hold back the raw transactions a client broadcasts (`hold`: never sent to the node,
-never answered) or send them and never answer (`swallow`). A worker pointed at it can be caught,
-and killed, between signing a transaction and the node seeing it, or just after."""
+never answered) or send them and never answer (`swallow`: nor anything the client asks after,
+as if the node went away the moment it took the transaction; a worker that sends and reads
+receipts at once would otherwise learn of it). A worker pointed at it can be caught, and
+killed, between signing a transaction and the node seeing it, or just after."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class RpcProxy:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._parked: list[asyncio.Future[None]] = []
+        self._swallowed = False  # a send was swallowed (in `swallow` mode)
         self.url = ""
 
     async def start(self) -> str:
@@ -51,12 +54,15 @@ class RpcProxy:
         calls = body if isinstance(body, list) else [body]
         sends = [c["params"][0] for c in calls if c.get("method") == SEND]
         self.broadcasts.extend(sends)
+        if self.mode == "swallow" and self._swallowed:
+            await self._park()  # a transaction was swallowed: nothing is answered any more
         if sends and self.mode == "hold":
             await self._park()  # never reaches the node; the client times out
         answer = await self._forward(body)
         if sends:
             self.forwarded.extend(sends)
             if self.mode == "swallow":
+                self._swallowed = True
                 await self._park()  # the node has it; the client never hears so
         return web.json_response(answer)
 
