@@ -36,96 +36,184 @@ BEGIN
     RETURN NEW;
 END $$;
 CREATE FUNCTION public.claim_find(p_hunter bigint, p_expected_version bigint, p_hunt bigint, p_collectible bigint, p_clue bigint, p_lat double precision, p_lon double precision, p_accuracy double precision, p_distance double precision, p_scanned_at timestamp with time zone, p_device text, p_address inet) RETURNS TABLE(verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
+    LANGUAGE sql
+    AS $$
+    SELECT c.verdict, c.find_id, c.found_at, c.mint_status, c.score, c.reached_at, c.version,
+           c.last_lat, c.last_lon, c.last_found_at
+    FROM claim_finds(ARRAY[p_hunter], ARRAY[p_expected_version], ARRAY[p_hunt],
+        ARRAY[p_collectible], ARRAY[p_clue], ARRAY[p_lat], ARRAY[p_lon], ARRAY[p_accuracy],
+        ARRAY[p_distance], ARRAY[p_scanned_at], ARRAY[p_device], ARRAY[p_address]) AS c
+$$;
+CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[], p_hunt bigint[], p_collectible bigint[], p_clue bigint[], p_lat double precision[], p_lon double precision[], p_accuracy double precision[], p_distance double precision[], p_scanned_at timestamp with time zone[], p_device text[], p_address inet[]) RETURNS TABLE(idx integer, verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
     LANGUAGE plpgsql
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     AS $$
 #variable_conflict use_column
 DECLARE
-    h hunters%ROWTYPE;
-    v_now timestamptz := clock_timestamp();
-    v_find bigint;
-    v_status text;
-    v_score integer;
-    v_reached timestamptz;
-    v_verdict text;
+    n integer := COALESCE(array_length(p_hunter, 1), 0);
+    -- The batch's hunters (locked), as the claims so far leave them.
+    h_id bigint[]; h_version bigint[]; h_wallet text[]; h_score integer[];
+    h_lat float8[]; h_lon float8[]; h_at timestamptz[]; h_new integer[];
+    -- Their scores in the batch's hunts: key 'hunt:hunter'.
+    s_key text[]; s_hunt bigint[]; s_hunter bigint[]; s_score integer[];
+    s_at timestamptz[]; s_new integer[];
+    -- 'hunter:collectible' of every find, before or in this batch, of the batch's pairs.
+    owned text[];
+    -- Counters without a limit: moved once at the end.
+    free_clues bigint[]; free_collectibles bigint[];
+    -- Each claim's answer.
+    r_verdict text[] := array_fill(NULL::text, ARRAY[n]);
+    r_find bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+    r_at timestamptz[] := array_fill(NULL::timestamptz, ARRAY[n]);
+    r_status text[] := array_fill(NULL::text, ARRAY[n]);
+    r_score integer[] := array_fill(NULL::integer, ARRAY[n]);
+    r_reached timestamptz[] := array_fill(NULL::timestamptz, ARRAY[n]);
+    r_version bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+    r_lat float8[] := array_fill(NULL::float8, ARRAY[n]);
+    r_lon float8[] := array_fill(NULL::float8, ARRAY[n]);
+    r_last timestamptz[] := array_fill(NULL::timestamptz, ARRAY[n]);
+    r_wallet text[] := array_fill(NULL::text, ARRAY[n]);
+    k integer;
+    j integer;
+    v_now timestamptz;
+    v_free_clue boolean;
 BEGIN
-    SELECT * INTO h FROM hunters WHERE id = p_hunter FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 'unknown_hunter'::text, NULL::bigint, NULL::timestamptz, NULL::text,
-            NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8, NULL::float8,
-            NULL::timestamptz;
+    IF n = 0 THEN
         RETURN;
     END IF;
-    IF h.finds_version <> p_expected_version THEN
-        RETURN QUERY SELECT 'stale'::text, NULL::bigint, NULL::timestamptz, NULL::text,
-            h.score, NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
-        RETURN;
-    END IF;
-    IF EXISTS (SELECT 1 FROM finds f WHERE f.hunter_id = p_hunter AND f.collectible_id = p_collectible) THEN
-        v_verdict := 'already_found';
-    ELSE
-        UPDATE clues SET finds = finds + 1
-            WHERE id = p_clue AND (max_finds IS NULL OR finds < max_finds);
-        IF NOT FOUND THEN
-            v_verdict := 'sold_out';
-        ELSE
-            UPDATE collectibles SET found = found + 1
-                WHERE id = p_collectible AND (supply IS NULL OR found < supply);
+    -- Hunters first, in id order (see 0013), read as locked.
+    SELECT array_agg(x.id ORDER BY x.id), array_agg(x.finds_version ORDER BY x.id),
+           array_agg(x.wallet ORDER BY x.id), array_agg(x.score ORDER BY x.id),
+           array_agg(x.last_lat ORDER BY x.id), array_agg(x.last_lon ORDER BY x.id),
+           array_agg(x.last_found_at ORDER BY x.id), array_agg(0 ORDER BY x.id)
+    INTO h_id, h_version, h_wallet, h_score, h_lat, h_lon, h_at, h_new
+    FROM (SELECT hu.id, hu.finds_version, hu.wallet, hu.score, hu.last_lat, hu.last_lon,
+                 hu.last_found_at
+          FROM hunters hu WHERE hu.id = ANY (p_hunter) ORDER BY hu.id FOR UPDATE) x;
+    SELECT array_agg(f.hunter_id || ':' || f.collectible_id) INTO owned
+    FROM finds f
+    WHERE (f.hunter_id, f.collectible_id) IN (SELECT * FROM unnest(p_hunter, p_collectible));
+    SELECT array_agg(d.hunt || ':' || d.hunter), array_agg(d.hunt), array_agg(d.hunter),
+           array_agg(COALESCE(hs.score, 0)), array_agg(hs.reached_at), array_agg(0)
+    INTO s_key, s_hunt, s_hunter, s_score, s_at, s_new
+    FROM (SELECT DISTINCT u.hunt, u.hunter FROM unnest(p_hunt, p_hunter) AS u(hunt, hunter)) d
+    LEFT JOIN hunt_scores hs ON hs.hunt_id = d.hunt AND hs.hunter_id = d.hunter;
+    SELECT array_agg(cl.id) INTO free_clues
+    FROM clues cl WHERE cl.id = ANY (p_clue) AND cl.max_finds IS NULL;
+    SELECT array_agg(co.id) INTO free_collectibles
+    FROM collectibles co WHERE co.id = ANY (p_collectible) AND co.supply IS NULL;
+    FOR i IN 1 .. n LOOP
+        k := array_position(h_id, p_hunter[i]);
+        IF k IS NULL THEN
+            r_verdict[i] := 'unknown_hunter';
+            CONTINUE;
+        END IF;
+        r_version[i] := h_version[k];
+        r_lat[i] := h_lat[k];
+        r_lon[i] := h_lon[k];
+        r_last[i] := h_at[k];
+        r_score[i] := h_score[k];
+        IF h_version[k] <> p_expected_version[i] THEN
+            r_verdict[i] := 'stale';
+            CONTINUE;
+        END IF;
+        IF (p_hunter[i] || ':' || p_collectible[i]) = ANY (COALESCE(owned, '{}')) THEN
+            r_verdict[i] := 'already_found';
+            CONTINUE;
+        END IF;
+        v_free_clue := COALESCE(p_clue[i] = ANY (free_clues), false);
+        IF NOT v_free_clue THEN
+            UPDATE clues SET finds = finds + 1
+                WHERE id = p_clue[i] AND (max_finds IS NULL OR finds < max_finds);
             IF NOT FOUND THEN
-                UPDATE clues SET finds = finds - 1 WHERE id = p_clue;
-                v_verdict := 'sold_out';
-            ELSE
-                v_verdict := 'accepted';
+                r_verdict[i] := 'sold_out';
+                CONTINUE;
             END IF;
         END IF;
+        IF NOT COALESCE(p_collectible[i] = ANY (free_collectibles), false) THEN
+            UPDATE collectibles SET found = found + 1
+                WHERE id = p_collectible[i] AND (supply IS NULL OR found < supply);
+            IF NOT FOUND THEN
+                IF NOT v_free_clue THEN
+                    UPDATE clues SET finds = finds - 1 WHERE id = p_clue[i];
+                END IF;
+                r_verdict[i] := 'sold_out';
+                CONTINUE;
+            END IF;
+        END IF;
+        -- Accepted: what the find changes, carried to the batch's later claims.
+        v_now := clock_timestamp();
+        r_verdict[i] := 'accepted';
+        r_find[i] := nextval('finds_id_seq');
+        r_at[i] := v_now;
+        r_wallet[i] := h_wallet[k];
+        r_status[i] := CASE WHEN h_wallet[k] IS NULL THEN 'awaiting_wallet' ELSE 'queued' END;
+        owned := array_append(owned, p_hunter[i] || ':' || p_collectible[i]);
+        h_version[k] := h_version[k] + 1;
+        h_score[k] := h_score[k] + 1;
+        h_new[k] := h_new[k] + 1;
+        h_lat[k] := COALESCE(p_lat[i], h_lat[k]);
+        h_lon[k] := COALESCE(p_lon[i], h_lon[k]);
+        IF p_lat[i] IS NOT NULL THEN
+            h_at[k] := v_now;
+        END IF;
+        j := array_position(s_key, p_hunt[i] || ':' || p_hunter[i]);
+        s_score[j] := s_score[j] + 1;
+        s_at[j] := v_now;
+        s_new[j] := s_new[j] + 1;
+        r_score[i] := s_score[j];
+        r_reached[i] := v_now;
+        r_version[i] := h_version[k];
+        r_lat[i] := h_lat[k];
+        r_lon[i] := h_lon[k];
+        r_last[i] := h_at[k];
+    END LOOP;
+    IF 'accepted' = ANY (r_verdict) THEN
+        -- What the finds change first, so that their live events (a statement trigger on
+        -- finds, below) carry the batch's final scores and counters.
+        UPDATE hunters hu SET
+            score = d.score, finds_version = d.version, last_lat = d.lat, last_lon = d.lon,
+            last_found_at = d.at
+        FROM unnest(h_id, h_score, h_version, h_lat, h_lon, h_at, h_new)
+            AS d(id, score, version, lat, lon, at, new)
+        WHERE hu.id = d.id AND d.new > 0;
+        INSERT INTO hunt_scores AS s (hunt_id, hunter_id, score, reached_at)
+        SELECT d.hunt, d.hunter, d.score, d.at
+        FROM unnest(s_hunt, s_hunter, s_score, s_at, s_new) AS d(hunt, hunter, score, at, new)
+        WHERE d.new > 0 ORDER BY d.hunt, d.hunter
+        ON CONFLICT (hunt_id, hunter_id) DO UPDATE
+            SET score = EXCLUDED.score, reached_at = EXCLUDED.reached_at;
+        UPDATE clues cl SET finds = cl.finds + d.n
+        FROM (SELECT u.clue, count(*) AS n FROM unnest(p_clue, r_verdict) AS u(clue, verdict)
+              WHERE u.verdict = 'accepted' AND u.clue = ANY (free_clues) GROUP BY u.clue) d
+        WHERE cl.id = d.clue;
+        UPDATE collectibles co SET found = co.found + d.n
+        FROM (SELECT u.collectible, count(*) AS n
+              FROM unnest(p_collectible, r_verdict) AS u(collectible, verdict)
+              WHERE u.verdict = 'accepted' AND u.collectible = ANY (free_collectibles)
+              GROUP BY u.collectible) d
+        WHERE co.id = d.collectible;
+        INSERT INTO finds (id, hunter_id, hunt_id, collectible_id, clue_id, found_at, lat, lon,
+                           accuracy_m)
+        SELECT r_find[i], p_hunter[i], p_hunt[i], p_collectible[i], p_clue[i], r_at[i], p_lat[i],
+               p_lon[i], p_accuracy[i]
+        FROM generate_series(1, n) AS i WHERE r_verdict[i] = 'accepted' ORDER BY i;
+        INSERT INTO mint_jobs (find_id, wallet, queued_at)
+        SELECT r_find[i], r_wallet[i], r_at[i]
+        FROM generate_series(1, n) AS i
+        WHERE r_verdict[i] = 'accepted' AND r_wallet[i] IS NOT NULL ORDER BY i;
     END IF;
-    IF v_verdict <> 'accepted' THEN
-        INSERT INTO scan_attempts (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,
-                                   distance_m, scanned_at, device_id, address)
-        VALUES (p_hunter, p_hunt, p_clue, v_verdict, p_lat, p_lon, p_accuracy, p_distance,
-                p_scanned_at, p_device, p_address);
-        RETURN QUERY SELECT v_verdict, NULL::bigint, NULL::timestamptz, NULL::text, h.score,
-            NULL::timestamptz, h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
-        RETURN;
-    END IF;
-    INSERT INTO finds (hunter_id, hunt_id, collectible_id, clue_id, found_at, lat, lon, accuracy_m)
-    VALUES (p_hunter, p_hunt, p_collectible, p_clue, v_now, p_lat, p_lon, p_accuracy)
-    RETURNING id INTO v_find;
-    IF h.wallet IS NULL THEN
-        v_status := 'awaiting_wallet';
-    ELSE
-        INSERT INTO mint_jobs (find_id, wallet, queued_at) VALUES (v_find, h.wallet, v_now);
-        v_status := 'queued';
-    END IF;
-    UPDATE hunters SET
-        score = hunters.score + 1,
-        finds_version = hunters.finds_version + 1,
-        last_lat = COALESCE(p_lat, hunters.last_lat),
-        last_lon = COALESCE(p_lon, hunters.last_lon),
-        last_found_at = CASE WHEN p_lat IS NULL THEN hunters.last_found_at ELSE v_now END
-    WHERE id = p_hunter
-    RETURNING * INTO h;
-    INSERT INTO hunt_scores AS s (hunt_id, hunter_id, score, reached_at)
-    VALUES (p_hunt, p_hunter, 1, v_now)
-    ON CONFLICT (hunt_id, hunter_id) DO UPDATE SET score = s.score + 1, reached_at = v_now
-    RETURNING s.score, s.reached_at INTO v_score, v_reached;
+    -- Every decided claim's attempt, in arrival order (ids in the order decided).
     INSERT INTO scan_attempts (hunter_id, hunt_id, clue_id, verdict, lat, lon, accuracy_m,
                                distance_m, scanned_at, device_id, address, find_id)
-    VALUES (p_hunter, p_hunt, p_clue, 'accepted', p_lat, p_lon, p_accuracy, p_distance,
-            p_scanned_at, p_device, p_address, v_find);
-    RETURN QUERY SELECT 'accepted'::text, v_find, v_now, v_status, v_score, v_reached,
-        h.finds_version, h.last_lat, h.last_lon, h.last_found_at;
-END $$;
-CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[], p_hunt bigint[], p_collectible bigint[], p_clue bigint[], p_lat double precision[], p_lon double precision[], p_accuracy double precision[], p_distance double precision[], p_scanned_at timestamp with time zone[], p_device text[], p_address inet[]) RETURNS TABLE(idx integer, verdict text, find_id bigint, found_at timestamp with time zone, mint_status text, score integer, reached_at timestamp with time zone, version bigint, last_lat double precision, last_lon double precision, last_found_at timestamp with time zone)
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    PERFORM 1 FROM hunters WHERE id = ANY (p_hunter) ORDER BY id FOR UPDATE;
-    FOR i IN 1 .. COALESCE(array_length(p_hunter, 1), 0) LOOP
-        RETURN QUERY SELECT i, c.* FROM claim_find(
-            p_hunter[i], p_expected_version[i], p_hunt[i], p_collectible[i], p_clue[i],
-            p_lat[i], p_lon[i], p_accuracy[i], p_distance[i], p_scanned_at[i], p_device[i],
-            p_address[i]) AS c;
-    END LOOP;
+    SELECT p_hunter[i], p_hunt[i], p_clue[i], r_verdict[i], p_lat[i], p_lon[i], p_accuracy[i],
+           p_distance[i], p_scanned_at[i], p_device[i], p_address[i], r_find[i]
+    FROM generate_series(1, n) AS i
+    WHERE r_verdict[i] IN ('accepted', 'already_found', 'sold_out') ORDER BY i;
+    RETURN QUERY SELECT i, r_verdict[i], r_find[i], r_at[i], r_status[i], r_score[i],
+        r_reached[i], r_version[i], r_lat[i], r_lon[i], r_last[i]
+    FROM generate_series(1, n) AS i;
 END $$;
 CREATE FUNCTION public.live_alert_event() RETURNS trigger
     LANGUAGE plpgsql
@@ -142,20 +230,19 @@ BEGIN
     PERFORM live_wake();
     RETURN NULL;
 END $$;
-CREATE FUNCTION public.live_find_event() RETURNS trigger
+CREATE FUNCTION public.live_find_events() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-    v_payload jsonb;
 BEGIN
-    SELECT jsonb_build_object(
+    INSERT INTO live_events (hunt_id, kind, payload)
+    SELECT f.hunt_id, 'find', jsonb_build_object(
         'type', 'find',
         'hunt', hu.slug,
         'find', jsonb_build_object(
-            'id', NEW.id,
-            'clue_id', NEW.clue_id,
+            'id', f.id,
+            'clue_id', f.clue_id,
             'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
-            'found_at', live_time(NEW.found_at)),
+            'found_at', live_time(f.found_at)),
         'hunter', jsonb_build_object(
             'hunter_id', h.id,
             'name', live_name(h.handle, h.wallet, h.id),
@@ -165,15 +252,16 @@ BEGIN
         'collectible', jsonb_build_object(
             'key', c.key, 'name', c.name, 'episode', c.episode, 'found', c.found,
             'supply', c.supply))
-    INTO v_payload
-    FROM hunts hu
-    JOIN hunters h ON h.id = NEW.hunter_id
-    JOIN collectibles c ON c.id = NEW.collectible_id
-    JOIN clues cl ON cl.id = NEW.clue_id
-    LEFT JOIN hunt_scores s ON s.hunt_id = NEW.hunt_id AND s.hunter_id = NEW.hunter_id
-    WHERE hu.id = NEW.hunt_id;
-    INSERT INTO live_events (hunt_id, kind, payload) VALUES (NEW.hunt_id, 'find', v_payload);
-    PERFORM live_wake();
+    FROM new_finds f
+    JOIN hunts hu ON hu.id = f.hunt_id
+    JOIN hunters h ON h.id = f.hunter_id
+    JOIN collectibles c ON c.id = f.collectible_id
+    JOIN clues cl ON cl.id = f.clue_id
+    LEFT JOIN hunt_scores s ON s.hunt_id = f.hunt_id AND s.hunter_id = f.hunter_id
+    ORDER BY f.id;
+    IF FOUND THEN
+        PERFORM live_wake();
+    END IF;
     RETURN NULL;
 END $$;
 CREATE FUNCTION public.live_mint_event() RETURNS trigger
@@ -231,20 +319,45 @@ $$;
 CREATE FUNCTION public.mint_jobs_minted() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-    v_minted bigint[];
 BEGIN
-    SELECT array_agg(n.find_id ORDER BY n.find_id) INTO v_minted
-    FROM new_jobs n JOIN old_jobs o ON o.find_id = n.find_id
-    WHERE n.status = 'minted' AND o.status <> 'minted';
-    IF v_minted IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM new_jobs WHERE status = 'minted') THEN
         RETURN NULL;
     END IF;
-    INSERT INTO collectible_counts AS cc (collectible_id, minted)
-    SELECT f.collectible_id, count(*) FROM finds f WHERE f.id = ANY(v_minted)
-    GROUP BY 1 ORDER BY 1
-    ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted;
-    PERFORM live_mint_events(v_minted);
+    WITH minted AS (
+        SELECT n.find_id, n.batch_id, n.tx_hash, n.contract, n.chain_id,
+            COALESCE(n.minted_at, n.updated_at) AS minted_at,
+            f.hunt_id, f.hunter_id, f.collectible_id
+        FROM new_jobs n
+        JOIN old_jobs o ON o.find_id = n.find_id
+        JOIN finds f ON f.id = n.find_id
+        WHERE n.status = 'minted' AND o.status <> 'minted'
+    ), counted AS (
+        INSERT INTO collectible_counts AS cc (collectible_id, minted)
+        SELECT collectible_id, count(*) FROM minted GROUP BY 1 ORDER BY 1
+        ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted
+    )
+    INSERT INTO live_events (hunt_id, kind, payload)
+    SELECT m.hunt_id, 'mint', jsonb_build_object(
+        'type', 'mint',
+        'hunt', hu.slug,
+        'find_id', m.find_id,
+        'token_id', m.find_id,
+        'hunter', jsonb_build_object(
+            'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
+        'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
+        'tx_hash', COALESCE(m.tx_hash, b.mined_hash),
+        'contract', COALESCE(m.contract, b.contract),
+        'chain_id', COALESCE(m.chain_id, b.chain_id),
+        'minted_at', live_time(m.minted_at))
+    FROM minted m
+    JOIN hunts hu ON hu.id = m.hunt_id
+    JOIN hunters h ON h.id = m.hunter_id
+    JOIN collectibles c ON c.id = m.collectible_id
+    LEFT JOIN mint_batches b ON b.id = m.batch_id
+    ORDER BY m.find_id;
+    IF FOUND THEN
+        PERFORM live_wake();
+    END IF;
     RETURN NULL;
 END $$;
 CREATE FUNCTION public.mint_jobs_notify() RETURNS trigger
@@ -1114,7 +1227,7 @@ CREATE TRIGGER clues_notify AFTER INSERT OR UPDATE OF kind, label, city, lat, lo
 CREATE TRIGGER clues_touch BEFORE UPDATE OF kind, label, city, lat, lon, geofence, ar, active_from, active_until, max_finds, active, code_version ON public.clues FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
 CREATE TRIGGER collectibles_notify AFTER INSERT OR UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
 CREATE TRIGGER collectibles_touch BEFORE UPDATE OF key, name, episode, image_url, description, supply ON public.collectibles FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
-CREATE CONSTRAINT TRIGGER finds_live AFTER INSERT ON public.finds DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.live_find_event();
+CREATE TRIGGER finds_live AFTER INSERT ON public.finds REFERENCING NEW TABLE AS new_finds FOR EACH STATEMENT EXECUTE FUNCTION public.live_find_events();
 CREATE TRIGGER finds_taste AFTER INSERT ON public.finds REFERENCING NEW TABLE AS new_finds FOR EACH STATEMENT EXECUTE FUNCTION public.taste_on_finds();
 CREATE TRIGGER hunters_moment_mints AFTER UPDATE OF wallet ON public.hunters FOR EACH ROW WHEN (((old.wallet IS NULL) AND (new.wallet IS NOT NULL))) EXECUTE FUNCTION public.moments_on_wallet();
 CREATE TRIGGER hunters_taste AFTER UPDATE OF discoverable ON public.hunters FOR EACH ROW WHEN ((old.discoverable IS DISTINCT FROM new.discoverable)) EXECUTE FUNCTION public.taste_on_privacy();
