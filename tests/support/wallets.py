@@ -52,6 +52,7 @@ class InjectedWallet:
     decline_next_signature: bool = False
     asked: list[str] = dataclasses.field(default_factory=list)
     typed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    signed: list[str] = dataclasses.field(default_factory=list)  # the texts of personal_sign
 
     @property
     def address(self) -> str:
@@ -71,6 +72,7 @@ class InjectedWallet:
             data, address = params
             assert address.lower() == self.address
             text = bytes.fromhex(data.removeprefix("0x")).decode()
+            self.signed.append(text)
             return {
                 "result": _hex(Account.sign_message(encode_defunct(text=text), self.account.key))
             }

@@ -8,11 +8,9 @@ Nothing is asked of another origin, and no script error or CSP violation happens
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
 from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS
@@ -22,11 +20,10 @@ from tests.support.browser import Phone, Tab, phone, screenshot, signed_in
 from tests.support.builders import TIMES_SQUARE, make_hunt
 from tests.support.fan_app import origin, serve_locally
 from tests.support.minting import token, wait_until, worker_task
+from tests.support.wallets import ANVIL_CHAIN_ID, InjectedWallet
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
 MINT_TIMEOUT_MS = 60_000  # the same, for a find to go through the worker and the chain
-ANVIL_CHAIN_ID = 31337
-USER_REJECTED = 4001  # EIP-1193
 
 # Two wallets as browser extensions inject them: each announces itself by EIP-6963 (at once, and
 # whenever the page asks). "Test Wallet" hands every request to the test (`geohuntWallet`);
@@ -65,43 +62,6 @@ PROVIDER = """
   announce();
 })();
 """
-
-
-@dataclasses.dataclass
-class InjectedWallet:
-    """The wallet's side: a real key, what it was asked, and the fan declining once."""
-
-    account: Any
-    decline_next_signature: bool = False
-    asked: list[str] = dataclasses.field(default_factory=list)
-    signed: list[str] = dataclasses.field(default_factory=list)
-
-    async def request(self, method: str, params: list[Any]) -> dict[str, Any]:
-        self.asked.append(method)
-        if method in ("eth_requestAccounts", "eth_accounts"):
-            return {"result": [self.account.address.lower()]}  # as wallets do: lower case
-        if method == "eth_chainId":
-            return {"result": hex(ANVIL_CHAIN_ID)}
-        if method == "personal_sign":
-            data, address = params
-            assert address.lower() == self.account.address.lower()
-            if self.decline_next_signature:
-                self.decline_next_signature = False
-                return {"error": {"code": USER_REJECTED, "message": "User rejected the request."}}
-            text = bytes.fromhex(data.removeprefix("0x")).decode()
-            self.signed.append(text)
-            signed = Account.sign_message(encode_defunct(text=text), self.account.key)
-            return {"result": _hex(signed)}
-        if method == "eth_signTypedData_v4":
-            address, typed = params
-            assert address.lower() == self.account.address.lower()
-            message = encode_typed_data(full_message=json.loads(typed))
-            return {"result": _hex(Account.sign_message(message, self.account.key))}
-        return {"error": {"code": 4200, "message": f"{method} is not supported"}}
-
-
-def _hex(signed: Any) -> str:
-    return "0x" + bytes(signed.signature).hex()
 
 
 async def _claim_at_the_billboard(api: Api, device: Phone, tab: Tab, name: str) -> int:
