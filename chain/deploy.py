@@ -1,4 +1,5 @@
-"""Deploying the collectible contract and handing out its minter role."""
+"""Deploying the collectible contract, handing out its minter role (to every minting key) and
+its admin role, and funding keys on a dev chain."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
+from web3.types import RPCEndpoint
 
 from chain.artifact import load_artifact
 from chain.client import TransactionReverted, send_transaction
@@ -61,3 +63,33 @@ async def grant_minter(
         {"to": contract.address, "data": data},
         what=f"granting MINTER_ROLE to {minter}",
     )
+
+
+async def hand_over_admin(
+    w3: AsyncWeb3[Any], admin_key: str, contract_address: str, new_admin: str
+) -> None:
+    """Moves DEFAULT_ADMIN_ROLE from the holder of `admin_key` to `new_admin`: granted first,
+    then renounced, so the contract is never without an admin."""
+    contract = w3.eth.contract(
+        address=to_checksum_address(contract_address), abi=load_artifact().abi
+    )
+    role = await contract.functions.DEFAULT_ADMIN_ROLE().call()
+    old = Account.from_key(admin_key).address
+    for call, args, what in (
+        ("grantRole", [role, to_checksum_address(new_admin)], f"granting admin to {new_admin}"),
+        ("renounceRole", [role, old], f"renouncing admin of {old}"),
+    ):
+        data = contract.encode_abi(call, args=args)
+        await send_transaction(w3, admin_key, {"to": contract.address, "data": data}, what=what)
+
+
+async def fund_on_dev_chain(w3: AsyncWeb3[Any], address: str, wei: int) -> bool:
+    """Gives `address` a balance of `wei` if it has none, with anvil's `anvil_setBalance` (a dev
+    node's method: no other node has it, so this can never move real funds); whether it did."""
+    checksum = to_checksum_address(address)
+    if await w3.eth.get_balance(checksum) > 0:
+        return False
+    answer = await w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [checksum, hex(wei)])
+    if "error" in answer:
+        raise RuntimeError(f"cannot fund {checksum} on this node: {answer['error']}")
+    return True

@@ -19,12 +19,15 @@ from infra.settings import Settings, SettingsError
 log = logging.getLogger("geohunt.chain")
 
 
-def require_chain(settings: Settings) -> tuple[str, str]:
+def require_chain(settings: Settings) -> tuple[str, tuple[str, ...]]:
+    """The node's URL and the minting keys (the first deploys)."""
     if not settings.chain_rpc_url:
         raise SettingsError("CHAIN_RPC_URL is required to mint")
-    if not settings.minter_private_key:
-        raise SettingsError("MINTER_PRIVATE_KEY is required to mint")
-    return settings.chain_rpc_url, settings.minter_private_key
+    if not settings.minter_private_keys:
+        raise SettingsError(
+            "MINTER_PRIVATE_KEY is required to mint (or MINTER_PRIVATE_KEYS, for several keys)"
+        )
+    return settings.chain_rpc_url, settings.minter_private_keys
 
 
 def token_base_uri(settings: Settings) -> str:

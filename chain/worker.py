@@ -2,7 +2,12 @@
 once.
 
 One sender per signing key: a worker sends only while it holds a PostgreSQL advisory lock on
-its key, so a second worker with the same key waits as a standby. The sender (sender.py) keeps
+its key, so a second worker with the same key waits as a standby. A worker given several keys
+(MINTER_PRIVATE_KEYS) runs one `MintWorker` per key (`run_senders`): it sends with the keys
+whose locks it gets and keeps trying the others, so it takes over a key whose worker died.
+The keys' senders share the outbox: each claims its jobs with SKIP LOCKED, so a job goes to
+one key's batch, and each key's batches are stored under its own address, which is how only
+the holder of a key's lock ever resumes them. The sender (sender.py) keeps
 the nonce itself (read from the chain at start and after any surprise), signs each batch and
 stores it before broadcasting, and settles batches from their receipts (settle.py). Whatever
 stops it (a crash, a node that goes away, a lost database connection) it starts over from what
@@ -16,7 +21,7 @@ import contextlib
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any
 
 import asyncpg
@@ -27,7 +32,7 @@ from chain.sender import NonceConflict, Sender
 from chain.swap_store import SwapStore
 from infra.listen import Notifications
 from infra.locks import AdvisoryLock, try_session_lock
-from infra.settings import MintSettings
+from infra.settings import MintSettings, SettingsError
 
 log = logging.getLogger("geohunt.worker")
 
@@ -42,6 +47,47 @@ class LostSenderLock(RuntimeError):
     """The connection holding the sender lock went away: stop sending at once."""
 
 
+def sender_lock_key(address: str) -> int:
+    """The key's lock in the MINT_SENDER space (a signed 32-bit int, from the address)."""
+    return zlib.crc32(address.lower().encode()) - 2**31
+
+
+class Every:
+    """Work that a process does at most once every `seconds`, whichever of its senders gets
+    to it first (closing swaps past their deadline concerns the outbox, not a key)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last = 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
+async def run_senders(
+    settings: MintSettings,
+    pool: asyncpg.Pool,
+    database_url: str,
+    minters: Sequence[Minter],
+    stop: asyncio.Event,
+) -> None:
+    """One sender loop per key, all at once, until `stop`: each sends while it holds its key's
+    lock and stands by while another worker does."""
+    locks = [sender_lock_key(m.address) for m in minters]
+    if len(set(locks)) != len(locks):
+        # Two keys on one lock would make each the other's standby for ever.
+        raise SettingsError("two minting keys share a sender lock id: use another key")
+    expiry = Every(HEARTBEAT_S)
+    async with asyncio.TaskGroup() as group:
+        for minter in minters:
+            worker = MintWorker(settings, pool, database_url, minter, expiry)
+            group.create_task(worker.run(stop))
+
+
 class MintWorker:
     def __init__(
         self,
@@ -49,11 +95,13 @@ class MintWorker:
         pool: asyncpg.Pool,
         database_url: str,
         minter: Minter,
+        expiry: Every | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.database_url = database_url
         self.minter = minter
+        self._expiry = expiry or Every(HEARTBEAT_S)
         self._last_heartbeat = 0.0
         self._notifications = Notifications(MINT_CHANNEL)
 
@@ -86,7 +134,7 @@ class MintWorker:
 
     @contextlib.asynccontextmanager
     async def _sender_lock(self, stop: asyncio.Event) -> AsyncIterator[asyncpg.Connection | None]:
-        key = zlib.crc32(self.minter.address.lower().encode()) - 2**31
+        key = sender_lock_key(self.minter.address)
         conn = await asyncpg.connect(self.database_url)
         announced = False
         try:
@@ -168,6 +216,8 @@ class MintWorker:
         chain_nonce = await self.minter.nonce("pending")
         balance = await self.minter.balance()
         await sender.store.record_signer(sender.next_nonce, chain_nonce, balance)
+        if not self._expiry.due():
+            return
         expired = await sender.swaps.expire_due()
         if expired:
             log.info("%d swaps closed at their deadline", expired)

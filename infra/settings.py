@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from hunt_engine.keys import PURPOSE_JWT, PURPOSE_QR, Keyring, derive_key
 
 DEV_SECRET_FILE = "dev-secret"  # noqa: S105 - a file name
+# Keys a worker may be given: each is a sender of its own (a lock connection, its nonces), and
+# past a few the node or the database, not the keys, bound the throughput.
+MAX_MINTER_KEYS = 16
 
 
 class SettingsError(RuntimeError):
@@ -99,7 +102,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     import_max_bytes: int = 20_971_520
     chain_rpc_url: str | None = None
-    minter_private_key: str | None = field(default=None, repr=False)
+    # MINTER_PRIVATE_KEYS (or MINTER_PRIVATE_KEY, a list of one): every key `geohunt worker`
+    # may send with, each under its own lock; the first deploys (`geohunt chain deploy`).
+    minter_private_keys: tuple[str, ...] = field(default=(), repr=False)
     contract_address: str | None = None
     state_dir: str = ".geohunt"
     mint: MintSettings = field(default_factory=MintSettings)
@@ -121,6 +126,11 @@ class Settings:
             return None
         parts = urlsplit(self.tile_url)
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @property
+    def minter_private_key(self) -> str | None:
+        """The first minting key: the one that deploys and administers the contract."""
+        return self.minter_private_keys[0] if self.minter_private_keys else None
 
     @property
     def public_host(self) -> str:
@@ -167,7 +177,7 @@ class Settings:
             db_pool_max=_int(env, "GEOHUNT_DB_POOL_MAX", 10, 1, 1000),
             db_reserve=_int(env, "GEOHUNT_DB_RESERVE", 10, 0, 100_000),
             chain_rpc_url=_rpc_url(env),
-            minter_private_key=_private_key(env),
+            minter_private_keys=_minter_keys(env),
             contract_address=_address(env, "CONTRACT_ADDRESS"),
             state_dir=env.get("GEOHUNT_STATE_DIR", ".geohunt"),
             mint=MintSettings.from_env(env),
@@ -240,29 +250,51 @@ def _rpc_url(env: Mapping[str, str]) -> str | None:
     return url
 
 
-def _private_key(env: Mapping[str, str]) -> str | None:
-    key = env.get("MINTER_PRIVATE_KEY") or None
-    if key is None:
-        return None
+def _minter_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """MINTER_PRIVATE_KEYS (comma-separated) or MINTER_PRIVATE_KEY (one): each 32 bytes of hex,
+    no key twice, at most MAX_MINTER_KEYS. A key is never echoed, not even a malformed one:
+    errors name its position."""
+    many = env.get("MINTER_PRIVATE_KEYS") or None
+    one = env.get("MINTER_PRIVATE_KEY") or None
+    if many is not None and one is not None:
+        raise SettingsError("set MINTER_PRIVATE_KEYS or MINTER_PRIVATE_KEY, not both")
+    if one is not None:
+        return (_private_key(one, "MINTER_PRIVATE_KEY"),)
+    if many is None:
+        return ()
+    items = [item for item in (part.strip() for part in many.split(",")) if item]
+    keys = tuple(
+        _private_key(item, f"MINTER_PRIVATE_KEYS: key {n}") for n, item in enumerate(items, 1)
+    )
+    if not keys:
+        raise SettingsError("MINTER_PRIVATE_KEYS names no key")
+    if len(keys) > MAX_MINTER_KEYS:
+        raise SettingsError(f"MINTER_PRIVATE_KEYS: at most {MAX_MINTER_KEYS} keys")
+    if len(set(keys)) != len(keys):
+        twice = next(n for n, key in enumerate(keys, 1) if key in keys[: n - 1])
+        raise SettingsError(f"MINTER_PRIVATE_KEYS: key {twice} is an earlier key again")
+    return keys
+
+
+def _private_key(key: str, name: str) -> str:
     hex_part = key[2:] if key.startswith("0x") else key
     if len(hex_part) != 64 or not all(c in "0123456789abcdefABCDEF" for c in hex_part):
         # Never echo the value: it is a secret even when malformed.
-        raise SettingsError("MINTER_PRIVATE_KEY must be 32 bytes of hex")
+        raise SettingsError(f"{name} must be 32 bytes of hex")
     return "0x" + hex_part.lower()
 
 
 def _demo_wallet_key(env: Mapping[str, str]) -> str | None:
     """GEOHUNT_DEMO_WALLET_KEY: published to every visitor of the fan app, so it may never be
-    the minter's key (anyone could mint with it)."""
+    a minter's key (anyone could mint with it)."""
     key = env.get("GEOHUNT_DEMO_WALLET_KEY") or None
     if key is None:
         return None
-    hex_part = key[2:] if key.startswith("0x") else key
-    if len(hex_part) != 64 or not all(c in "0123456789abcdefABCDEF" for c in hex_part):
-        raise SettingsError("GEOHUNT_DEMO_WALLET_KEY must be 32 bytes of hex")
-    key = "0x" + hex_part.lower()
-    if key == _private_key(env):
-        raise SettingsError("GEOHUNT_DEMO_WALLET_KEY must not be MINTER_PRIVATE_KEY")
+    key = _private_key(key, "GEOHUNT_DEMO_WALLET_KEY")
+    if key in _minter_keys(env):
+        raise SettingsError(
+            "GEOHUNT_DEMO_WALLET_KEY must not be MINTER_PRIVATE_KEY or one of MINTER_PRIVATE_KEYS"
+        )
     return key
 
 

@@ -179,7 +179,7 @@ def follow() -> None:
 
 @main.command()
 def worker() -> None:
-    """Mint verified finds on chain (CHAIN_RPC_URL, MINTER_PRIVATE_KEY); stops on SIGTERM."""
+    """Mint verified finds on chain (CHAIN_RPC_URL, MINTER_PRIVATE_KEY[S]); stops on SIGTERM."""
     from server.bootstrap.chain_jobs import run_worker
 
     settings = load_settings()
@@ -197,7 +197,8 @@ def chain() -> None:
 @chain.command("deploy")
 @click.option("--admin", default=None, help="Address that administers the contract [the key's].")
 def chain_deploy(admin: str | None) -> None:
-    """Deploy the collectible contract with MINTER_PRIVATE_KEY and record its address."""
+    """Deploy the collectible contract (the first minting key deploys, every key mints) and
+    record its address."""
     from server.bootstrap.chain_jobs import deploy
 
     settings = load_settings()

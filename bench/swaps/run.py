@@ -198,7 +198,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         groups = await seed_pairs(stack.db, [args.swaps] * args.rounds + [steady_n])
         settings = dataclasses.replace(
             stack.settings,
-            minter_private_key=MINTER[1],
+            minter_private_keys=(MINTER[1],),
             mint=MintSettings(
                 max_in_flight=args.in_flight, poll_s=args.poll_s, receipt_poll_s=args.receipt_poll_s
             ),

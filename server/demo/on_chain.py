@@ -59,12 +59,14 @@ async def demo_chain(settings: Settings) -> AsyncIterator[DemoChain | None]:
             yield None
             return
         # anvil's first dev account: public, funded, for a local chain only.
+        keys = settings.minter_private_keys or (DEV_ACCOUNTS[0][1],)
         settings = dataclasses.replace(
             settings,
             chain_rpc_url=anvil.url,
-            minter_private_key=settings.minter_private_key or DEV_ACCOUNTS[0][1],
-            # The fan app's "demo test wallet": another public dev key, never the minter's.
-            demo_wallet_key=settings.demo_wallet_key or DEV_ACCOUNTS[1][1],
+            minter_private_keys=keys,
+            # The fan app's "demo test wallet": another public dev key, never a minter's.
+            demo_wallet_key=settings.demo_wallet_key
+            or next(key for _, key in DEV_ACCOUNTS[1:] if key not in keys),
         )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []

@@ -53,6 +53,54 @@ def test_chain_settings_are_checked(name: str, value: str) -> None:
         assert value not in str(caught.value)
 
 
+KEY_A, KEY_B, KEY_C = ("0x" + c * 64 for c in "abc")
+
+
+def test_one_minting_key_is_a_list_of_one() -> None:
+    settings = Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEY": KEY_A[2:]})
+    assert settings.minter_private_keys == (KEY_A,) and settings.minter_private_key == KEY_A
+    unset = Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEYS": ""})
+    assert unset.minter_private_keys == () and unset.minter_private_key is None
+
+
+def test_several_minting_keys_keep_their_order_and_never_show_in_repr() -> None:
+    listed = f" {KEY_B.upper().replace('0X', '0x')} ,{KEY_A[2:]},, {KEY_C},"
+    settings = Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEYS": listed})
+    assert settings.minter_private_keys == (KEY_B, KEY_A, KEY_C)
+    assert settings.minter_private_key == KEY_B  # the first deploys
+    for key in (KEY_A, KEY_B, KEY_C):
+        assert key[2:10] not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "error"),
+    [
+        ({"MINTER_PRIVATE_KEYS": f"{KEY_A},0x1234"}, "MINTER_PRIVATE_KEYS: key 2 must be 32 bytes"),
+        ({"MINTER_PRIVATE_KEYS": f"{KEY_A}, {KEY_B}, {KEY_A[2:].upper()}"}, "key 3 is an earlier"),
+        ({"MINTER_PRIVATE_KEYS": " , ,"}, "names no key"),
+        ({"MINTER_PRIVATE_KEYS": ",".join(f"0x{n:064x}" for n in range(1, 18))}, "at most 16"),
+        ({"MINTER_PRIVATE_KEYS": KEY_A, "MINTER_PRIVATE_KEY": KEY_B}, "not both"),
+        (
+            {"MINTER_PRIVATE_KEYS": f"{KEY_A},{KEY_B}", "GEOHUNT_DEMO_WALLET_KEY": KEY_B},
+            "GEOHUNT_DEMO_WALLET_KEY must not be",
+        ),
+    ],
+)
+def test_minting_keys_are_checked_and_never_echoed(env: dict[str, str], error: str) -> None:
+    with pytest.raises(SettingsError, match=error) as caught:
+        Settings.from_env({"GEOHUNT_SECRET": "s" * 40, **env})
+    for key in (KEY_A, KEY_B):
+        assert key[2:10] not in str(caught.value).lower()
+
+
+def test_sixteen_minting_keys_are_allowed() -> None:
+    keys = [f"0x{n:064x}" for n in range(1, 17)]
+    settings = Settings.from_env(
+        {"GEOHUNT_SECRET": "s" * 40, "MINTER_PRIVATE_KEYS": ",".join(keys)}
+    )
+    assert settings.minter_private_keys == tuple(keys)
+
+
 def test_mint_settings_from_env() -> None:
     settings = Settings.from_env(
         {

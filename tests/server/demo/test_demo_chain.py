@@ -28,7 +28,7 @@ async def test_demo_starts_a_chain_deploys_once_and_mints_the_showcase(
         settings,
         database_url=own_database,
         chain_rpc_url=None,
-        minter_private_key=None,
+        minter_private_keys=(),
         contract_address=None,
         state_dir=str(tmp_path),
     )
