@@ -4,8 +4,10 @@ find to minted at a steady rate. Writes the "Minting" section of BENCHMARKS.md.
 
 Each run gets a fresh anvil (automine) with the contract, so the runs compare like with like:
 (a) the worker (`geohunt worker`, its own process) drains a queue of N finds written by
-claim_find; (b) the bare script signs N mints in batches of the same size, sends them with the
-same number in flight and waits for the receipts, with no database at all; (c) finds are
+claim_find, with one minting key and then with two (MINTER_PRIVATE_KEYS: one sender per key,
+both claiming from the same queue), the ratio of the two taken round by round; (b) the bare
+script signs N mints in batches of the same size, sends them with the same number in flight
+and waits for the receipts, with no database at all; (c) finds are
 written at a steady rate while the worker runs, and each find's found_at → minted_at is read
 back from the database (one clock).
 

@@ -12,7 +12,7 @@ import bench.mint
 from bench.cli import output_arguments
 from bench.mint import report
 from bench.mint.bare import bare_run
-from bench.mint.chain import MINTER, fresh_chain
+from bench.mint.chain import MINTER, SECOND_MINTER, fresh_chain
 from bench.mint.finds import seed_hunt
 from bench.mint.worker import drain_run, running_worker, steady_run
 from bench.report import publish, record
@@ -34,23 +34,32 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"worker": [], "bare": [], "config": vars(args) | {"out": None}}
+    results: dict[str, Any] = {
+        "worker": [],
+        "worker_2keys": [],
+        "bare": [],
+        "config": vars(args) | {"out": None},
+    }
     async with scratch_stack("mint", servers=0) as stack:
         db, log = stack.db, stack.workdir / "worker.log"
         settings = dataclasses.replace(
             stack.settings,
-            minter_private_key=MINTER[1],
+            minter_private_keys=(MINTER[1],),
             mint=MintSettings(
                 batch_max=args.batch, max_in_flight=args.in_flight, poll_s=0.2, receipt_poll_s=0.02
             ),
         )
+        two_keys = dataclasses.replace(settings, minter_private_keys=(MINTER[1], SECOND_MINTER[1]))
         hunt = await seed_hunt(db)
         for _ in range(args.rounds):
-            async with (
-                fresh_chain(settings, db) as (chained, _),
-                running_worker(stack.env, chained, db, log),
-            ):
-                results["worker"].append(await drain_run(db, hunt, args.finds))
+            # One worker process with one key, then with two (each key a sender of its own,
+            # sharing the queue), then the bare script: back to back, on the same machine.
+            for name, keyed in (("worker", settings), ("worker_2keys", two_keys)):
+                async with (
+                    fresh_chain(keyed, db) as (chained, _),
+                    running_worker(stack.env, chained, db, log),
+                ):
+                    results[name].append(await drain_run(db, hunt, args.finds))
             async with fresh_chain(settings, db) as (chained, w3):
                 assert chained.contract_address
                 bare = await bare_run(

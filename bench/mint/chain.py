@@ -12,11 +12,13 @@ import asyncpg
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
-from chain.deploy import deploy_collectible
+from chain.deploy import deploy_collectible, grant_minter
 from infra.settings import Settings
 
 DEPLOYER = DEV_ACCOUNTS[0]
 MINTER = DEV_ACCOUNTS[4]
+# The two-key phase's keys: MINTER and this one, both given the minter role on every chain.
+SECOND_MINTER = DEV_ACCOUNTS[5]
 
 
 @contextlib.asynccontextmanager
@@ -35,6 +37,7 @@ async def fresh_chain(
         contract = await deploy_collectible(
             w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
         )
+        await grant_minter(w3, DEPLOYER[1], contract, SECOND_MINTER[0])
         yield dataclasses.replace(settings, chain_rpc_url=anvil.url, contract_address=contract), w3
     finally:
         await w3.provider.disconnect()

@@ -20,13 +20,15 @@ from infra.settings import Settings
 
 
 def worker_env(base: dict[str, str], settings: Settings) -> dict[str, str]:
-    """The scratch stack's environment, with the chain and the minting settings of the run."""
+    """The scratch stack's environment, with the chain, the keys and the minting settings of
+    the run."""
     mint = settings.mint
     assert settings.chain_rpc_url
     return {
         **base,
         "CHAIN_RPC_URL": settings.chain_rpc_url,
-        "MINTER_PRIVATE_KEY": settings.minter_private_key or "",
+        "MINTER_PRIVATE_KEY": "",
+        "MINTER_PRIVATE_KEYS": ",".join(settings.minter_private_keys),
         "CONTRACT_ADDRESS": settings.contract_address or "",
         "MINT_BATCH_MAX": str(mint.batch_max),
         "MINT_MAX_IN_FLIGHT": str(mint.max_in_flight),
@@ -39,8 +41,8 @@ def worker_env(base: dict[str, str], settings: Settings) -> dict[str, str]:
 async def running_worker(
     env: dict[str, str], settings: Settings, db: asyncpg.Connection, log: Path
 ) -> AsyncIterator[None]:
-    """The worker, started and come up idle (it holds the lock and has reported on this
-    contract), then stopped."""
+    """The worker, started and come up idle (it holds every key's lock and has reported on
+    each key for this contract), then stopped."""
     with log.open("ab") as out:
         proc = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("geohunt")), "worker",
@@ -48,8 +50,12 @@ async def running_worker(
         )  # fmt: skip
     try:
         deadline = time.perf_counter() + 60
-        while not await db.fetchval(
-            "SELECT count(*) FROM mint_signers WHERE contract = $1", settings.contract_address
+        keys = len(settings.minter_private_keys)
+        while (
+            await db.fetchval(
+                "SELECT count(*) FROM mint_signers WHERE contract = $1", settings.contract_address
+            )
+            < keys
         ):
             if time.perf_counter() > deadline or proc.returncode is not None:
                 tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-3000:]
@@ -91,10 +97,18 @@ async def drain_run(db: asyncpg.Connection, hunt: Hunt, n: int) -> dict[str, Any
         elapsed = time.perf_counter() - started
     finally:
         bar.close()
-    txs = await db.fetchval(
-        "SELECT count(*) FROM mint_batches b WHERE b.token_ids && $1::bigint[]", finds
+    per_key = await db.fetch(
+        "SELECT signer, count(*) AS n FROM mint_batches b WHERE b.token_ids && $1::bigint[]"
+        " GROUP BY signer ORDER BY signer",
+        finds,
     )
-    return {"finds": n, "seconds": elapsed, "rate": n / elapsed, "transactions": txs}
+    return {
+        "finds": n,
+        "seconds": elapsed,
+        "rate": n / elapsed,
+        "transactions": sum(r["n"] for r in per_key),
+        "transactions_per_key": [r["n"] for r in per_key],
+    }
 
 
 async def steady_run(

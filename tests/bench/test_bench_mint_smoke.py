@@ -27,4 +27,5 @@ def test_mint_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     text = out.read_text()
     assert "kept as it was" in text and "\nold\n" not in text
     assert text.count(BEGIN) == 1 and "| (a) worker: queued → minted (200 finds) |" in text
+    assert "| (a2) the same worker with two keys |" in text and "| a2 / a: two keys" in text
     assert "Steady 50 finds/s for 2 s (100 finds)" in text
