@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 from pathlib import Path
 
-from bench.cli import chooser, output_arguments
+from bench.cli import chooser, output_arguments, published
 from bench.loads import Options
-from bench.report import publish, record
 from bench.scan_path import report
 from bench.scan_path.run import run
 from bench.seed import SCANS_PER_MINUTE
@@ -91,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     if opts.big_clues <= opts.collectibles:
         raise SystemExit("--big-clues must be larger than --collectibles")
     results = asyncio.run(run(opts))
-    command = record(results, "bench", argv)
     results["options"] = {
         "duration": opts.duration,
         "rounds": opts.rounds,
@@ -104,11 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "pool_max": opts.pool_max,
         "scans_per_minute": SCANS_PER_MINUTE,
     }
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
+    published(results, report, "bench", argv, args)
     return 1 if results["non_201"] else 0
 
 

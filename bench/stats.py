@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.cli import output_arguments
+from bench.cli import parsed
 from bench.report import machine_line, measured_line, met, percentiles, publish, record
 from bench.scratch import scratch_stack
 from bench.seed import ORGANISER, cluster_point, feature
@@ -72,13 +72,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--finds", type=int, default=100_000, help="finds (one hunter each) [100,000]")
     p.add_argument("--clues", type=int, default=200, help="clues over 8 cities [200]")
     p.add_argument("--requests", type=int, default=400, help="requests per measurement [400]")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p, raw=False)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
-    return args
+    return parsed(p, argv, QUICK, raw=False)
 
 
 async def seed(conn: asyncpg.Connection, args: argparse.Namespace) -> tuple[str, dict[str, float]]:

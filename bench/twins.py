@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.cli import output_arguments
+from bench.cli import parsed
 from bench.report import machine_line, measured_line, met, percentiles, publish, record
 from bench.scratch import scratch_stack
 from server.http.auth import Role, TokenIssuer
@@ -50,13 +50,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--hunters", type=int, default=100_000, help="hunters [100,000]")
     p.add_argument("--requests", type=int, default=3_000, help="requests per measurement [3,000]")
     p.add_argument("--callers", type=int, default=18, help="discoverable callers [18]")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p, raw=False)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
-    return args
+    return parsed(p, argv, QUICK, raw=False)
 
 
 async def seed(conn: asyncpg.Connection, args: argparse.Namespace) -> dict[str, Any]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 from pathlib import Path
 
 import bench.fan_app
-from bench.cli import chooser, output_arguments
+from bench.cli import chooser, output_arguments, published
 from bench.fan_app import report
 from bench.fan_app.options import QUICK, FanAppOptions
 from bench.fan_app.run import run
-from bench.report import publish, record
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -47,15 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         screenshot=args.screenshot,
     )
     results = asyncio.run(run(opts))
-    command = record(results, "bench.fan_app", argv)
     results["options"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(opts).items()}
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
+    summary = published(results, report, "bench.fan_app", argv, args)
     claims = results["claims"]
-    broken = not results["summary"]["all_found"] or claims["errors"] or claims["foreign_requests"]
+    broken = not summary["all_found"] or claims["errors"] or claims["foreign_requests"]
     return 1 if broken else 0
 
 

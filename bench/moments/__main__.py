@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 
 import bench.moments
-from bench.cli import output_arguments
+from bench.cli import parsed, published
 from bench.moments import report
 from bench.moments.run import reserved_moments, run
-from bench.report import publish, record
 
 QUICK = {
     "moments": 5_000,
@@ -37,12 +34,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--admitted", type=int, default=64, help="connections of a last round, 0: none [64]"
     )
     p.add_argument("--requests", type=int, default=400, help="requests per list load [400]")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
+    args = parsed(p, argv, QUICK)
     if args.moments <= reserved_moments(args):
         p.error("--moments must exceed the moments the bursts love")
     return args
@@ -52,13 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     results = asyncio.run(run(args))
-    command = record(results, "bench.moments", argv)
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
-    return 0 if results["summary"]["targets"]["as_expected"] else 1
+    summary = published(results, report, "bench.moments", argv, args)
+    return 0 if summary["targets"]["as_expected"] else 1
 
 
 if __name__ == "__main__":

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 
 import bench.nearby
-from bench.cli import chooser, output_arguments
+from bench.cli import chooser, output_arguments, published
 from bench.nearby import report
 from bench.nearby.options import QUICK, NearbyOptions
 from bench.nearby.run import run
-from bench.report import publish, record
 from server.ar.schemas import NearbyQuery
 
 
@@ -61,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     if opts.clues < opts.collectibles + opts.ar_clues:
         raise SystemExit(f"--clues must be at least {opts.collectibles + opts.ar_clues}")
     results = asyncio.run(run(opts))
-    command = record(results, "bench.nearby", argv)
     results["options"] = {
         "duration": opts.duration,
         "rounds": opts.rounds,
@@ -74,11 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         "clues": opts.clues,
         "limit": NearbyQuery.model_fields["limit"].default,
     }
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
+    published(results, report, "bench.nearby", argv, args)
     return 1 if results["unexpected"] else 0
 
 

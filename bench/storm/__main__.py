@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 
 import bench.storm
-from bench.cli import output_arguments
-from bench.report import publish, record
+from bench.cli import parsed, published
 from bench.storm import report
 from bench.storm.run import Options, run
 
@@ -97,13 +94,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"before each phase, wait at most this long for quiet [{d.quiet_wait:g}]",
     )
     p.add_argument("--keep-db", action="store_true", help="keep the database and server log")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
-    return args
+    return parsed(p, argv, QUICK)
 
 
 def options(args: argparse.Namespace) -> Options:
@@ -129,13 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     results = asyncio.run(run(options(args)))
-    command = record(results, "bench.storm", argv)
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
-    return 0 if results["summary"]["targets"]["durable"] else 1
+    summary = published(results, report, "bench.storm", argv, args)
+    return 0 if summary["targets"]["durable"] else 1
 
 
 if __name__ == "__main__":

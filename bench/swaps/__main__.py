@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 
 import bench.swaps
-from bench.cli import output_arguments
-from bench.report import publish, record
+from bench.cli import parsed, published
 from bench.swaps import report
 from bench.swaps.run import run
 
@@ -28,26 +25,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=20.0, help="steady swaps/s of (c) [20]")
     p.add_argument("--steady-s", type=float, default=30.0, help="seconds of (c) [30]")
     p.add_argument("--keep-db", action="store_true", help="keep the database and the logs")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
-    return args
+    return parsed(p, argv, QUICK)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     results = asyncio.run(run(args))
-    command = record(results, "bench.swaps", argv)
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
-    return 0 if results["summary"]["as_expected"] else 1
+    summary = published(results, report, "bench.swaps", argv, args)
+    return 0 if summary["as_expected"] else 1
 
 
 if __name__ == "__main__":

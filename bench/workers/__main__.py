@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 
 import bench.workers
-from bench.cli import output_arguments
-from bench.report import publish, record
+from bench.cli import parsed, published
 from bench.workers import report
 from bench.workers.run import Options, run
 
@@ -33,13 +30,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     p.add_argument("--quiet-wait", type=float, default=d.quiet_wait, help="[60] s at most")
-    p.add_argument("--quick", action="store_true", help="a small run (smoke test)")
-    output_arguments(p)
-    args = p.parse_args(argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
-    return args
+    return parsed(p, argv, QUICK)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,13 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         quiet_wait=args.quiet_wait,
     )
     results = asyncio.run(run(opts))
-    command = record(results, "bench.workers", argv)
-    results["summary"] = report.summary(results)
-    text = report.section(results, command)
-    publish(results, text, (report.BEGIN, report.END), args.out, args.json)
-    print(json.dumps(results["summary"], indent=2))
-    print(f"wrote {os.path.relpath(args.out)}")
-    return 0 if results["summary"]["as_expected"] else 1
+    summary = published(results, report, "bench.workers", argv, args)
+    return 0 if summary["as_expected"] else 1
 
 
 if __name__ == "__main__":
