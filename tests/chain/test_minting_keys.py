@@ -1,6 +1,7 @@
 """Minting with several keys (MINTER_PRIVATE_KEYS): `geohunt chain deploy` gives every key the
 minter role, two `geohunt worker` processes share the queue through their keys, and a key
-whose worker is killed is taken over with its pending batches, each find minted once."""
+whose worker is killed is taken over with its pending batches, each find minted once; accepted
+swaps raced for by two keys' senders are each relayed by one transaction."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
 from chain.client import connect
+from chain.deploy import fund_on_dev_chain, grant_minter
 from chain.minter import MINTER_ROLE
+from chain.swap_calls import SWAP_SELECTOR
 from infra.settings import Settings
 from server.bootstrap.chain_jobs import DEV_FUNDS_WEI, deploy
+from tests.support.api import Api
 from tests.support.minting import (
     WorkerProcess,
     all_minted,
@@ -27,6 +31,17 @@ from tests.support.minting import (
     token,
     transfers_from_zero,
     wait_until,
+    worker_task,
+)
+from tests.support.swaps import (
+    accept,
+    give_tokens,
+    offer,
+    siwe_fan,
+    swap_ledger,
+    swap_row,
+    swap_transactions,
+    transactions_to,
 )
 
 FINDS = 5000
@@ -177,3 +192,54 @@ async def _minted(database_url: str) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM mint_jobs WHERE status = 'minted'"))
     finally:
         await conn.close()
+
+
+async def test_accepted_swaps_raced_for_by_two_keys_are_each_relayed_once(
+    mint_api: Api,
+    mint_settings: Settings,
+    w3: AsyncWeb3,
+    collectible: str,
+    deployer: tuple[str, str],
+    minter_account: tuple[str, str],
+) -> None:
+    db = mint_settings.database_url or ""
+    second = Account.create()
+    await fund_on_dev_chain(w3, second.address, DEV_FUNDS_WEI)
+    await grant_minter(w3, deployer[1], collectible, second.address)
+    swaps = []
+    for _ in range(6):
+        maker, taker = await siwe_fan(mint_api), await siwe_fan(mint_api)
+        give, want = await give_tokens(
+            db, w3, minter_account[1], collectible, [maker.wallet, taker.wallet]
+        )
+        swaps.append(await offer(mint_api, maker, give, want))
+        await accept(mint_api, taker, swaps[-1])
+    keys = (minter_account[1], "0x" + bytes(second.key).hex())
+    two_keys = dataclasses.replace(mint_settings, minter_private_keys=keys)
+
+    async def all_settled() -> bool:
+        rows = [await swap_row(db, swap["id"]) for swap in swaps]
+        return all(row["status"] in ("completed", "failed") for row in rows)
+
+    # Both keys' senders start at once and claim from the same accepted swaps.
+    async with worker_task(two_keys):
+        await wait_until(all_settled, 60, "every swap settled")
+
+    # One batch, one transaction and one Swapped event per swap, sent by the key its batch
+    # records; no other swap transaction reached the chain.
+    stored = await signed_by(db)
+    signers = {minter_account[0].lower(), second.address.lower()}
+    sent = set()
+    for swap in swaps:
+        row = await swap_row(db, swap["id"])
+        ledger = await swap_ledger(db, swap["id"])
+        mined = await swap_transactions(w3, collectible, row["offer_hash"])
+        assert (row["status"], ledger, mined) == (
+            "completed",
+            [("mined", row["tx_hash"])],
+            [row["tx_hash"]],
+        )
+        sender = str((await w3.eth.get_transaction(row["tx_hash"]))["from"]).lower()
+        assert stored[row["tx_hash"]] == sender and sender in signers
+        sent.add(row["tx_hash"])
+    assert set(await transactions_to(w3, collectible, SWAP_SELECTOR)) == sent
