@@ -14,6 +14,7 @@ import contextlib
 from typing import Any
 
 from eth_account import Account
+from playwright.async_api import Page
 from web3 import AsyncWeb3
 
 from chain.client import send_transaction
@@ -26,6 +27,10 @@ from tests.support.wallets import InjectedWallet, inject_wallet
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
 SWAP_TIMEOUT_MS = 60_000  # the same, for a swap to go through the worker and the chain
+# The Swaps tab asks for news this often while nothing of the fan's is on its way to the chain
+# (IDLE_POLL_MS in web/fan/swaps.js). The pages run on Playwright's clock, so a test moves a page
+# to its next look at once instead of sleeping through the wait.
+IDLE_POLL_MS = 8_000
 
 
 async def _join_with_wallet(api: Api, device: Phone, wallet: InjectedWallet) -> Tab:
@@ -33,6 +38,7 @@ async def _join_with_wallet(api: Api, device: Phone, wallet: InjectedWallet) -> 
     await inject_wallet(device.context, wallet)
     tab = await device.tab()
     page = tab.page
+    await page.clock.install()
     await page.goto(f"{origin(api)}/swaps")
     await page.get_by_role("textbox", name="Handle").fill(unique("fan")[:20].replace("-", "_"))
     await page.get_by_role("button", name="Join").click()
@@ -43,6 +49,23 @@ async def _join_with_wallet(api: Api, device: Phone, wallet: InjectedWallet) -> 
     form = page.get_by_role("form", name="Offer a swap")
     await form.get_by_text("No tokens in your wallet yet").wait_for(timeout=UI_TIMEOUT_MS)
     return tab
+
+
+async def _next_look(*pages: Page) -> None:
+    """Each page's Swaps tab asks for news now rather than when its timer would."""
+    for page in pages:
+        await page.clock.fast_forward(IDLE_POLL_MS)
+
+
+async def _offer(api: Api, device: Phone, page: Page, want: int, shown: str) -> dict[str, Any]:
+    """The fan's page offers the token it has picked for token `want`, once the form shows that
+    token as `shown`; the offer as the API holds it."""
+    form = page.get_by_role("form", name="Offer a swap")
+    await form.get_by_role("textbox", name="Token you want").fill(str(want))
+    await form.get_by_text(shown, exact=True).wait_for(timeout=UI_TIMEOUT_MS)
+    await form.get_by_role("button", name="Offer swap").click()
+    await form.get_by_text("Offer sent").wait_for(timeout=UI_TIMEOUT_MS)
+    return (await _my_swaps(api, device))[0]
 
 
 async def _my_swaps(api: Api, device: Phone) -> list[dict[str, Any]]:
@@ -76,6 +99,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         # The maker's page finds the minted token by itself and offers it for the taker's id.
         form = maker.get_by_role("form", name="Offer a swap")
         mine = form.get_by_role("radio", name=f"Episode 0 #{give}")
+        await _next_look(maker)
         await mine.wait_for(timeout=UI_TIMEOUT_MS)
         assert await mine.is_checked()  # the only one: picked already
         wanted = form.get_by_role("textbox", name="Token you want")
@@ -108,6 +132,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         # The taker's page shows the offer by itself; accepting signs the same offer.
         received = taker.get_by_role("region", name="Offers to you")
         offer = received.get_by_role("article", name=f"Offer #{made['id']} from")
+        await _next_look(taker)
         await offer.wait_for(timeout=UI_TIMEOUT_MS)
         said = await offer.inner_text()
         assert f"offers Episode 0 #{give} for your Episode 1 #{want}" in said, said
@@ -147,12 +172,9 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         assert await form.get_by_role("radio", name=f"Episode 0 #{give}").count() == 0
 
         # An offer back, declined by its taker: the maker's page says so by itself.
-        await wanted.fill(str(give))
-        await form.get_by_text(f"Episode 0 #{give}", exact=True).wait_for(timeout=UI_TIMEOUT_MS)
-        await form.get_by_role("button", name="Offer swap").click()
-        await form.get_by_text("Offer sent").wait_for(timeout=UI_TIMEOUT_MS)
-        second = (await _my_swaps(api, maker_phone))[0]
+        second = await _offer(api, maker_phone, maker, give, f"Episode 0 #{give}")
         offer = received.get_by_role("article", name=f"Offer #{second['id']} from")
+        await _next_look(taker)
         await offer.get_by_role("button", name="Decline").click(timeout=UI_TIMEOUT_MS)
         await (
             taker.get_by_role("article", name=f"Swap #{second['id']}")
@@ -160,6 +182,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
             .wait_for(timeout=UI_TIMEOUT_MS)
         )
         declined = maker.get_by_role("article", name=f"Swap #{second['id']}")
+        await _next_look(maker)
         await declined.get_by_text(f"{_short(taker_wallet)} declined your offer.").wait_for(
             timeout=UI_TIMEOUT_MS
         )
@@ -179,11 +202,13 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         await waiting.get_by_text(f"Waiting for {_short(taker_wallet)} to accept").wait_for(
             timeout=UI_TIMEOUT_MS
         )
+        await _next_look(taker)
         await received.get_by_role("article", name=f"Offer #{third['id']} from").wait_for(
             timeout=UI_TIMEOUT_MS
         )
         await waiting.get_by_role("button", name="Cancel offer").click()
         await waiting.get_by_text("You cancelled this offer.").wait_for(timeout=UI_TIMEOUT_MS)
+        await _next_look(taker)
         await (
             taker.get_by_role("article", name=f"Swap #{third['id']}")
             .get_by_text("cancelled this offer before you answered")
@@ -241,14 +266,13 @@ async def test_a_token_that_moves_before_the_relay_fails_the_swap_in_both_pages(
         await running.enter_async_context(worker_task(api.settings))
         maker, taker = maker_tab.page, taker_tab.page
         form = maker.get_by_role("form", name="Offer a swap")
+        await _next_look(maker)
         await form.get_by_role("radio", name=f"Episode 0 #{give}").wait_for(timeout=UI_TIMEOUT_MS)
-        await form.get_by_role("textbox", name="Token you want").fill(str(want))
-        await form.get_by_role("button", name="Offer swap").click()
-        await form.get_by_text("Offer sent").wait_for(timeout=UI_TIMEOUT_MS)
-        [made] = await _my_swaps(api, maker_phone)
+        made = await _offer(api, maker_phone, maker, want, f"Episode 1 #{want}")
         offer = taker.get_by_role("region", name="Offers to you").get_by_role(
             "article", name=f"Offer #{made['id']} from"
         )
+        await _next_look(taker)
         await offer.wait_for(timeout=UI_TIMEOUT_MS)
 
         # The taker's token leaves its wallet on chain (given to someone else) before accepting.
