@@ -83,7 +83,9 @@ class Refused:
 
 # Signs a mint of these jobs at this nonce.
 Signer = Callable[[Sequence[Job], int], Awaitable[SignedTx]]
-SwapSigner = Callable[[SwapJob], Awaitable[SignedTx | Refused]]
+# Checks these swaps against the chain at once and signs those the contract takes, in order, at
+# this nonce and the next ones; a Refused in the place of each it would refuse.
+SwapSigner = Callable[[Sequence[SwapJob], int], Awaitable[list[SignedTx | Refused]]]
 
 
 def swap_job_of(row: Mapping[str, Any]) -> SwapJob:

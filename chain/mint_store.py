@@ -154,8 +154,8 @@ class MintStore:
         ]
 
     async def settle_mined(self, mined: Sequence[tuple[Batch, str, int]]) -> None:
-        """Mint batches whose transactions succeeded, each with its (hash, block): settled in
-        one statement."""
+        """Batches whose transactions succeeded, each with its (hash, block), mints and swaps
+        alike: settled in one statement (the mints `minted`, the swaps `completed`)."""
         await self.pool.execute(
             BATCHES_MINED_SQL,
             [batch.id for batch, _, _ in mined],

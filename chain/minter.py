@@ -23,7 +23,14 @@ from web3.types import BlockIdentifier, RPCEndpoint
 
 from chain.artifact import load_artifact
 from chain.jobs import Batch, Job, Refused, SignedTx, SwapJob
-from chain.swap_calls import SWAP_GAS_ALLOWANCE, SWAPPED_TOPIC, refusal, swap_call_data
+from chain.swap_calls import (
+    OUT_OF_GAS,
+    SWAP_GAS_ALLOWANCE,
+    SWAPPED_TOPIC,
+    out_of_gas,
+    refusal,
+    swap_call_data,
+)
 
 MINTER_ROLE = AsyncWeb3.keccak(text="MINTER_ROLE")
 TRANSFER_TOPIC = AsyncWeb3.keccak(text="Transfer(address,address,uint256)").to_0x_hex()
@@ -209,26 +216,33 @@ class Minter:
             max_priority_fee_per_gas=max_priority_fee_per_gas,
         )
 
-    async def estimate_swap(self, job: SwapJob) -> int | Refused:
-        """The gas of the swap with a margin, or the contract's refusal if it would revert now
-        (a swap is never sent to fail: the node runs it first)."""
-        tx = {"from": self.address, "to": self.contract_address, "data": swap_call_data(job)}
+    async def simulate_swap(self, job: SwapJob) -> Refused | None:
+        """The contract's refusal if the swap would revert now with its gas allowance, else
+        None. An `eth_call` runs the swap once, where `eth_estimateGas` runs it until it has
+        bracketed the gas (twice the node's time here): the allowance is fixed, so a swap
+        that would need more (a contract wallet's costly checks) is refused as out of gas
+        before anything is signed, never sent to fail."""
+        tx = {
+            "from": self.address,
+            "to": self.contract_address,
+            "data": swap_call_data(job),
+            "gas": SWAP_GAS_ALLOWANCE,
+        }
         try:
-            estimate = await rpc(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            await rpc(self.w3.eth.call(tx))  # type: ignore[arg-type]
         except ContractLogicError as exc:
             return Refused(refusal(exc))
-        return int(estimate * GAS_MARGIN)
+        except Web3RPCError as err:
+            if out_of_gas(str(err)):
+                return Refused(OUT_OF_GAS)
+            raise
+        return None
 
     async def gas_of(self, batch: Batch) -> int:
-        """A replacement's gas: the same work, estimated again (a swap that would revert now is
-        still replaced as it was sent: the chain settles it)."""
+        """A replacement's gas: the same work's (a swap's fixed allowance)."""
         if batch.swap is None:
             return await self.gas_for(batch.jobs)
-        try:
-            estimate = await self.estimate_swap(batch.swap)
-        except Web3RPCError:
-            return SWAP_GAS_ALLOWANCE
-        return estimate if isinstance(estimate, int) else SWAP_GAS_ALLOWANCE
+        return SWAP_GAS_ALLOWANCE
 
     async def why_reverted(self, data: bytes, block: int) -> str | None:
         """The contract's refusal of `data` run again on the state after `block`."""

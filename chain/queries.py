@@ -110,9 +110,9 @@ UPDATE mint_batches SET status = 'mined', mined_hash = $2, block_number = $3,
     settled_at = now()
 WHERE id = $1
 """
-# Mint batches whose transactions succeeded (ids $1, hashes $2, blocks $3), settled in one
-# statement: the batches `mined`, their jobs `minted` (and the statement trigger on mint_jobs
-# runs once for all of them).
+# Batches whose transactions succeeded (ids $1, hashes $2, blocks $3), mints and swaps alike,
+# settled in one statement: the batches `mined`, their jobs `minted` (and the statement trigger
+# on mint_jobs runs once for all of them), their swaps `completed`.
 BATCHES_MINED_SQL = """
 WITH mined AS (
     SELECT id, hash, block
@@ -121,10 +121,15 @@ WITH mined AS (
     UPDATE mint_batches b SET status = 'mined', mined_hash = m.hash, block_number = m.block,
         settled_at = now()
     FROM mined m WHERE b.id = m.id
+    RETURNING b.swap_id, m.hash
 ), finds AS (
     UPDATE mint_jobs j SET status = 'minted', tx_hash = m.hash, contract = $4,
         chain_id = $5, minted_at = now(), updated_at = now(), error = NULL
     FROM mined m WHERE j.batch_id = m.id AND j.status = 'submitted'
+), swapped AS (
+    UPDATE swaps s SET status = 'completed', error = NULL, tx_hash = b.hash,
+        updated_at = now(), settled_at = now()
+    FROM batches b WHERE s.id = b.swap_id AND s.status = 'submitted'
 )
 UPDATE moment_mints j SET status = 'minted', tx_hash = m.hash, contract = $4,
     chain_id = $5, minted_at = now(), updated_at = now(), error = NULL
@@ -201,32 +206,55 @@ SELECT (SELECT count(*) FROM finds) + (SELECT count(*) FROM moments)
 
 # --- swap jobs (swap_store.py): accepted swaps of the offer book (migration 0012) -----------
 
-# The oldest accepted swap of this contract that is still $3 seconds from its deadline; one at
-# a time (a swap is one transaction). Rows not taken are not locked.
-CLAIM_SWAP_SQL = """
+# Up to $4 of the oldest accepted swaps of this contract that are still $3 seconds from their
+# deadline (each one transaction). Rows not taken are not locked.
+CLAIM_SWAPS_SQL = """
 SELECT id, maker, taker, give_token_id, want_token_id, deadline_s, nonce, offer_hash,
     maker_signature, taker_signature
 FROM swaps
 WHERE status = 'accepted' AND chain_id = $1 AND contract = $2
   AND deadline_s > extract(epoch FROM now()) + $3
-ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
 """
-# A swap batch names its swap; its token ids are the swap's two (give, want).
-INSERT_SWAP_BATCH_SQL = """
-INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids, swap_id)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+# Several swap batches stored in one statement, before anything is broadcast, as mints are
+# (STORE_BATCHES_SQL): each batch (its nonce $4 and signed transaction, hash $5, raw $6, fees $7
+# and $8) names its swap $9, whose two token ids (give $10, want $11) it carries, and the swap is
+# `submitted` with that transaction. Each batch's id and its transaction's signed_at, in nonce
+# order.
+STORE_SWAP_BATCHES_SQL = """
+WITH given AS (
+    SELECT nonce, hash, raw, max_fee, priority, swap_id, give_id, want_id
+    FROM unnest($4::bigint[], $5::text[], $6::bytea[], $7::numeric[], $8::numeric[],
+        $9::bigint[], $10::bigint[], $11::bigint[])
+        AS g(nonce, hash, raw, max_fee, priority, swap_id, give_id, want_id)
+), batches AS (
+    INSERT INTO mint_batches (signer, chain_id, contract, nonce, token_ids, swap_id)
+    SELECT $1, $2, $3, g.nonce, ARRAY[g.give_id, g.want_id], g.swap_id
+    FROM given g ORDER BY g.nonce
+    RETURNING id, nonce
+), txs AS (
+    INSERT INTO mint_txs (hash, batch_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
+    SELECT g.hash, b.id, g.raw, g.max_fee, g.priority
+    FROM given g JOIN batches b ON b.nonce = g.nonce
+    RETURNING batch_id, signed_at
+), submitted AS (
+    UPDATE swaps s SET status = 'submitted', tx_hash = g.hash, updated_at = now()
+    FROM given g WHERE s.id = g.swap_id AND s.status = 'accepted'
+)
+SELECT b.id, x.signed_at FROM batches b JOIN txs x ON x.batch_id = b.id ORDER BY b.nonce
 """
-# In the transaction that stores its signed transaction, before anything is broadcast.
-SWAP_SUBMITTED_SQL = """
-UPDATE swaps SET status = 'submitted', tx_hash = $2, updated_at = now()
-WHERE id = $1 AND status = 'accepted'
+# Claimed swaps the contract would refuse now (ids $1, errors $2): failed before any
+# transaction was signed for them.
+SWAPS_REFUSED_SQL = """
+UPDATE swaps s SET status = 'failed', error = r.error, updated_at = now(), settled_at = now()
+FROM unnest($1::bigint[], $2::text[]) AS r(id, error)
+WHERE s.id = r.id AND s.status = 'accepted'
 """
 # A replacement at higher fees: the swap names its newest transaction.
 SWAP_TX_SQL = """
 UPDATE swaps SET tx_hash = $2, updated_at = now() WHERE id = $1 AND status = 'submitted'
 """
-# Settled: 'completed' or 'failed' (with its error), from 'submitted' or, for a swap the node
-# refused to run before any transaction was signed, from 'accepted'.
+# Settled: 'completed' or 'failed' (with its error), from the statuses $5.
 SWAP_SETTLED_SQL = """
 UPDATE swaps SET status = $2, error = $3, tx_hash = COALESCE($4, tx_hash), updated_at = now(),
     settled_at = now()

@@ -21,7 +21,7 @@ from chain.jobs import Batch, Job, Refused, SignedTx, Signer, SwapJob, SwapSigne
 from chain.mint_store import MintStore
 from chain.minter import Minter, Receipt, Rejected, data_of
 from chain.settle import settle_orphan, settle_receipt
-from chain.swap_calls import swap_call_data
+from chain.swap_calls import SWAP_GAS_ALLOWANCE, swap_call_data
 from chain.swap_store import SwapStore
 from infra.settings import MintSettings
 
@@ -87,7 +87,8 @@ class Sender:
             *(self._receipt(b) for b in batches if b.nonce < mined_count)
         )
         found = iter(receipts)
-        minted: list[tuple[Batch, str, int]] = []  # the common case, settled all at once
+        # The common case, mints and swaps alike, settled all at once.
+        mined: list[tuple[Batch, str, int]] = []
         for batch in batches:
             if batch.nonce >= mined_count:
                 replaced[batch.id] = await self._nudge(batch, resend=resend)
@@ -101,16 +102,16 @@ class Sender:
                 continue
             if head is not None and head - receipt.block + 1 < self.settings.confirmations:
                 continue
-            if batch.swap is None and receipt.ok:
-                minted.append((batch, receipt.tx_hash, receipt.block))
+            if receipt.ok:
+                mined.append((batch, receipt.tx_hash, receipt.block))
                 continue
             await settle_receipt(
                 self.minter, self.store, self.swaps, batch, receipt, self.settings.max_attempts
             )
             done.add(batch.id)
-        if minted:
-            await self.store.settle_mined(minted)
-            done.update(batch.id for batch, _, _ in minted)
+        if mined:
+            await self.store.settle_mined(mined)
+            done.update(batch.id for batch, _, _ in mined)
         self.in_flight = [replaced.get(b.id, b) for b in self.in_flight if b.id not in done]
         if done:
             self.room.set()
@@ -184,9 +185,9 @@ class Sender:
 
     async def submit(self) -> None:
         """Claim, sign and store new batches while the window has room, and queue them for
-        `broadcast`: an accepted swap first (a fan is watching it), else as many batches of up
-        to `batch_max` mints as the window has room for, claimed and stored in one
-        transaction. The node mines what was sent meanwhile."""
+        `broadcast`: accepted swaps first (fans are watching them), one batch each, else
+        batches of up to `batch_max` mints; as many as the window has room for, claimed and
+        stored in one transaction. The node mines what was sent meanwhile."""
         self.backlog = True
         self.room.clear()
         while len(self.in_flight) < self.settings.max_in_flight:
@@ -194,11 +195,10 @@ class Sender:
             # idle worker still notices a node gone away.
             fees = await self._fees()
             nonce = self.next_nonce
-            swap = await self.swaps.claim(nonce, self._swap_signer(nonce, fees))
             room = self.settings.max_in_flight - len(self.in_flight)
-            if swap is not None:
-                batches = [swap]
-            else:
+            batches = await self.swaps.claim(room, nonce, self._swap_signer(fees))
+            swaps = bool(batches)
+            if not swaps:
                 batches = await self.store.claim(
                     self.settings.batch_max, room, nonce, self._signer(fees)
                 )
@@ -211,7 +211,7 @@ class Sender:
                 self._sent.add(batch.latest.hash)  # `track` leaves it to the broadcast
                 self._outbox.put_nowait(batch)
             self.busy.set()
-            if swap is None and len(batches) < room:
+            if not swaps and len(batches) < room:
                 # The queue gave less than the window could take: nothing else waits.
                 self.backlog = False
                 return
@@ -267,20 +267,30 @@ class Sender:
 
         return sign
 
-    def _swap_signer(self, nonce: int, fees: tuple[int, int]) -> SwapSigner:
+    def _swap_signer(self, fees: tuple[int, int]) -> SwapSigner:
         max_fee, priority = fees
 
-        async def sign(job: SwapJob) -> SignedTx | Refused:
-            gas = await self.minter.estimate_swap(job)
-            if isinstance(gas, Refused):
-                log.warning("swap %d not sent, the contract refuses it: %s", job.id, gas.error)
-                return gas
-            return self.minter.sign_data(
-                swap_call_data(job),
-                nonce=nonce,
-                gas=gas,
-                max_fee_per_gas=max_fee,
-                max_priority_fee_per_gas=priority,
-            )
+        async def sign(jobs: Sequence[SwapJob], nonce: int) -> list[SignedTx | Refused]:
+            # One simulation per swap, all at once: a round trip's wait, not one each.
+            refusals = await asyncio.gather(*(self.minter.simulate_swap(job) for job in jobs))
+            signed: list[SignedTx | Refused] = []
+            for job, refused in zip(jobs, refusals, strict=True):
+                if refused is not None:
+                    log.warning(
+                        "swap %d not sent, the contract refuses it: %s", job.id, refused.error
+                    )
+                    signed.append(refused)
+                    continue
+                signed.append(
+                    self.minter.sign_data(
+                        swap_call_data(job),
+                        nonce=nonce,
+                        gas=SWAP_GAS_ALLOWANCE,
+                        max_fee_per_gas=max_fee,
+                        max_priority_fee_per_gas=priority,
+                    )
+                )
+                nonce += 1
+            return signed
 
         return sign

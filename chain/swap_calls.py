@@ -3,6 +3,8 @@ offer book names them."""
 
 from __future__ import annotations
 
+import re
+
 from eth_abi.abi import encode
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
@@ -15,9 +17,12 @@ from hunt_engine.swaps import EXPIRED, TOKEN_MOVED
 
 OFFER_TUPLE = "(address,address,uint256,uint256,uint256,uint256)"
 SWAP_SELECTOR = function_signature_to_4byte_selector(f"swap({OFFER_TUPLE},bytes,bytes)")
-# A swap costs ~96k between two accounts; contract wallets' checks and receipts cost more. A
-# swap's gas is the node's estimate with the margin; this when the estimate cannot be had.
+# Every swap is signed with this gas (and simulated with it before): a swap between two accounts
+# costs ~96k (the contract tests report it), a contract wallet's ERC-1271 check and receipt
+# hook more; three times the common case leaves them room, and a swap that needs more still is
+# refused in simulation (`out of gas`) rather than sent. Only the gas used is paid.
 SWAP_GAS_ALLOWANCE = 300_000
+OUT_OF_GAS = "out of gas"
 SWAPPED_TOPIC = AsyncWeb3.keccak(
     text="Swapped(bytes32,address,address,uint256,uint256)"
 ).to_0x_hex()
@@ -39,6 +44,12 @@ def swap_call_data(job: SwapJob) -> bytes:
     return SWAP_SELECTOR + encode(
         [OFFER_TUPLE, "bytes", "bytes"], [struct, job.maker_signature, job.taker_signature]
     )
+
+
+def out_of_gas(message: str) -> bool:
+    """Whether a node's error says the call ran out of gas (geth: `out of gas`; anvil:
+    `EVM error OutOfGas`, `... ReentrancySentryOOG`)."""
+    return re.search(r"out ?of ?gas|oog\b", message.lower()) is not None
 
 
 def refusal(exc: ContractLogicError) -> str:

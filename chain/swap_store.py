@@ -1,10 +1,12 @@
 """Swap jobs in PostgreSQL, as the worker sees them: accepted swaps of the offer book
-(migration 0012) claimed one at a time into the mint ledger, and settled from the chain.
+(migration 0012) claimed several at a time into the mint ledger (one batch, one nonce, one
+transaction each), and settled from the chain.
 
-A swap's batch and its signed transaction are stored in the transaction that makes the swap
+The swaps' batches and signed transactions are stored in the transaction that makes the swaps
 `submitted`, before anything is broadcast; the unique index on a batch's swap (the live ones)
 means no second batch of it can ever be stored while one is live, whatever signs it. A swap
-the node says would revert now is settled at once, with no transaction at all.
+the node says would revert now is settled at once, with no transaction at all. A mined swap is
+settled with the mined mints (MintStore.settle_mined); this settles the others.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from __future__ import annotations
 import asyncpg
 
 from chain.jobs import Batch, Refused, SwapSigner, swap_job_of
-from chain.mint_store import MintStore
+from chain.mint_store import stored_tx
 from chain.queries import (
     BATCH_MINED_SQL,
     BATCH_NOT_MINED_SQL,
-    CLAIM_SWAP_SQL,
+    CLAIM_SWAPS_SQL,
     DROP_BATCH_SQL,
     EXPIRE_SWAPS_SQL,
-    INSERT_SWAP_BATCH_SQL,
+    STORE_SWAP_BATCHES_SQL,
     SWAP_REQUEUED_SQL,
     SWAP_SETTLED_SQL,
-    SWAP_SUBMITTED_SQL,
+    SWAPS_REFUSED_SQL,
 )
 from hunt_engine.swaps import Status
 
@@ -39,41 +41,57 @@ class SwapStore:
         self.contract = contract  # as the ledger writes it (the mint store's)
         self._swaps_contract = contract.lower()  # as the offer book writes it
 
-    async def claim(self, nonce: int, sign: SwapSigner) -> Batch | None:
-        """The oldest accepted swap, signed at `nonce` and stored as a batch with its
-        transaction; None when none waits. A swap `sign` refuses is settled and the next one
-        taken. If signing raises, nothing changes."""
+    async def claim(self, count: int, nonce: int, sign: SwapSigner) -> list[Batch]:
+        """Up to `count` of the oldest accepted swaps, checked and signed by `sign` at `nonce`,
+        `nonce + 1`, ... and stored as batches with their transactions in one transaction, as
+        mint batches are; none when none waits. Swaps `sign` refuses are settled in the same
+        transaction (and, if it refused them all, the next ones taken). If signing raises,
+        nothing changes."""
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
-                row = await conn.fetchrow(
-                    CLAIM_SWAP_SQL, self.chain_id, self._swaps_contract, DEADLINE_MARGIN_S
+                rows = await conn.fetch(
+                    CLAIM_SWAPS_SQL, self.chain_id, self._swaps_contract, DEADLINE_MARGIN_S, count
                 )
-                if row is None:
-                    return None
-                job = swap_job_of(row)
-                signed = await sign(job)
-                if isinstance(signed, Refused):
+                if not rows:
+                    return []
+                jobs = [swap_job_of(row) for row in rows]
+                outcomes = await sign(jobs, nonce)
+                refused = [
+                    (job, o)
+                    for job, o in zip(jobs, outcomes, strict=True)
+                    if isinstance(o, Refused)
+                ]
+                signed = [
+                    (job, o)
+                    for job, o in zip(jobs, outcomes, strict=True)
+                    if not isinstance(o, Refused)
+                ]
+                if refused:
                     await conn.execute(
-                        SWAP_SETTLED_SQL,
-                        job.id,
-                        Status.FAILED.value,
-                        signed.error[:MAX_ERROR],
-                        None,
-                        [Status.ACCEPTED.value],
+                        SWAPS_REFUSED_SQL,
+                        [job.id for job, _ in refused],
+                        [o.error[:MAX_ERROR] for _, o in refused],
                     )
-                    continue
-                batch_id = await conn.fetchval(
-                    INSERT_SWAP_BATCH_SQL,
-                    self.signer,
-                    self.chain_id,
-                    self.contract,
-                    nonce,
-                    [job.offer.give_id, job.offer.want_id],
-                    job.id,
-                )
-                stored = await MintStore.insert_tx(conn, batch_id, signed)
-                await conn.execute(SWAP_SUBMITTED_SQL, job.id, signed.hash)
-            return Batch(batch_id, nonce, (), (stored,), job)
+                if signed:
+                    stored = await conn.fetch(
+                        STORE_SWAP_BATCHES_SQL,
+                        self.signer,
+                        self.chain_id,
+                        self.contract,
+                        [nonce + k for k in range(len(signed))],
+                        [s.hash for _, s in signed],
+                        [s.raw for _, s in signed],
+                        [s.max_fee_per_gas for _, s in signed],
+                        [s.max_priority_fee_per_gas for _, s in signed],
+                        [job.id for job, _ in signed],
+                        [job.offer.give_id for job, _ in signed],
+                        [job.offer.want_id for job, _ in signed],
+                    )
+            if signed:
+                return [
+                    Batch(row["id"], nonce + k, (), (stored_tx(s, row["signed_at"]),), job)
+                    for k, ((job, s), row) in enumerate(zip(signed, stored, strict=True))
+                ]
 
     async def settle(
         self,

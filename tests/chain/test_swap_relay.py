@@ -1,10 +1,13 @@
-"""Accepted swaps relayed by the worker (in process, on anvil): a swap the contract would
-refuse now is settled without any transaction (`token_moved`, the contract's reason); one past
-its deadline fails `expired`; one that reverts on chain after it was sent is settled by reading
-the owners afterwards. Exactly one transaction per swap, or none."""
+"""Accepted swaps relayed by the worker (in process, on anvil): several waiting are claimed,
+signed and stored in one database transaction, each as one batch and one transaction; a swap
+the contract would refuse now is settled without any transaction (`token_moved`, the
+contract's reason), alone or among others that go on; one past its deadline fails `expired`;
+one that reverts on chain after it was sent is settled by reading the owners afterwards.
+Exactly one transaction per swap, or none."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -30,6 +33,7 @@ from tests.support.swaps import (
     siwe_fan,
     swap_ledger,
     swap_row,
+    swap_transactions,
     swaps_app,
     token_contract,
     transactions_to,
@@ -145,6 +149,109 @@ async def test_an_accepted_swap_past_its_deadline_fails_expired_unsent(
     row = await swap_row(db, swap["id"])
     assert (row["status"], row["error"]) == ("failed", "expired")
     assert await swap_ledger(db, swap["id"]) == []
+
+
+# -- several at a time ------------------------------------------------------------------------
+
+
+async def claimed_together(database_url: str, swap_ids: list[int]) -> list[tuple[Any, int]]:
+    """(created_at, nonce) of each swap's batches, in nonce order. now() is the start of the
+    database transaction, so batches stored in one transaction share their created_at."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT created_at, nonce FROM mint_batches WHERE swap_id = ANY($1::bigint[])"
+            " ORDER BY nonce",
+            swap_ids,
+        )
+    finally:
+        await conn.close()
+    return [(r["created_at"], r["nonce"]) for r in rows]
+
+
+async def assert_relayed_once(
+    database_url: str, w3: AsyncWeb3, contract: str, swaps: list[dict[str, Any]]
+) -> None:
+    """Each swap completed by one batch, one transaction and one Swapped event, and no other
+    swap transaction reached the chain; the batches claimed in one database transaction, at
+    consecutive nonces."""
+    sent = set()
+    for swap in swaps:
+        row = await swap_row(database_url, swap["id"])
+        ledger = await swap_ledger(database_url, swap["id"])
+        events = await swap_transactions(w3, contract, swap["offer_hash"])
+        assert (row["status"], ledger, events) == (
+            "completed",
+            [("mined", row["tx_hash"])],
+            [row["tx_hash"]],
+        ), row
+        sent.add(row["tx_hash"])
+    assert set(await transactions_to(w3, contract, SWAP_SELECTOR)) == sent
+    batches = await claimed_together(database_url, [swap["id"] for swap in swaps])
+    assert len({created for created, _ in batches}) == 1, batches
+    nonces = [nonce for _, nonce in batches]
+    assert nonces == list(range(nonces[0], nonces[0] + len(swaps)))
+
+
+async def test_swaps_accepted_while_no_worker_ran_are_claimed_together_and_each_sent_once(
+    mint_api: Api,
+    mint_settings: Settings,
+    w3: AsyncWeb3,
+    collectible: str,
+    minter_account: tuple[str, str],
+) -> None:
+    db = mint_settings.database_url or ""
+    swaps = [
+        (await accepted_swap(mint_api, w3, collectible, minter_account[1]))[2] for _ in range(6)
+    ]
+    roomy = dataclasses.replace(
+        mint_settings, mint=dataclasses.replace(mint_settings.mint, max_in_flight=8)
+    )
+
+    async with worker_task(roomy):
+        for swap in swaps:
+            await wait_until(lambda s=swap: settled(db, s["id"]), 60, "every swap to settle")
+
+    await assert_relayed_once(db, w3, collectible, swaps)
+
+
+async def test_one_swap_whose_token_moved_fails_unsent_while_those_claimed_with_it_complete(
+    mint_api: Api,
+    mint_settings: Settings,
+    w3: AsyncWeb3,
+    collectible: str,
+    deployer: tuple[str, str],
+    minter_account: tuple[str, str],
+) -> None:
+    db = mint_settings.database_url or ""
+    accepted = [await accepted_swap(mint_api, w3, collectible, minter_account[1]) for _ in range(6)]
+    # The third swap's maker moves its token away after acceptance, by a plain transfer.
+    maker, _, moved = accepted[2]
+    await fund(w3, deployer[1], maker.account.address)
+    await call(
+        w3,
+        maker.account.key.to_0x_hex(),
+        collectible,
+        "transferFrom",
+        maker.account.address,
+        Account.create().address,
+        moved["give_token_id"],
+    )
+    swaps = [swap for _, _, swap in accepted]
+    roomy = dataclasses.replace(
+        mint_settings, mint=dataclasses.replace(mint_settings.mint, max_in_flight=8)
+    )
+
+    async with worker_task(roomy):
+        for swap in swaps:
+            await wait_until(lambda s=swap: settled(db, s["id"]), 60, "every swap to settle")
+
+    row = await swap_row(db, moved["id"])
+    assert (row["status"], row["error"], row["tx_hash"]) == ("failed", "token_moved", None)
+    assert await swap_ledger(db, moved["id"]) == []
+    assert await swap_transactions(w3, collectible, moved["offer_hash"]) == []
+    # The others: one transaction each, at consecutive nonces (none left for the refused one).
+    await assert_relayed_once(db, w3, collectible, [s for s in swaps if s is not moved])
 
 
 # -- reverted on chain -----------------------------------------------------------------------
