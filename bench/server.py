@@ -79,12 +79,13 @@ def supervise_workers(settings: Settings, host: str, port: int, count: int) -> i
     from infra.db import server_pool_max
     from server.http.supervisor import supervise
 
-    assert settings.database_url and settings.redis_url
+    assert settings.database_url and (settings.redis_url or settings.redis_cluster_nodes)
     pool_max = asyncio.run(server_pool_max(settings, count))
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
+        # With REDIS_CLUSTER_NODES (inherited) the cluster; REDIS_URL is then not needed.
+        "REDIS_URL": settings.redis_url or "",
         "GEOHUNT_DB_POOL_MAX": str(pool_max),
         "GEOHUNT_DB_POOL_MIN": str(min(settings.db_pool_min, pool_max)),
     }

@@ -113,7 +113,8 @@ def stop_embedded_services() -> None:
 
 
 def resolve_service_urls(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:
-    """A copy of `settings` with both `database_url` and `redis_url` filled in."""
+    """A copy of `settings` with both `database_url` and `redis_url` filled in (`redis_url`
+    only when no cluster is named)."""
     env = os.environ if env is None else env
     use_local = env.get("GEOHUNT_USE_LOCAL_SERVICES", "1") != "0"
 
@@ -128,7 +129,9 @@ def resolve_service_urls(settings: Settings, env: Mapping[str, str] | None = Non
         log.info("PostgreSQL: embedded, at %s", database_url)
 
     redis_url = settings.redis_url
-    if redis_url:
+    if settings.redis_cluster_nodes:
+        log.info("Redis: the cluster of REDIS_CLUSTER_NODES")  # REDIS_URL is not used
+    elif redis_url:
         log.info("Redis: the configured REDIS_URL")
     elif use_local and _listening("127.0.0.1", 6379):
         redis_url = LOCAL_REDIS_URL

@@ -85,11 +85,12 @@ def serve(host: str, port: int, workers: int | None, reuse_port: bool) -> None:
         settings = dataclasses.replace(settings, db_pool_max=pool_max, db_pool_min=pool_min)
         serve_here(settings, host, port, options, reuse_port)
         return
-    assert settings.database_url and settings.redis_url
+    assert settings.database_url and (settings.redis_url or settings.redis_cluster_nodes)
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
+        # With REDIS_CLUSTER_NODES (inherited) the cluster; REDIS_URL is then not needed.
+        "REDIS_URL": settings.redis_url or "",
         "GEOHUNT_DB_POOL_MAX": str(pool_max),
         "GEOHUNT_DB_POOL_MIN": str(pool_min),
     }

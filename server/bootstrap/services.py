@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
 from web3 import AsyncWeb3
 
 from chain.client import connect
 from hunt_engine.keys import Keyring
 from infra.db import create_pool
+from infra.redis_client import RedisClient, connect_redis
 from infra.redis_health import RedisHealth
 from infra.settings import Settings
 from server.common.catalog import Catalog, kept_current
@@ -30,7 +30,7 @@ NEARBY_GATE_PREFIX = "nearby:"
 class Services:
     settings: Settings
     pool: asyncpg.Pool
-    redis: Redis
+    redis: RedisClient
     catalog: Catalog
     tokens: TokenIssuer
     keyring: Keyring
@@ -45,9 +45,8 @@ class Services:
 
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
-    assert settings.redis_url, "resolve service URLs before connecting to Redis"
     pool = await create_pool(settings)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_redis(settings)
     chain = _chain_client(settings)
     try:
         async with (

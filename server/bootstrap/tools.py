@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
 
 from infra.db import create_pool
+from infra.redis_client import connect_redis
 from infra.settings import Settings
 from server.bootstrap.queries import HUNTS_SQL
 from server.clues.importer import import_collection
@@ -46,8 +46,7 @@ def import_report(result: dict[str, Any]) -> list[str]:
 
 async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> dict[str, int]:
     """`geohunt leaderboard rebuild`: entries per hunt slug, rebuilt from `hunt_scores`."""
-    assert settings.redis_url
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_redis(settings)
     try:
         async with pool_for(settings) as pool:
             board = Leaderboard(redis, settings.redis_prefix, pool)

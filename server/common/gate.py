@@ -5,11 +5,14 @@ The round trip is shared: a scan that finds no gate call in flight sends its own
 scans that arrive while one is in flight go together in the next, one pipeline of the gate's
 script for all of them (each its own keys and answer).
 
-Without Redis (unreachable, or failing) scans go on: the same rules run in this process's
-memory (`LocalGate`), so the rate limit becomes a per-process limit and an Idempotency-Key
-replays only through the process that answered it first. A retry that reaches another process
-runs again, and the database refuses the second find (`already_found`): no double find, only a
-409 where a replay would have been a 200.
+A hunter's keys share a hash tag (server/common/redis_keys.py): on a Redis Cluster each call
+of the script touches one slot, and the pipeline sends each call to the node that holds it.
+
+Without Redis (unreachable, failing, or a cluster's primary failing over) scans go on: the
+same rules run in this process's memory (`LocalGate`), so the rate limit becomes a per-process
+limit and an Idempotency-Key replays only through the process that answered it first. A retry
+that reaches another process runs again, and the database refuses the second find
+(`already_found`): no double find, only a 409 where a replay would have been a 200.
 """
 
 from __future__ import annotations
@@ -22,15 +25,16 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, RedisError
-
+from infra.redis_client import REDIS_FAILURES, RedisClient, guarded
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
+from infra.redis_scripts import ScriptCall, register_script, run_script
+from server.common.redis_keys import idempotency_key, rate_key
 
-# KEYS[1] rate counter, KEYS[2] idempotency key (or "" without one)
+# KEYS[1] rate counter, KEYS[2] idempotency key (absent without one: both keys are the
+# hunter's, in one slot, and no empty name is sent as a key)
 # ARGV[1] limit per window, ARGV[2] window ms, ARGV[3] body hash, ARGV[4] claim ttl ms
 _GATE = """
-if KEYS[2] ~= '' then
+if #KEYS > 1 then
   local stored = redis.call('GET', KEYS[2])
   if stored then
     return {'stored', stored}
@@ -48,7 +52,7 @@ if count > tonumber(ARGV[1]) then
   end
   return {'limited', tostring(ttl)}
 end
-if KEYS[2] ~= '' then
+if #KEYS > 1 then
   redis.call('SET', KEYS[2], 'pending:' .. ARGV[3], 'PX', ARGV[4])
 end
 return {'ok', tostring(count)}
@@ -119,13 +123,13 @@ class LocalGate:
 
 
 class ScanGate:
-    def __init__(self, redis: Redis, prefix: str, health: RedisHealth | None = None) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, health: RedisHealth | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
-        self._script = redis.register_script(_GATE)
+        self._script = register_script(redis, _GATE)
         self._health = health or RedisHealth()
         self.local = LocalGate()
-        self._waiting: list[tuple[list[Any], asyncio.Future[Any]]] = []
+        self._waiting: list[tuple[ScriptCall, asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
         # How many scans each gate call held (the last few thousand; for tests and metrics).
         self.sizes: deque[int] = deque(maxlen=4096)
@@ -134,21 +138,21 @@ class ScanGate:
         if key is None:
             return ""
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        return f"{self._prefix}idem:{hunter_id}:{digest}"
+        return idempotency_key(self._prefix, hunter_id, digest)
 
     async def enter(
         self, hunter_id: int, limit: int, idempotency_key: str | None, body_digest: str
     ) -> GateResult:
         idem = self._idem_key(hunter_id, idempotency_key)
-        rate_key = f"{self._prefix}rate:{hunter_id}"
+        keys = [rate_key(self._prefix, hunter_id)] + ([idem] if idem else [])
         answer = None
         if self._health.usable():
             try:
                 answer = await self._gated(
-                    [rate_key, idem, limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS]
+                    ScriptCall(keys, [limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS])
                 )
                 self._health.ok()
-            except (RedisError, OSError, TimeoutError) as err:
+            except REDIS_FAILURES as err:
                 self._health.failed(err)
         if answer is None:
             kind, value = self.local.enter(hunter_id, limit, idem, body_digest)
@@ -166,9 +170,9 @@ class ScanGate:
             return GateResult("replay", replay=stored["answer"])
         return GateResult("ok")
 
-    async def _gated(self, call: list[Any]) -> Any:
-        """The gate's script for one scan (its 2 keys, then its 4 arguments), sent with the
-        other scans' that wait at the same moment."""
+    async def _gated(self, call: ScriptCall) -> Any:
+        """The gate's script for one scan, sent with the other scans' that wait at the same
+        moment."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append((call, future))
         if self._sender is None:
@@ -183,7 +187,9 @@ class ScanGate:
                 self.sizes.append(len(group))
                 try:
                     async with asyncio.timeout(CALL_TIMEOUT_S):
-                        answers = await self._run_scripts([call for call, _ in group])
+                        answers = await run_script(
+                            self._redis, self._script, [call for call, _ in group]
+                        )
                 except BaseException as err:
                     for _, future in group:
                         _settle(future, None, err)
@@ -200,26 +206,6 @@ class ScanGate:
             for _, future in self._waiting:
                 future.cancel()
             self._waiting.clear()
-
-    async def _run_scripts(self, calls: list[list[Any]]) -> list[Any]:
-        if len(calls) == 1:
-            return [await self._script(keys=calls[0][:2], args=calls[0][2:])]
-        answers = await self._pipelined(calls)
-        missing = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
-        if missing:
-            # Redis lost its scripts (restarted, flushed): loaded again, and the calls that
-            # found none (they ran for nobody) sent again.
-            self._script.sha = await self._redis.script_load(_GATE)
-            again = await self._pipelined([calls[i] for i in missing])
-            for i, answer in zip(missing, again, strict=True):
-                answers[i] = answer
-        return answers
-
-    async def _pipelined(self, calls: list[list[Any]]) -> list[Any]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(self._script.sha, 2, *call)
-            return list(await pipe.execute(raise_on_error=False))
 
     async def remember(
         self, hunter_id: int, idempotency_key: str | None, body_digest: str, answer: dict[str, Any]
@@ -246,9 +232,9 @@ class ScanGate:
             return
         try:
             async with asyncio.timeout(CALL_TIMEOUT_S):
-                await command
+                await guarded(command)
             self._health.ok()
-        except (RedisError, OSError, TimeoutError) as err:
+        except REDIS_FAILURES as err:
             self._health.failed(err)
 
 

@@ -1,4 +1,5 @@
-"""A hunt's ranking in a Redis sorted set, `{prefix}lb:{hunt_id}`, member the hunter's id.
+"""A hunt's ranking in a Redis sorted set (`board_key`, in the hunt's hash slot), member the
+hunter's id.
 
 PostgreSQL (`hunt_scores`) holds the truth. Every write to the set is the hunter's committed
 (score, reached_at) packed into one number and stored with `ZADD ... GT`: a repeated or late
@@ -6,8 +7,8 @@ write changes nothing, so the scan path and the relay (which replays every find 
 outbox) may both write, in any order, any number of times. The whole set can be rebuilt from
 the table at any moment, concurrently with scans, and comes out the same.
 
-When Redis is unreachable or has lost its data (the relay's `live:seq` marker is gone) ranks
-and lists are read from PostgreSQL instead, in the same order.
+When Redis is unreachable or has lost the hunt's data (the relay's marker of the hunt, in the
+hunt's slot, is gone) ranks and lists are read from PostgreSQL instead, in the same order.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
+from infra.redis_client import REDIS_FAILURES, RedisClient, grouped, guarded
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
+from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
 from server.common.queries import (
     HUNT_SCORES_SQL,
     HUNTER_NAMES_SQL,
@@ -32,6 +33,7 @@ from server.common.queries import (
     SCORED_HUNTS_SQL,
     TOP_SQL,
 )
+from server.common.redis_keys import board_key, board_pattern, hunt_of_board, marker_key
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +51,16 @@ _REBUILD_CHUNK = 5000
 # At most this many scans' scores in one call.
 _MAX_GROUP = 64
 
-# The scores of the scans that finish at the same moment, in one round trip: KEYS[1] the
-# relay's marker, KEYS[i + 1] the i-th score's hunt set, ARGV[2i - 1], ARGV[2i] its member and
-# sort key. Answers whether the marker is set, then for each how many members are ahead of it.
+# The scores of one hunt's scans that finish at the same moment: KEYS[1] the relay's marker of
+# the hunt, KEYS[2] its set (one slot), ARGV[2i - 1], ARGV[2i] the i-th member and sort key.
+# Answers whether the marker is set, then for each score how many members are ahead of it.
+# Scores of several hunts go as one call per hunt, in one pipeline.
 _RECORD = """
 local answer = {redis.call('EXISTS', KEYS[1])}
-for i = 2, #KEYS do
-  local member, value = ARGV[2 * i - 3], ARGV[2 * i - 2]
-  redis.call('ZADD', KEYS[i], 'GT', value, member)
-  answer[i] = redis.call('ZCOUNT', KEYS[i], '(' .. value, '+inf')
+for i = 1, #ARGV / 2 do
+  local member, value = ARGV[2 * i - 1], ARGV[2 * i]
+  redis.call('ZADD', KEYS[2], 'GT', value, member)
+  answer[i + 1] = redis.call('ZCOUNT', KEYS[2], '(' .. value, '+inf')
 end
 return answer
 """
@@ -140,7 +143,7 @@ class HunterNames:
 class Leaderboard:
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         prefix: str,
         pool: asyncpg.Pool,
         health: RedisHealth | None = None,
@@ -150,34 +153,34 @@ class Leaderboard:
         self._pool = pool
         self._health = health or RedisHealth()
         self.names = HunterNames()
-        self._script = redis.register_script(_RECORD)
-        self._waiting: list[tuple[tuple[str, str, int], asyncio.Future[int | None]]] = []
+        self._script = register_script(redis, _RECORD)
+        self._waiting: list[tuple[tuple[int, str, int], asyncio.Future[int | None]]] = []
         self._sender: asyncio.Task[None] | None = None
         # How many scans each write held (the last few thousand; for tests and metrics).
         self.sizes: deque[int] = deque(maxlen=4096)
 
     def key(self, hunt_id: int) -> str:
-        return f"{self._prefix}lb:{hunt_id}"
+        return board_key(self._prefix, hunt_id)
 
-    @property
-    def marker(self) -> str:
-        """Set by the relay once Redis holds everything PostgreSQL does (see live/relay.py)."""
-        return f"{self._prefix}live:seq"
+    def marker(self, hunt_id: int) -> str:
+        """Set by the relay once Redis holds everything of the hunt PostgreSQL does (see
+        live/relay.py); in the hunt's slot, so the set and its marker are read in one call."""
+        return marker_key(self._prefix, hunt_id)
 
     async def record(self, hunt_id: int, hunter_id: int, score: int, reached_at: datetime) -> int:
         """Store the hunter's committed score; return their competition rank."""
         value = sort_key(score, reached_at)
         if self._health.usable():
             try:
-                better = await self._recorded((self.key(hunt_id), str(hunter_id), value))
+                better = await self._recorded((hunt_id, str(hunter_id), value))
                 self._health.ok()
                 if better is not None:
                     return better + 1
-            except (RedisError, OSError, TimeoutError) as err:
+            except REDIS_FAILURES as err:
                 self._health.failed(err)
         return await self.rank_from_db(hunt_id, score, reached_at)
 
-    async def _recorded(self, entry: tuple[str, str, int]) -> int | None:
+    async def _recorded(self, entry: tuple[int, str, int]) -> int | None:
         """One scan's score, written with the others that wait at the same moment: how many
         hunters are ahead, or None while Redis does not hold everything yet."""
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -194,10 +197,7 @@ class Leaderboard:
                 self.sizes.append(len(group))
                 try:
                     async with asyncio.timeout(CALL_TIMEOUT_S):
-                        ready, *ahead = await self._script(
-                            keys=[self.marker, *(key for (key, _, _), _ in group)],
-                            args=[a for (_, member, value), _ in group for a in (member, value)],
-                        )
+                        answers = await self._write(group)
                 except BaseException as err:
                     for _, future in group:
                         if not future.done():
@@ -206,14 +206,33 @@ class Leaderboard:
                     if isinstance(err, asyncio.CancelledError):
                         raise
                     continue
-                for (_, future), better in zip(group, ahead, strict=True):
+                for (_, future), better in zip(group, answers, strict=True):
                     if not future.done():
-                        future.set_result(int(better) if ready else None)
+                        future.set_result(better)
         finally:
             self._sender = None
             for _, future in self._waiting:
                 future.cancel()
             self._waiting.clear()
+
+    async def _write(
+        self, group: list[tuple[tuple[int, str, int], asyncio.Future[int | None]]]
+    ) -> list[int | None]:
+        """One script call per hunt (its marker and set share a slot), pipelined; for each
+        entry in order, how many are ahead, or None while the hunt's marker is missing."""
+        hunts = grouped(range(len(group)), lambda i: group[i][0][0])
+        calls = []
+        for positions in hunts:
+            hunt_id = group[positions[0]][0][0]
+            args = [a for i in positions for a in group[i][0][1:]]
+            calls.append(ScriptCall([self.marker(hunt_id), self.key(hunt_id)], args))
+        answers: list[int | None] = [None] * len(group)
+        for positions, (ready, *ahead) in zip(
+            hunts, await run_script_or_raise(self._redis, self._script, calls), strict=True
+        ):
+            for i, better in zip(positions, ahead, strict=True):
+                answers[i] = int(better) if ready else None
+        return answers
 
     async def rank_from_db(self, hunt_id: int, score: int, reached_at: datetime) -> int:
         # Ties at the millisecond, as in the sorted set.
@@ -226,15 +245,15 @@ class Leaderboard:
             try:
                 async with asyncio.timeout(CALL_TIMEOUT_S):
                     async with self._redis.pipeline(transaction=False) as pipe:
-                        pipe.exists(self.marker)
+                        pipe.exists(self.marker(hunt_id))
                         pipe.zrevrange(self.key(hunt_id), 0, limit - 1, withscores=True)
-                        ready, rows = await pipe.execute()
+                        ready, rows = await guarded(pipe.execute())
                 self._health.ok()
                 if ready:
                     pairs = [(int(member), int(value)) for member, value in rows]
                     names = await self.names.of(self._pool, [h for h, _ in pairs])
                     return ranked((h, v, names.get(h, f"hunter {h}")) for h, v in pairs)
-            except (RedisError, OSError, TimeoutError) as err:
+            except REDIS_FAILURES as err:
                 self._health.failed(err)
         return await self.top_from_db(hunt_id, limit)
 
@@ -256,7 +275,8 @@ class Leaderboard:
             if hunt_ids is None:
                 # Keys listed before the table is read: a key written after a commit that the
                 # read does not see cannot be among them.
-                pattern = f"{self._prefix}lb:*"
+                # On a cluster the scan visits every primary.
+                pattern = board_pattern(self._prefix)
                 keys = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
                 hunt_ids = [r["hunt_id"] for r in await conn.fetch(SCORED_HUNTS_SQL)]
                 await self._drop_orphans(keys, set(hunt_ids))
@@ -290,6 +310,6 @@ class Leaderboard:
     async def _drop_orphans(self, keys: list[bytes], live: set[int]) -> None:
         """Sets of hunts that have no scores any more (a deleted hunt)."""
         for key in keys:
-            suffix = key.decode()[len(self._prefix) + 3 :]
-            if suffix.isdigit() and int(suffix) not in live:
+            hunt_id = hunt_of_board(self._prefix, key.decode())
+            if hunt_id is not None and hunt_id not in live:
                 await self._redis.delete(key)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import warnings
 from datetime import UTC, datetime
 
-from redis.asyncio import Redis
-
 from hunt_engine.errors import (
     BadSignature,
     InvalidRequest,
@@ -15,6 +13,8 @@ from hunt_engine.errors import (
     NonceReused,
     WrongDomain,
 )
+from infra.redis_client import RedisClient
+from server.common.redis_keys import siwe_nonce_key
 
 with warnings.catch_warnings():
     # siwe's bundled grammar redefines core ABNF rules; harmless, but noisy on every import.
@@ -25,16 +25,16 @@ NONCE_TTL_S = 600
 
 
 def _nonce_key(prefix: str, nonce: str) -> str:
-    return f"{prefix}siwe:nonce:{nonce}"
+    return siwe_nonce_key(prefix, nonce)
 
 
-async def issue_nonce(redis: Redis, prefix: str) -> str:
+async def issue_nonce(redis: RedisClient, prefix: str) -> str:
     nonce: str = siwe.generate_nonce()
     await redis.set(_nonce_key(prefix, nonce), "1", ex=NONCE_TTL_S)
     return nonce
 
 
-async def verify(redis: Redis, prefix: str, message: str, signature: str, domain: str) -> str:
+async def verify(redis: RedisClient, prefix: str, message: str, signature: str, domain: str) -> str:
     """Return the signer's address, lowercase, or raise the contract's error."""
     try:
         parsed = siwe.SiweMessage.from_message(message)

@@ -1,6 +1,8 @@
 """One subscriber per process: reads the streams of the hunts that have clients here (XREAD
 BLOCK on all of them at once) and fans every message out to this process's WebSocket and SSE
-clients.
+clients. On a Redis Cluster one XREAD may only name streams of one hash slot: the hunts are
+read in groups of a slot, each group by a reader of its own on the node that holds it, all at
+once (a quiet group's blocking read never holds up a busy one).
 
 A client joins before it is sent its snapshot (or its replay), and buffers what arrives
 meanwhile; once caught up it goes live and skips what its catch-up already covered (stream ids
@@ -24,9 +26,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
+from infra.redis_client import REDIS_FAILURES, RedisClient, guarded, is_cluster, slot_of
 from server.common.leaderboard import Leaderboard
 from server.live.frames import Batch, Message, Sink, parse_event_id
 from server.live.relay import stream_key
@@ -101,7 +101,7 @@ class Client:
 
 
 class Hub:
-    def __init__(self, redis: Redis, prefix: str, leaderboard: Leaderboard) -> None:
+    def __init__(self, redis: RedisClient, prefix: str, leaderboard: Leaderboard) -> None:
         self._redis = redis
         self._prefix = prefix
         self._leaderboard = leaderboard
@@ -165,22 +165,52 @@ class Hub:
     # --- reading --------------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Keeps a reader running for every group of hunts that have clients here."""
+        readers: dict[int, asyncio.Task[None]] = {}
+        try:
+            while True:
+                self._wake.clear()
+                for group in {self._group_of(h) for h in self._positions}:
+                    reader = readers.get(group)
+                    if reader is None or reader.done():
+                        readers[group] = asyncio.create_task(self._read(group))
+                for group in [g for g, reader in readers.items() if reader.done()]:
+                    del readers[group]
+                await self._wake.wait()
+        finally:
+            for reader in readers.values():
+                reader.cancel()
+            for reader in readers.values():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+
+    def _group_of(self, hunt_id: int) -> int:
+        """The hunts read by one XREAD: all on a single Redis, those of a slot on a cluster."""
+        return slot_of(stream_key(self._prefix, hunt_id)) if is_cluster(self._redis) else 0
+
+    async def _read(self, group: int) -> None:
+        """Until no hunt of the group has a client here: read its streams, fan out."""
         failures = 0
         while True:
-            if not self._positions:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            streams = {stream_key(self._prefix, h): p for h, p in self._positions.items()}
+            hunts = {
+                stream_key(self._prefix, h): h
+                for h in self._positions
+                if self._group_of(h) == group
+            }
+            if not hunts:
+                return
+            streams = {key: self._positions[h] for key, h in hunts.items()}
             try:
                 async with asyncio.timeout(BLOCK_MS / 1000 + 5):
-                    answer = await self._redis.xread(
-                        streams,  # type: ignore[arg-type]  # redis-py types str keys too narrowly
-                        count=READ_COUNT,
-                        block=BLOCK_MS,
+                    answer = await guarded(
+                        self._redis.xread(
+                            streams,  # type: ignore[arg-type]  # redis-py types str keys narrowly
+                            count=READ_COUNT,
+                            block=BLOCK_MS,
+                        )
                     )
                 failures = 0
-            except (RedisError, OSError, TimeoutError) as err:
+            except REDIS_FAILURES as err:
                 failures += 1
                 if failures == 1:
                     log.warning("live hub: cannot read Redis (%s); retrying", err)
@@ -188,13 +218,12 @@ class Hub:
                 continue
             for key, entries in answer or []:
                 try:
-                    self._fan_out(key.decode(), entries)
+                    self._fan_out(hunts[key.decode()], entries)
                 except Exception:
                     # A bug must not end the hub: every client here would stop hearing.
                     log.exception("live hub: could not fan out %s", key)
 
-    def _fan_out(self, key: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        hunt_id = int(key.rsplit(":", 1)[1])
+    def _fan_out(self, hunt_id: int, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         if hunt_id not in self._positions:
             return  # its last client left during the read
         found = False
@@ -207,7 +236,7 @@ class Hub:
             try:
                 message = Message.from_stream(event_id, fields[b"data"])
             except (KeyError, ValueError):
-                log.warning("live hub: unreadable stream entry %s in %s", event_id, key)
+                log.warning("live hub: unreadable stream entry %s of hunt %s", event_id, hunt_id)
                 continue
             found = found or message.kind == "find"
             messages.append(message)

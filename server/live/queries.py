@@ -24,17 +24,27 @@ ORDER BY seq
 DELIVERED_SQL = """
 UPDATE live_events SET delivered_at = now() WHERE id = ANY($1::bigint[])
 """
-# The highest seq PostgreSQL says was delivered: Redis holding less has lost data.
+# Per hunt, the highest seq PostgreSQL says was delivered (of the events it keeps): a hunt's
+# marker in Redis below it means Redis lost some of the hunt's data. $1: the hunts, or NULL
+# for every hunt that has any.
 HIGH_SQL = """
-SELECT COALESCE(max(seq), 0) FROM live_events WHERE delivered_at IS NOT NULL
+SELECT hunt_id, max(seq) AS seq FROM live_events
+WHERE delivered_at IS NOT NULL AND ($1::bigint[] IS NULL OR hunt_id = ANY($1::bigint[]))
+GROUP BY hunt_id
 """
-# The newest $1 delivered events of every hunt, to refill streams Redis lost.
+# The hunts whose markers the relay watches: those with kept events or with scores.
+WATCHED_HUNTS_SQL = """
+SELECT hunt_id FROM live_events WHERE delivered_at IS NOT NULL
+UNION
+SELECT DISTINCT hunt_id FROM hunt_scores
+"""
+# The newest $2 delivered events of each of the hunts $1, to refill streams Redis lost.
 KEPT_SQL = """
 SELECT seq, hunt_id, payload FROM (
     SELECT seq, hunt_id, payload,
            row_number() OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS age
-    FROM live_events WHERE delivered_at IS NOT NULL
-) kept WHERE age <= $1 ORDER BY seq
+    FROM live_events WHERE delivered_at IS NOT NULL AND hunt_id = ANY($1::bigint[])
+) kept WHERE age <= $2 ORDER BY seq
 """
 CLEANUP_SQL = """
 DELETE FROM live_events WHERE delivered_at < now() - $1::interval

@@ -6,17 +6,23 @@ delivers, the holder of a session advisory lock (a process that dies frees it wi
 connection, and another takes over within a poll).
 
 Delivery, per batch: number the events not yet numbered (`seq`, in the holder's order, which is
-the commit order it saw), then one Lua script applies them to Redis atomically: the find's
-leaderboard entry (ZADD GT of the committed score: idempotent) and `XADD` with the explicit id
-`{seq}-0` (a repeat is refused by the stream, so a batch re-sent after a crash between Redis and
-the commit adds nothing twice), then the rows are marked delivered. While Redis is down events
-wait in PostgreSQL and the relay retries at each poll.
+the commit order it saw), then a Lua script per hunt applies the hunt's events to Redis
+atomically: the find's leaderboard entry (ZADD GT of the committed score: idempotent) and
+`XADD` with the explicit id `{seq}-0` (a repeat is refused by the stream, so a batch re-sent
+after a crash between Redis and the commit adds nothing twice), then the rows are marked
+delivered. The hunts' calls go in one pipeline. While Redis is down events wait in PostgreSQL
+and the relay retries at each poll.
 
-The script first checks `{prefix}live:seq`, the highest seq Redis holds: missing (FLUSHALL, a
-restart without persistence) or behind what PostgreSQL says was delivered (a restore of an older
-snapshot), Redis has lost data, and the relay first refills the streams from the delivered events
-it keeps (`RETENTION`) and rebuilds every leaderboard from `hunt_scores`, then goes on. The same
-check runs at every poll, so a flush is repaired within about a second even with no traffic.
+Each hunt has a marker, `marker_key`, the highest seq of the hunt that Redis holds. It lives in
+the hunt's hash slot with the hunt's stream and leaderboard, so on a Redis Cluster it is lost
+exactly when they are: a FLUSHALL, a node restarted without persistence, a replica promoted
+before it had the last writes. The delivery script first checks it: missing, or behind what
+PostgreSQL says was delivered of the hunt (a restore of an older snapshot, a promoted replica
+that lagged), Redis has lost some of the hunt's data, and the relay first refills the hunt's
+stream from the delivered events it keeps (`RETENTION`) and rebuilds its leaderboard from
+`hunt_scores`, then goes on (a hunt's first event finds no marker either: the same repair,
+of nothing). The markers of the hunts with kept events or scores are also read at every poll,
+so a flush is repaired within about a second even with no traffic.
 """
 
 from __future__ import annotations
@@ -31,18 +37,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from infra.listen import Notifications, connection_alive
 from infra.locks import AdvisoryLock, release_session_lock, try_session_lock
+from infra.redis_client import RedisClient, grouped
+from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
 from server.common.leaderboard import Leaderboard, sort_key
+from server.common.redis_keys import stream_key as _stream_key
 from server.live.queries import (
     CLEANUP_SQL,
     DELIVERED_SQL,
     HIGH_SQL,
     KEPT_SQL,
     NEXT_SQL,
+    WATCHED_HUNTS_SQL,
 )
 
 log = logging.getLogger(__name__)
@@ -54,22 +63,24 @@ STREAM_MAXLEN = 10_000  # per hunt: what an SSE client can resume from
 RETENTION = timedelta(hours=1)  # delivered events kept in PostgreSQL, to refill streams
 CLEANUP_EVERY_S = 60.0
 REDIS_TIMEOUT_S = 10.0
+_CHECK_CHUNK = 1000  # markers read in one pipeline
 
-# KEYS[1] the seq marker; then, per event, its stream and its leaderboard.
-# ARGV[1] the seq Redis must hold already, ARGV[2] the batch's highest seq, ARGV[3] MAXLEN;
-# then, per event: stream id, data, leaderboard member ('' when none), sort key.
+# One hunt's events of a batch. KEYS[1] the hunt's marker, KEYS[2] its stream, KEYS[3] its
+# leaderboard (one slot). ARGV[1] the seq the marker must hold already, ARGV[2] the hunt's
+# highest seq in the batch, ARGV[3] MAXLEN; then, per event: stream id, data, leaderboard
+# member ('' when none), sort key.
 _DELIVER = """
 local have = redis.call('GET', KEYS[1])
 if not have or tonumber(have) < tonumber(ARGV[1]) then
   return -1
 end
 local added = 0
-for i = 1, (#KEYS - 1) / 2 do
+for i = 1, (#ARGV - 3) / 4 do
   local a = 3 + (i - 1) * 4
   if ARGV[a + 3] ~= '' then
-    redis.call('ZADD', KEYS[2 * i + 1], 'GT', ARGV[a + 4], ARGV[a + 3])
+    redis.call('ZADD', KEYS[3], 'GT', ARGV[a + 4], ARGV[a + 3])
   end
-  local ok = redis.pcall('XADD', KEYS[2 * i], 'MAXLEN', '~', ARGV[3], ARGV[a + 1],
+  local ok = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], ARGV[a + 1],
                          'data', ARGV[a + 2])
   if type(ok) ~= 'table' or not ok['err'] then
     added = added + 1
@@ -87,7 +98,7 @@ class RedisLostData(Exception):
 
 
 def stream_key(prefix: str, hunt_id: int) -> str:
-    return f"{prefix}live:{hunt_id}"
+    return _stream_key(prefix, hunt_id)
 
 
 def stream_id(seq: int) -> str:
@@ -107,7 +118,7 @@ class Relay:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        redis: Redis,
+        redis: RedisClient,
         prefix: str,
         leaderboard: Leaderboard,
         poll_s: float = 1.0,
@@ -117,17 +128,18 @@ class Relay:
         self._prefix = prefix
         self._leaderboard = leaderboard
         self._poll_s = poll_s
-        self._script = redis.register_script(_DELIVER)
+        self._script = register_script(redis, _DELIVER)
         self._notifications = Notifications(CHANNEL)
-        self._high = 0  # the highest seq PostgreSQL says was delivered
+        # Per hunt, the highest seq PostgreSQL says was delivered; every hunt whose marker is
+        # read at each poll (0: none kept, but the hunt has scores).
+        self._high: dict[int, int] = {}
         self._last_cleanup = 0.0
         self.leader = False
         self.redis_down = False
         self.recoveries = 0
 
-    @property
-    def marker(self) -> str:
-        return self._leaderboard.marker
+    def marker(self, hunt_id: int) -> str:
+        return self._leaderboard.marker(hunt_id)
 
     async def run(self) -> None:
         """Until cancelled: try to lead; while leading, deliver on every NOTIFY and poll."""
@@ -147,7 +159,7 @@ class Relay:
                     log.warning("live relay: database error (%s); retrying", err)
                     await self._drop(conn)
                     conn = None
-                except (RedisError, TimeoutError) as err:
+                except (RedisError, RedisClusterException, TimeoutError) as err:
                     if not self.redis_down:
                         log.warning(
                             "live relay: Redis unavailable (%s); events wait in PostgreSQL", err
@@ -192,7 +204,8 @@ class Relay:
         if not await try_session_lock(conn, RELAY_LOCK):
             return
         try:
-            self._high = int(await conn.fetchval(HIGH_SQL))
+            self._high = {r["hunt_id"]: 0 for r in await conn.fetch(WATCHED_HUNTS_SQL)}
+            self._high.update(await _delivered_high(conn, None))
             await self._notifications.attach(conn)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -202,11 +215,20 @@ class Relay:
         log.info("live relay: this process delivers live events")
 
     async def check(self, conn: asyncpg.Connection) -> None:
-        """Repair Redis if it lost what was delivered to it."""
+        """Repair what Redis lost of the hunts it should hold."""
+        hunts = list(self._high)
         async with asyncio.timeout(REDIS_TIMEOUT_S):
-            have = await self._redis.get(self.marker)
-        if have is None or int(have) < self._high:
-            await self.recover(conn)
+            have = []
+            for start in range(0, len(hunts), _CHECK_CHUNK):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for hunt_id in hunts[start : start + _CHECK_CHUNK]:
+                        pipe.get(self.marker(hunt_id))
+                    have += await pipe.execute()
+        lost = [
+            h for h, seq in zip(hunts, have, strict=True) if seq is None or int(seq) < self._high[h]
+        ]
+        if lost:
+            await self.recover(conn, lost)
 
     async def deliver(self, conn: asyncpg.Connection) -> int:
         """Deliver everything waiting; the number of events delivered."""
@@ -215,42 +237,49 @@ class Relay:
             rows = await conn.fetch(NEXT_SQL, BATCH)
             if not rows:
                 return total
-            try:
-                await self._apply(rows)
-            except RedisLostData:
-                await self.recover(conn)
-                await self._apply(rows)
+            hunts = grouped(rows, lambda r: int(r["hunt_id"]))
+            lost = await self._apply(hunts)
+            if lost:
+                await self.recover(conn, [int(h[0]["hunt_id"]) for h in lost])
+                if await self._apply(lost):
+                    raise RedisLostData()
             await conn.execute(DELIVERED_SQL, [r["id"] for r in rows])
-            self._high = max(self._high, rows[-1]["seq"])
+            for events in hunts:
+                hunt_id = int(events[0]["hunt_id"])
+                self._high[hunt_id] = max(self._high.get(hunt_id, 0), events[-1]["seq"])
             total += len(rows)
             if len(rows) < BATCH:
                 return total
 
-    async def _apply(self, rows: list[asyncpg.Record]) -> None:
-        keys = [self.marker]
-        args: list[Any] = [self._high, rows[-1]["seq"], STREAM_MAXLEN]
-        for row in rows:
-            payload = row["payload"]
-            entry = score_entry(payload)
-            keys += [
-                stream_key(self._prefix, row["hunt_id"]),
-                self._leaderboard.key(row["hunt_id"]),
-            ]
-            args += [stream_id(row["seq"]), json.dumps(payload, ensure_ascii=False)]
-            args += list(entry) if entry else ["", 0]
-            if entry:
-                self._leaderboard.names.remember(int(entry[0]), payload["hunter"]["name"])
+    async def _apply(self, hunts: list[list[asyncpg.Record]]) -> list[list[asyncpg.Record]]:
+        """Each hunt's events (in seq order) in one script call, the calls in one pipeline; the
+        hunts whose marker says Redis lost some of their data (nothing of theirs applied)."""
+        calls = []
+        for events in hunts:
+            hunt_id = int(events[0]["hunt_id"])
+            keys = [self.marker(hunt_id), stream_key(self._prefix, hunt_id)]
+            keys.append(self._leaderboard.key(hunt_id))
+            args: list[Any] = [self._high.get(hunt_id, 0), events[-1]["seq"], STREAM_MAXLEN]
+            for row in events:
+                payload = row["payload"]
+                entry = score_entry(payload)
+                args += [stream_id(row["seq"]), json.dumps(payload, ensure_ascii=False)]
+                args += list(entry) if entry else ["", 0]
+                if entry:
+                    self._leaderboard.names.remember(int(entry[0]), payload["hunter"]["name"])
+            calls.append(ScriptCall(keys, args))
         async with asyncio.timeout(REDIS_TIMEOUT_S):
-            added = await self._script(keys=keys, args=args)
-        if added == -1:
-            raise RedisLostData()
+            added = await run_script_or_raise(self._redis, self._script, calls)
+        return [events for events, n in zip(hunts, added, strict=True) if n == -1]
 
-    async def recover(self, conn: asyncpg.Connection) -> None:
-        """Refill the streams from the kept events and rebuild the leaderboards, then mark
-        Redis as holding everything up to `_high`."""
+    async def recover(self, conn: asyncpg.Connection, hunt_ids: list[int]) -> None:
+        """Refill the hunts' streams from the kept events and rebuild their leaderboards,
+        then mark Redis as holding everything of them up to what was delivered."""
         started = time.perf_counter()
-        self._high = int(await conn.fetchval(HIGH_SQL))
-        kept = await conn.fetch(KEPT_SQL, STREAM_MAXLEN)
+        # A hunt watched already had data in Redis; any other is new (its first event).
+        lost = sum(1 for h in hunt_ids if h in self._high)
+        high = await _delivered_high(conn, hunt_ids)
+        kept = await conn.fetch(KEPT_SQL, hunt_ids, STREAM_MAXLEN)
         async with asyncio.timeout(REDIS_TIMEOUT_S * 6):
             for start in range(0, len(kept), 1000):
                 async with self._redis.pipeline(transaction=False) as pipe:
@@ -264,15 +293,22 @@ class Relay:
                         )
                     # A stream that still holds an event refuses it again: that is fine.
                     await pipe.execute(raise_on_error=False)
-            boards = await self._leaderboard.rebuild()
-            await self._redis.set(self.marker, self._high)
+            boards = await self._leaderboard.rebuild(hunt_ids)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for hunt_id in hunt_ids:
+                    self._high[hunt_id] = high.get(hunt_id, 0)
+                    pipe.set(self.marker(hunt_id), self._high[hunt_id])
+                await pipe.execute()
         self.recoveries += 1
-        # At a first start there is nothing to refill; otherwise Redis lost data: say so.
-        level = logging.WARNING if kept or boards else logging.INFO
+        # New hunts are no news; Redis losing data (flushed, restarted, failed over) is.
+        level = logging.WARNING if lost and (kept or any(boards.values())) else logging.INFO
         log.log(
             level,
-            "live relay: Redis held no live data (new, flushed or restarted); refilled %d"
-            " events and rebuilt %d leaderboards from PostgreSQL in %.1f s",
+            "live relay: Redis held no live data of %d hunts (%d new, the others flushed,"
+            " restarted or failed over); refilled %d events and rebuilt %d leaderboards from"
+            " PostgreSQL in %.1f s",
+            len(hunt_ids),
+            len(hunt_ids) - lost,
             len(kept),
             len(boards),
             time.perf_counter() - started,
@@ -284,6 +320,10 @@ class Relay:
             return
         self._last_cleanup = now
         await conn.execute(CLEANUP_SQL, RETENTION)
+
+
+async def _delivered_high(conn: asyncpg.Connection, hunt_ids: list[int] | None) -> dict[int, int]:
+    return {r["hunt_id"]: int(r["seq"]) for r in await conn.fetch(HIGH_SQL, hunt_ids)}
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ import contextlib
 
 from aiohttp import WSCloseCode, web
 from aiohttp.http import HttpVersion11
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from hunt_engine.errors import InvalidRequest
 from server.common.hunts import VIEWERS, hunt_of
@@ -77,7 +77,7 @@ async def _join(
         first = await catch_up(
             live.hub, pool, live.redis, live.prefix, live.leaderboard, hunt_id, resume
         )
-    except (RedisError, OSError) as err:
+    except (RedisError, RedisClusterException, OSError) as err:
         if client is not None:
             client.close()
         raise LiveUnavailable(f"Redis cannot be read ({type(err).__name__})") from None

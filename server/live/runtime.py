@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiohttp import web
-from redis.asyncio import Redis
 
+from infra.redis_client import RedisClient
 from infra.redis_health import RedisHealth
 from server.common.leaderboard import Leaderboard
 from server.live.hub import Hub, running
@@ -22,13 +22,13 @@ class Live:
     relay: Relay
     leaderboard: Leaderboard
     health: RedisHealth
-    redis: Redis
+    redis: RedisClient
     prefix: str
 
 
 @contextlib.asynccontextmanager
 async def live_started(
-    pool: asyncpg.Pool, redis: Redis, prefix: str, health: RedisHealth
+    pool: asyncpg.Pool, redis: RedisClient, prefix: str, health: RedisHealth
 ) -> AsyncIterator[Live]:
     leaderboard = Leaderboard(redis, prefix, pool, health)
     hub = Hub(redis, prefix, leaderboard)

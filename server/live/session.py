@@ -14,10 +14,10 @@ import json
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from hunt_engine.errors import HuntError
+from infra.redis_client import RedisClient
 from server.common.leaderboard import Leaderboard
 from server.live.frames import Message, parse_event_id
 from server.live.hub import TOP, Hub
@@ -41,7 +41,7 @@ class LiveUnavailable(HuntError):
 
 async def snapshot(
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     prefix: str,
     leaderboard: Leaderboard,
     hunt_id: int,
@@ -80,7 +80,7 @@ def _body(message: Message) -> Any:
 
 
 async def replay(
-    redis: Redis, prefix: str, hunt_id: int, after: tuple[int, int]
+    redis: RedisClient, prefix: str, hunt_id: int, after: tuple[int, int]
 ) -> tuple[list[Message], tuple[int, int]] | None:
     """The stream's messages after `after`, and the position reached; None when some of them
     are no longer kept (trimmed, or lost with Redis), and a snapshot must be sent instead."""
@@ -110,7 +110,7 @@ async def replay(
 async def catch_up(
     hub: Hub,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     prefix: str,
     leaderboard: Leaderboard,
     hunt_id: int,

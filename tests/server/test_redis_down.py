@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from server.app import create_app
+from server.common.redis_keys import board_key, marker_key
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
 from tests.support.api import Api
@@ -83,12 +84,12 @@ async def test_scans_go_on_without_redis(api_on_own_redis: Api, own_redis: Redis
     own_redis.start()  # empty, as after a restart without persistence
     redis = Redis.from_url(own_redis.url)
     try:
-        while await redis.get("down:live:seq") is None:
-            await asyncio.sleep(0.05)
         hunt_id = await api.client.app[SERVICES].pool.fetchval(
             "SELECT id FROM hunts WHERE slug = $1", hunt.slug
         )
-        members = await redis.zrevrange(f"down:lb:{hunt_id}", 0, -1)
+        while await redis.get(marker_key("down:", hunt_id)) is None:
+            await asyncio.sleep(0.05)
+        members = await redis.zrevrange(board_key("down:", hunt_id), 0, -1)
         assert [int(m) for m in members] == [hunter_id, first_id]
         _, again = await api.call("GET", f"/v1/hunts/{hunt.slug}/leaderboard", 200)
         assert again == board

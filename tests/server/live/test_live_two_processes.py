@@ -18,6 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from infra.settings import Settings
+from server.common.redis_keys import board_pattern, marker_key
 from server.http.auth import Role
 from tests.support.api import TEST_SECRET, Api
 from tests.support.builders import (
@@ -187,7 +188,13 @@ async def test_sse_resume_with_last_event_id_gets_every_missed_event_once(
 
 
 async def wait_for_marker(cluster: Cluster) -> None:
-    while await cluster.redis.get(f"{cluster.prefix}live:seq") is None:
+    """Until the relay has marked Redis as holding everything of the cluster's hunt."""
+    conn = await asyncpg.connect(cluster.a.settings.database_url)
+    try:
+        hunt_id = await conn.fetchval("SELECT id FROM hunts WHERE slug = $1", cluster.hunt.slug)
+    finally:
+        await conn.close()
+    while await cluster.redis.get(marker_key(cluster.prefix, hunt_id)) is None:
         await asyncio.sleep(0.05)
 
 
@@ -216,10 +223,11 @@ async def test_after_flushall_the_leaderboard_comes_back_identical(cluster: Clus
     # Every event delivered before Redis is read (on a busy machine the relays may still be
     # publishing the last finds, which would then count after the flush but not before).
     await asyncio.wait_for(all_delivered(a), LIVE_TIMEOUT_S)
-    keys = [k async for k in cluster.redis.scan_iter(match=f"{cluster.prefix}lb:*")]
+    keys = [k async for k in cluster.redis.scan_iter(match=board_pattern(cluster.prefix))]
     boards = {k: await cluster.redis.zrange(k, 0, -1, withscores=True) for k in keys}
     assert any(len(v) >= 6 for v in boards.values()), hunt_id
-    streams = [k async for k in cluster.redis.scan_iter(match=f"{cluster.prefix}live:[0-9]*")]
+    pattern = f"{cluster.prefix}{{hunt:*}}:live"
+    streams = [k async for k in cluster.redis.scan_iter(match=pattern)]
     lengths = {k: await cluster.redis.xlen(k) for k in streams}
 
     await cluster.redis.flushall()

@@ -1,0 +1,74 @@
+"""REDIS_CLUSTER_NODES and the one place a Redis client is built."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis, RedisCluster
+
+from infra.redis_client import connect_redis, grouped, is_cluster, slot_of
+from infra.settings import CLUSTER_NODES_MAX, Settings, SettingsError
+
+BASE = {"GEOHUNT_SECRET": "s" * 40}
+
+
+def test_cluster_nodes_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {**BASE, "REDIS_CLUSTER_NODES": " 10.0.0.5:7000, redis-2.internal:7001,[2001:db8::5]:7002"}
+    )
+    assert settings.redis_cluster_nodes == (
+        ("10.0.0.5", 7000),
+        ("redis-2.internal", 7001),
+        ("2001:db8::5", 7002),
+    )
+    assert Settings.from_env(BASE).redis_cluster_nodes == ()
+    # Named twice: once.
+    twice = Settings.from_env({**BASE, "REDIS_CLUSTER_NODES": "a:1,a:1"})
+    assert twice.redis_cluster_nodes == (("a", 1),)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "10.0.0.5",  # no port
+        "10.0.0.5:0",
+        "10.0.0.5:65536",
+        "10.0.0.5:port",
+        "redis://10.0.0.5:7000",
+        "host name:7000",
+        "-host:7000",
+        "[not-ipv6]:7000",
+        "2001:db8::5:7000",  # an IPv6 address without brackets
+        "a:1;b:2",
+        ",".join(f"h{i}:7000" for i in range(CLUSTER_NODES_MAX + 1)),
+    ],
+)
+def test_malformed_cluster_nodes_are_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="REDIS_CLUSTER_NODES"):
+        Settings.from_env({**BASE, "REDIS_CLUSTER_NODES": value})
+
+
+@pytest.mark.parametrize("prefix", ["geo{hunt}:", "a}b:", "x" * 101])
+def test_a_prefix_with_braces_is_refused(prefix: str) -> None:
+    """A brace in the prefix would become every key's hash tag."""
+    with pytest.raises(SettingsError, match="GEOHUNT_REDIS_PREFIX"):
+        Settings.from_env({**BASE, "GEOHUNT_REDIS_PREFIX": prefix})
+
+
+async def test_the_settings_choose_the_client() -> None:
+    plain = connect_redis(Settings.from_env({**BASE, "REDIS_URL": "redis://127.0.0.1:1/0"}))
+    cluster = connect_redis(
+        Settings.from_env({**BASE, "REDIS_CLUSTER_NODES": "127.0.0.1:1,127.0.0.1:2"})
+    )
+    try:
+        assert isinstance(plain, Redis) and not is_cluster(plain)
+        assert isinstance(cluster, RedisCluster) and is_cluster(cluster)
+    finally:
+        await plain.aclose()
+        await cluster.aclose()
+
+
+def test_groups_keep_their_order() -> None:
+    keys = ["{h:1}:a", "{h:2}:a", "{h:1}:b", "{h:3}:a", "{h:2}:b"]
+    groups = grouped(keys, slot_of)
+    assert groups == [["{h:1}:a", "{h:1}:b"], ["{h:2}:a", "{h:2}:b"], ["{h:3}:a"]]
+    assert grouped([3, 1, 4, 1, 5], lambda n: n % 2) == [[3, 1, 1, 5], [4]]
