@@ -93,3 +93,86 @@ UPDATE swaps SET status = $2, updated_at = now(), settled_at = now()
 WHERE id = $1 AND status = ANY($3::text[])
 RETURNING id
 """
+
+# --- another fan's tokens (GET /v1/fans/{hunter_id}/tokens) --------------------------------
+
+# Fan $1 as caller $2 may see them: only where the fan is listed anyway. A discoverable fan is
+# in discoverable fans' twins lists (both must have opted in, as for twins); any fan is on a
+# hunt's public leaderboard while among its first $3 (the leaderboard's largest answer, in its
+# order). No row: unknown, or listed nowhere the caller can look, which answer alike.
+LISTED_FAN_SQL = """
+SELECT t.id, t.handle FROM hunters t
+WHERE t.id = $1
+  AND (
+    (t.discoverable AND (SELECT me.discoverable FROM hunters me WHERE me.id = $2))
+    OR EXISTS (
+        SELECT 1 FROM hunt_scores mine
+        WHERE mine.hunter_id = t.id
+          AND t.id IN (
+              SELECT s.hunter_id FROM hunt_scores s
+              WHERE s.hunt_id = mine.hunt_id
+              ORDER BY s.score DESC, date_trunc('milliseconds', s.reached_at),
+                       s.hunter_id::text DESC
+              LIMIT $3)))
+"""
+
+# The minted tokens fan $1's wallet holds now, by the holder rule of engravings (the owner the
+# Transfer follower last recorded, or before any transfer the wallet it was minted to): finds
+# and approved moments minted to the fan and still theirs, and those that reached the wallet by
+# a transfer or a swap. Only what a token's public page shows: its id, episode and art, and a
+# moment's title. At most $2, lowest token id first.
+FAN_TOKENS_SQL = """
+WITH fan AS (
+    SELECT id, wallet FROM hunters WHERE id = $1 AND wallet IS NOT NULL
+), minted AS (
+    SELECT f.id AS token_id, f.collectible_id, NULL::text AS title,
+           lower(COALESCE(th.owner, j.wallet)) AS holder
+    FROM fan
+    JOIN finds f ON f.hunter_id = fan.id
+    JOIN mint_jobs j ON j.find_id = f.id AND j.status = 'minted'
+    LEFT JOIN mint_batches b ON b.id = j.batch_id
+    LEFT JOIN token_holders th
+           ON th.chain_id = COALESCE(j.chain_id, b.chain_id)
+          AND th.contract = lower(COALESCE(j.contract, b.contract))
+          AND th.token_id = f.id
+    UNION ALL
+    SELECT m.token_id, m.collectible_id, m.title, lower(COALESCE(th.owner, mm.wallet))
+    FROM fan
+    JOIN moments m ON m.author_id = fan.id AND m.status = 'approved'
+    JOIN moment_mints mm ON mm.moment_id = m.id AND mm.status = 'minted'
+    LEFT JOIN mint_batches b ON b.id = mm.batch_id
+    LEFT JOIN token_holders th
+           ON th.chain_id = COALESCE(mm.chain_id, b.chain_id)
+          AND th.contract = lower(COALESCE(mm.contract, b.contract))
+          AND th.token_id = m.token_id
+), received AS (
+    SELECT f.id AS token_id, f.collectible_id, NULL::text AS title
+    FROM fan
+    JOIN token_holders th ON th.owner = fan.wallet
+    JOIN finds f ON f.id = th.token_id AND f.hunter_id <> fan.id
+    JOIN mint_jobs j ON j.find_id = f.id AND j.status = 'minted'
+    LEFT JOIN mint_batches b ON b.id = j.batch_id
+    WHERE th.chain_id = COALESCE(j.chain_id, b.chain_id)
+      AND th.contract = lower(COALESCE(j.contract, b.contract))
+    UNION ALL
+    SELECT m.token_id, m.collectible_id, m.title
+    FROM fan
+    JOIN token_holders th ON th.owner = fan.wallet
+    JOIN moments m ON m.token_id = th.token_id AND m.status = 'approved'
+                  AND m.author_id <> fan.id
+    JOIN moment_mints mm ON mm.moment_id = m.id AND mm.status = 'minted'
+    LEFT JOIN mint_batches b ON b.id = mm.batch_id
+    WHERE th.chain_id = COALESCE(mm.chain_id, b.chain_id)
+      AND th.contract = lower(COALESCE(mm.contract, b.contract))
+), held AS (
+    SELECT token_id, collectible_id, title FROM minted, fan WHERE minted.holder = fan.wallet
+    UNION ALL
+    SELECT token_id, collectible_id, title FROM received
+)
+SELECT held.token_id, held.title, hu.slug AS hunt, c.key, c.name, c.episode, c.image_url
+FROM held
+JOIN collectibles c ON c.id = held.collectible_id
+JOIN hunts hu ON hu.id = c.hunt_id
+ORDER BY held.token_id
+LIMIT $2
+"""

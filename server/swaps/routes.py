@@ -11,8 +11,17 @@ from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
 from server.swaps import service
+from server.swaps.fan_tokens import fan_tokens
 from server.swaps.queries import EXPIRE_DUE_SQL, MY_SWAPS_SQL, SWAP_SQL
-from server.swaps.schemas import SWAP_LIST, MySwapsQuery, SignatureIn, SwapIn, SwapOut
+from server.swaps.schemas import (
+    SWAP_LIST,
+    FanTokensOut,
+    FanTokensQuery,
+    MySwapsQuery,
+    SignatureIn,
+    SwapIn,
+    SwapOut,
+)
 from server.swaps.views import swap_json
 
 TABLE = RouteTable()
@@ -118,3 +127,22 @@ async def my_swaps(call: Call) -> web.Response:
     await pool.execute(EXPIRE_DUE_SQL, None, wallet)
     rows = await pool.fetch(MY_SWAPS_SQL, wallet, query.limit)
     return ok([swap_json(r) for r in rows], headers=NO_STORE)
+
+
+@TABLE.route(
+    "GET",
+    "/v1/fans/{hunter_id}/tokens",
+    "The minted tokens another fan holds now (id, episode, art), to ask for one in a swap: for a"
+    " fan on a leaderboard, or a discoverable fan when you are discoverable too (as twins are);"
+    " 404 for any other",
+    roles={Role.HUNTER},
+    query=FanTokensQuery,
+    ok_schema=FanTokensOut,
+    errors=(400, 401, 403, 404),
+    params={"hunter_id": ID_PARAM},
+)
+async def fans_tokens(call: Call) -> web.Response:
+    query: FanTokensQuery = call.query
+    hunter_id = int(call.request.match_info["hunter_id"])  # checked by the route table
+    found = await fan_tokens(call.services.pool, hunter_id, call.who.hunter_id, query.limit)
+    return ok(found, headers=NO_STORE)

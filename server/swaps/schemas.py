@@ -1,5 +1,5 @@
-"""Request and answer shapes of swaps between fans: an offer, a signature, and the swap with the
-EIP-712 document both fans sign."""
+"""Request and answer shapes of swaps between fans: an offer, a signature, the swap with the
+EIP-712 document both fans sign, and the tokens another fan holds (what an offer may ask for)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,34 @@ class SwapOut(BaseModel):
 
 
 SWAP_LIST = {"type": "array", "items": SwapOut.model_json_schema()}
+
+# At most this many of a fan's tokens in one answer: a phone's list of choices, not an export.
+FAN_TOKENS_MAX = 100
+
+
+class FanTokensQuery(Lax):
+    limit: Annotated[int, Field(ge=1, le=FAN_TOKENS_MAX), QUERY_INT] = 50
+
+
+class FanTokenCollectibleOut(BaseModel):
+    hunt: str
+    key: str
+    name: str
+    episode: str | None
+    image_url: str | None
+
+
+class FanTokenOut(BaseModel):
+    token_id: str = Field(
+        description="the token id as decimal digits (a moment's is past JavaScript's exact"
+        " integers), what POST /v1/swaps takes as want_token_id"
+    )
+    collectible: FanTokenCollectibleOut
+    title: str | None = Field(description="a fans' moment's title; null for a find's token")
+
+
+class FanTokensOut(BaseModel):
+    hunter_id: int
+    handle: str | None
+    tokens: list[FanTokenOut] = Field(description="lowest token id first, at most `limit`")
+    more: bool = Field(description="the fan holds more tokens than `limit`")
