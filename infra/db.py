@@ -37,6 +37,20 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
     return pool
 
 
+async def create_read_pool(settings: Settings) -> asyncpg.Pool:
+    """The pool of DATABASE_READ_URL's replica (infra/replica.py). It opens no connection at
+    first: a replica away when the server starts must not stop it (reads go to the primary)."""
+    assert settings.database_read_url, "no DATABASE_READ_URL"
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        settings.database_read_url,
+        min_size=0,
+        max_size=settings.db_pool_max,
+        init=init_connection,
+        reset=_no_reset,
+    )
+    return pool
+
+
 async def server_pool_max(settings: Settings, processes: int) -> int:
     """GEOHUNT_DB_POOL_MAX for each of `processes` server processes, lowered where needed so
     that their pools together stay within the database's max_connections less

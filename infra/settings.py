@@ -94,6 +94,11 @@ class Settings:
     redis_cluster_nodes: tuple[tuple[str, int], ...] = ()
     db_pool_min: int = 2
     db_pool_max: int = 10
+    # DATABASE_READ_URL: a streaming replica of DATABASE_URL for the reads that may be a moment
+    # behind (infra/replica.py), used while it holds everything the primary had at most
+    # DATABASE_READ_MAX_LAG_S ago; None: every read goes to the primary.
+    database_read_url: str | None = None
+    database_read_max_lag_s: float = 5.0
     # Of the database's max_connections, what `geohunt serve` leaves to other programs.
     db_reserve: int = 10
     # Admission (server/http/admission.py), in seconds: CoDel's queue-delay target and interval,
@@ -180,6 +185,9 @@ class Settings:
             db_pool_min=_int(env, "GEOHUNT_DB_POOL_MIN", 2, 1, 1000),
             db_pool_max=_int(env, "GEOHUNT_DB_POOL_MAX", 10, 1, 1000),
             db_reserve=_int(env, "GEOHUNT_DB_RESERVE", 10, 0, 100_000),
+            database_read_url=_read_url(env),
+            # At least half a second: the lag is measured a few times per bound (infra/replica.py).
+            database_read_max_lag_s=_float(env, "DATABASE_READ_MAX_LAG_S", 5.0, 0.5, 3600),
             chain_rpc_url=_rpc_url(env),
             minter_private_keys=_minter_keys(env),
             contract_address=_address(env, "CONTRACT_ADDRESS"),
@@ -245,6 +253,19 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     if not low <= value <= high:  # also refuses nan
         raise SettingsError(f"{name} must be between {low} and {high}")
     return value
+
+
+def _read_url(env: Mapping[str, str]) -> str | None:
+    """DATABASE_READ_URL: a postgres(ql):// URL, never the primary's own (which would make every
+    read look a replica's while it is not one)."""
+    url = env.get("DATABASE_READ_URL") or None
+    if url is None:
+        return None
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        raise SettingsError("DATABASE_READ_URL must be a postgresql:// URL of a streaming replica")
+    if url == env.get("DATABASE_URL"):
+        raise SettingsError("DATABASE_READ_URL must name a replica, not DATABASE_URL itself")
+    return url
 
 
 def _redis_prefix(env: Mapping[str, str]) -> str:

@@ -15,10 +15,12 @@ from hunt_engine.keys import Keyring
 from infra.db import create_pool
 from infra.redis_client import RedisClient, connect_redis
 from infra.redis_health import RedisHealth
+from infra.replica import ReadRouter, read_router
 from infra.settings import Settings
 from server.common.catalog import Catalog, kept_current
 from server.common.gate import ScanGate
 from server.http.auth import TokenIssuer
+from server.http.metrics import count_read
 from server.live.runtime import Live, live_started
 from server.scans.hunter_state import HunterStateCache
 from server.scans.service import ScanService
@@ -30,6 +32,9 @@ NEARBY_GATE_PREFIX = "nearby:"
 class Services:
     settings: Settings
     pool: asyncpg.Pool
+    # Reads that may be a moment behind: the replica's pool while it is close enough, else
+    # `pool` (infra/replica.py); everything else, and anything a fan just wrote, reads `pool`.
+    reads: ReadRouter
     redis: RedisClient
     catalog: Catalog
     tokens: TokenIssuer
@@ -47,17 +52,20 @@ class Services:
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     pool = await create_pool(settings)
     redis = connect_redis(settings)
+    health = RedisHealth()
     chain = _chain_client(settings)
     try:
         async with (
+            read_router(pool, settings, count_read) as reads,
             kept_current(Catalog(), pool) as catalog,
-            live_started(pool, redis, settings.redis_prefix, health := RedisHealth()) as live,
+            live_started(pool, reads, redis, settings.redis_prefix, health) as live,
         ):
             keyring = settings.qr_keyring
             gate = ScanGate(redis, settings.redis_prefix, health)
             yield Services(
                 settings=settings,
                 pool=pool,
+                reads=reads,
                 redis=redis,
                 catalog=catalog,
                 tokens=TokenIssuer(settings.jwt_key),

@@ -10,6 +10,7 @@ import asyncpg
 
 from infra.db import create_pool
 from infra.redis_client import connect_redis
+from infra.replica import read_router
 from infra.settings import Settings
 from server.bootstrap.queries import HUNTS_SQL
 from server.clues.importer import import_collection
@@ -48,8 +49,10 @@ async def rebuild_leaderboards(settings: Settings, slug: str | None = None) -> d
     """`geohunt leaderboard rebuild`: entries per hunt slug, rebuilt from `hunt_scores`."""
     redis = connect_redis(settings)
     try:
-        async with pool_for(settings) as pool:
-            board = Leaderboard(redis, settings.redis_prefix, pool)
+        async with pool_for(settings) as pool, read_router(pool, settings) as reads:
+            # With DATABASE_READ_URL the scores are read on the replica once it has caught up.
+            await reads.measure()
+            board = Leaderboard(redis, settings.redis_prefix, pool, reads=reads)
             rows = await pool.fetch(HUNTS_SQL, slug)
             if slug is not None and not rows:
                 raise LookupError(f"no hunt {slug!r}")

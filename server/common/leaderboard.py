@@ -26,6 +26,7 @@ import asyncpg
 from infra.redis_client import REDIS_FAILURES, RedisClient, grouped, guarded
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
+from infra.replica import ReadRouter
 from server.common.queries import (
     HUNT_SCORES_SQL,
     HUNTER_NAMES_SQL,
@@ -104,6 +105,10 @@ class Entry:
         }
 
 
+async def _scored_hunts(pool: asyncpg.Pool) -> list[asyncpg.Record]:
+    return list(await pool.fetch(SCORED_HUNTS_SQL))
+
+
 def ranked(rows: Iterable[tuple[int, int, str]]) -> list[Entry]:
     """Competition ranks ("1, 2, 2, 4") of (hunter_id, sort key, name) rows, best first."""
     entries: list[Entry] = []
@@ -147,10 +152,13 @@ class Leaderboard:
         prefix: str,
         pool: asyncpg.Pool,
         health: RedisHealth | None = None,
+        reads: ReadRouter | None = None,
     ) -> None:
         self._redis = redis
         self._prefix = prefix
         self._pool = pool
+        # Rebuilds read `hunt_scores` from a replica that has caught up, when there is one.
+        self._reads = reads or ReadRouter(pool)
         self._health = health or RedisHealth()
         self.names = HunterNames()
         self._script = register_script(redis, _RECORD)
@@ -269,28 +277,43 @@ class Leaderboard:
         """Make the sets equal to `hunt_scores` (all hunts by default); entries per hunt.
 
         Safe while scans go on: the truth is added with GT (never lowering what a newer find
-        wrote), and only members that have no row in the table are removed.
+        wrote), and only members that have no row in the table are removed. The table may be
+        read on a replica, but only one that has replayed every commit the primary had once
+        the Redis side was read (`current=True`): a member written to Redis after a commit
+        the read would not see must never be taken for stale.
         """
-        async with self._pool.acquire() as conn:
-            if hunt_ids is None:
-                # Keys listed before the table is read: a key written after a commit that the
-                # read does not see cannot be among them.
-                # On a cluster the scan visits every primary.
-                pattern = board_pattern(self._prefix)
-                keys = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
-                hunt_ids = [r["hunt_id"] for r in await conn.fetch(SCORED_HUNTS_SQL)]
-                await self._drop_orphans(keys, set(hunt_ids))
-            counts = {}
-            for hunt_id in hunt_ids:
-                counts[hunt_id] = await self._rebuild_one(conn, hunt_id)
+        if hunt_ids is None:
+            # Keys listed before the table is read: a key written after a commit that the
+            # read does not see cannot be among them. On a cluster the scan visits every primary.
+            pattern = board_pattern(self._prefix)
+            keys = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
+            rows = await self._reads.read(_scored_hunts, current=True)
+            hunt_ids = [r["hunt_id"] for r in rows]
+            await self._drop_orphans(keys, set(hunt_ids))
+        counts = {}
+        for hunt_id in hunt_ids:
+            counts[hunt_id] = await self._rebuild_one(hunt_id)
         return counts
 
-    async def _rebuild_one(self, conn: asyncpg.Connection, hunt_id: int) -> int:
+    async def _rebuild_one(self, hunt_id: int) -> int:
         key = self.key(hunt_id)
         # Members present before the truth is read: any of them without a row is stale.
         before = {m async for m, _ in self._redis.zscan_iter(key, count=5000)}
+
+        async def truth(pool: asyncpg.Pool) -> set[bytes]:
+            # Run again on the primary if a replica fails mid-way: every write is a ZADD GT.
+            return await self._write_truth(pool, key, hunt_id)
+
+        seen = await self._reads.read(truth, current=True)
+        stale = list(before - seen)
+        for start in range(0, len(stale), _REBUILD_CHUNK):
+            await self._redis.zrem(key, *stale[start : start + _REBUILD_CHUNK])
+        return len(seen)
+
+    async def _write_truth(self, pool: asyncpg.Pool, key: str, hunt_id: int) -> set[bytes]:
+        """The hunt's scores from `pool` into its set (ZADD GT); the members written."""
         seen: set[bytes] = set()
-        async with conn.transaction(readonly=True):
+        async with pool.acquire() as conn, conn.transaction(readonly=True):
             cursor = conn.cursor(HUNT_SCORES_SQL, hunt_id, prefetch=_REBUILD_CHUNK)
             batch: dict[str, int] = {}
             async for row in cursor:
@@ -302,10 +325,7 @@ class Leaderboard:
                     batch = {}
             if batch:
                 await self._redis.zadd(key, batch, gt=True)
-        stale = list(before - seen)
-        for start in range(0, len(stale), _REBUILD_CHUNK):
-            await self._redis.zrem(key, *stale[start : start + _REBUILD_CHUNK])
-        return len(seen)
+        return seen
 
     async def _drop_orphans(self, keys: list[bytes], live: set[int]) -> None:
         """Sets of hunts that have no scores any more (a deleted hunt)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from aiohttp import web
 
@@ -22,7 +23,7 @@ from server.fans.queries import (
 )
 from server.fans.schemas import EngravingIn, EngravingOut, PrivacyIn, PrivacyOut, TwinsOut
 from server.fans.sketch import Sketch, decode_sketch
-from server.fans.twins import twins_of
+from server.fans.twins import CallerAhead, twins_from
 from server.http.auth import Role
 from server.http.responses import ok
 from server.http.routing import Call, RouteTable
@@ -152,5 +153,8 @@ async def privacy(call: Call) -> web.Response:
     errors=(401, 403),
 )
 async def twins(call: Call) -> web.Response:
-    found = await twins_of(call.services.pool, call.who.hunter_id)
+    primary, hunter_id = call.services.pool, call.who.hunter_id
+    found = await call.services.reads.read(
+        partial(twins_from, primary, hunter_id=hunter_id), again_on=(CallerAhead,)
+    )
     return ok({"twins": found}, headers={"Cache-Control": "no-store"})

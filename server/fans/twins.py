@@ -9,6 +9,9 @@ of discoverable hunters, with their size) overlapping the caller's set, through 
 (with n collectibles there are at most 2^n - 1 groups), less the hunters already read; and, for
 only the groups that can reach the top 20, their first other hunters by id through the partial
 index on (collectibles, hunter_id).
+
+Read on a replica a moment behind when there is one (infra/replica.py), unless it does not yet
+hold the caller as the primary does (`CallerAhead`: a find or an opt-in of theirs a moment ago).
 """
 
 from __future__ import annotations
@@ -34,13 +37,43 @@ NOT_DISCOVERABLE = (
 )
 
 
+_ANY = object()  # no expectation: whatever the snapshot holds of the caller
+
+
+def _state(caller: Any) -> tuple[bool, tuple[int, ...]] | None:
+    if caller is None:
+        return None
+    return bool(caller["discoverable"]), tuple(caller["collectibles"] or ())
+
+
 def _set_text(found: tuple[int, ...]) -> str:
     return "{" + ",".join(str(c) for c in found) + "}"
 
 
-async def twins_of(pool: asyncpg.Pool, hunter_id: int, limit: int = TOP) -> list[dict[str, Any]]:
+class CallerAhead(Exception):
+    """The replica does not hold the caller as the primary does: a write of theirs is not
+    there yet, so their twins are asked of the primary."""
+
+
+async def twins_from(
+    primary: asyncpg.Pool, pool: asyncpg.Pool, hunter_id: int, limit: int = TOP
+) -> list[dict[str, Any]]:
+    """Twins read from `pool`, a replica a moment behind or the primary itself. From a
+    replica only while it holds the caller as the primary does (`CallerAhead` otherwise): a fan
+    who just found an episode or opted in is never answered from a copy without that write."""
+    expected = _ANY if pool is primary else await primary.fetchrow(CALLER_SQL, hunter_id)
+    return await twins_of(pool, hunter_id, limit, expected)
+
+
+async def twins_of(
+    pool: asyncpg.Pool, hunter_id: int, limit: int = TOP, expected: Any = _ANY
+) -> list[dict[str, Any]]:
+    """The caller's twins in one snapshot of `pool`. `expected`: the caller's row as the
+    primary holds it (None: no row), which this snapshot must hold too."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         caller = await conn.fetchrow(CALLER_SQL, hunter_id)
+        if expected is not _ANY and _state(caller) != _state(expected):
+            raise CallerAhead(f"hunter {hunter_id} is not replicated as the primary holds it")
         if caller is None:
             raise Unauthorized("this hunter no longer exists")
         if not caller["discoverable"]:

@@ -27,6 +27,31 @@ QUEUE_DELAY = Histogram(
 )
 INFLIGHT = Gauge("geohunt_inflight_requests", "Requests being handled by this process")
 OVERLOADED = Gauge("geohunt_overloaded", "1 while this process sheds load")
+# Reads that may be a moment behind (infra/replica.py): which pool served each, whether the
+# replica serves them now, and its last measured lag (NaN while away or not configured).
+DB_READS = Counter(
+    "geohunt_db_reads_total",
+    "Reads that may be a moment behind, by the pool that served them (replica or primary)",
+    ["pool"],
+)
+REPLICA_IN_USE = Gauge(
+    "geohunt_db_replica_in_use", "1 while reads that may be a moment behind go to the replica"
+)
+REPLICA_LAG = Gauge(
+    "geohunt_db_replica_lag_seconds",
+    "How far behind the primary the read replica was at its last measurement",
+)
+
+
+def count_read(served_by: str) -> None:
+    DB_READS.labels(served_by).inc()
+
+
+def publish_replica(in_use: bool, lag_s: float | None) -> None:
+    """Set at each scrape from the process's read router."""
+    REPLICA_IN_USE.set(1 if in_use else 0)
+    REPLICA_LAG.set(float("nan") if lag_s is None else lag_s)
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

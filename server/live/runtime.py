@@ -11,6 +11,7 @@ from aiohttp import web
 
 from infra.redis_client import RedisClient
 from infra.redis_health import RedisHealth
+from infra.replica import ReadRouter
 from server.common.leaderboard import Leaderboard
 from server.live.hub import Hub, running
 from server.live.relay import Relay, relaying
@@ -28,9 +29,9 @@ class Live:
 
 @contextlib.asynccontextmanager
 async def live_started(
-    pool: asyncpg.Pool, redis: RedisClient, prefix: str, health: RedisHealth
+    pool: asyncpg.Pool, reads: ReadRouter, redis: RedisClient, prefix: str, health: RedisHealth
 ) -> AsyncIterator[Live]:
-    leaderboard = Leaderboard(redis, prefix, pool, health)
+    leaderboard = Leaderboard(redis, prefix, pool, health, reads)
     hub = Hub(redis, prefix, leaderboard)
     relay = Relay(pool, redis, prefix, leaderboard)
     async with relaying(relay), running(hub):

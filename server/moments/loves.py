@@ -55,6 +55,7 @@ async def fold(pool: asyncpg.Pool, hunt_id: int) -> None:
 
 
 async def listed(
+    primary: asyncpg.Pool,
     pool: asyncpg.Pool,
     hunt_id: int,
     slug: str,
@@ -62,13 +63,15 @@ async def listed(
     query: MomentsQuery,
     hunter_id: int | None,
 ) -> list[Any]:
-    """A page of the hunt's moments in `status`, sorted as asked, loves folded first."""
+    """A page of the hunt's moments in `status`, sorted as asked, loves folded first (a write:
+    on the primary); read from `pool`, the primary or, for a public list, a replica a moment
+    behind (which then may not have the latest fold yet either)."""
+    await fold(primary, hunt_id)
     collectible_id = None
     if query.collectible is not None:
         collectible_id = await pool.fetchval(COLLECTIBLE_ID_SQL, hunt_id, query.collectible)
         if collectible_id is None:
             raise NotFound(f"no collectible {query.collectible!r} in hunt {slug!r}")
-    await fold(pool, hunt_id)
     sql = LIST_LOVED_SQL if query.sort == "loved" else LIST_RECENT_SQL
     return list(
         await pool.fetch(sql, hunt_id, status, collectible_id, hunter_id, query.limit, query.offset)

@@ -3,6 +3,7 @@ organisers, loved and reported by fans, and minted to its author once approved."
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -98,9 +99,16 @@ async def list_moments(call: Call) -> web.Response:
             raise Unauthorized("listing moments by status needs an organiser's token")
         if not is_organiser_of(call.principal, slug):
             raise Forbidden("only the hunt's organisers list moments by status")
-    rows = await loves.listed(
-        call.services.pool, hunt_id, slug, status, query, caller_hunter(call.principal)
-    )
+    hunter_id, primary = caller_hunter(call.principal), call.services.pool
+    work = partial(loves.listed, primary, hunt_id=hunt_id, slug=slug, status=status,
+                   query=query, hunter_id=hunter_id)  # fmt: skip
+    if status == "approved" and hunter_id is None and not is_organiser_of(call.principal, slug):
+        # The public list may be a moment behind; a fan (their loves) or an organiser (their
+        # decisions) reads what they just wrote. A collectible made a moment ago is asked of
+        # the primary.
+        rows = await call.services.reads.read(work, again_on=(NotFound,))
+    else:
+        rows = await work(primary)
     base = _base(call)
     return ok([moment_json(r, base) for r in rows], headers={"Cache-Control": "no-store"})
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from server.http import openapi
+from server.http.metrics import publish_replica
 from server.http.routing import INSTALLED, Call, RouteTable
 from server.ops.mint_metrics import refresh_mint_metrics
 from server.ops.queries import PROBE_SQL
@@ -75,6 +76,8 @@ async def readyz(call: Call) -> web.Response:
 @TABLE.route("GET", "/metrics", "Prometheus metrics", ok_media="text/plain")
 async def metrics(call: Call) -> web.Response:
     await refresh_mint_metrics(call.services.pool)
+    reads = call.services.reads
+    publish_replica(reads.usable(), reads.lag_s)
     response = web.Response(body=generate_latest())
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import partial
 from html import escape
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
+from hunt_engine.errors import NotFound
 from server.http.auth import Role
 from server.http.fields import BrowserToken, Lax
 from server.http.responses import page
 from server.http.routing import Call, RouteTable
 from server.ratings.charts import grouped_bars, hourly_line, scene_strips, split_bars
 from server.ratings.queries import ALERTS_SQL
-from server.ratings.routes import stats_of
+from server.ratings.routes import stats_from
 
 TABLE = RouteTable()
 
@@ -118,6 +121,12 @@ def _rejections(rejections: dict[str, int]) -> str:
     return f'<table id="rejections"><tr><th>code</th><th class=n>scans</th></tr>{rows}</table>'
 
 
+async def page_figures(pool: asyncpg.Pool, slug: str) -> tuple[dict[str, Any], list[Any]]:
+    """The page's figures and alerts from `pool`, the primary or a replica a moment behind."""
+    stats = await stats_from(pool, slug)
+    return stats, list(await pool.fetch(ALERTS_SQL, slug))
+
+
 def render(stats: dict[str, Any], alerts: list[Any]) -> str:
     collectibles = stats["collectibles"]
     labels = [_label(c) for c in collectibles]
@@ -182,6 +191,9 @@ def render(stats: dict[str, Any], alerts: list[Any]) -> str:
     errors=(400, 401, 403, 404),
 )
 async def ratings_page(call: Call) -> web.Response:
-    stats = await stats_of(call)
-    alerts = await call.services.pool.fetch(ALERTS_SQL, call.request.match_info["slug"])
-    return page(render(stats, list(alerts)), CSP)
+    slug = call.request.match_info["slug"]
+    call.who.check_hunt(slug)
+    stats, alerts = await call.services.reads.read(
+        partial(page_figures, slug=slug), again_on=(NotFound,)
+    )
+    return page(render(stats, alerts), CSP)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 from typing import Any, Literal
 
+import asyncpg
 from aiohttp import web
 
+from hunt_engine.errors import NotFound
 from server.common.hunts import hunt_row
 from server.http.auth import Role
 from server.http.fields import BrowserToken, Lax
@@ -66,13 +69,19 @@ class StatsQuery(Lax):
     token: BrowserToken | None = None
 
 
-async def stats_of(call: Call) -> dict[str, Any]:
-    slug = call.request.match_info["slug"]
-    call.who.check_hunt(slug)
-    async with call.services.pool.acquire() as conn:
+async def stats_from(pool: asyncpg.Pool, slug: str) -> dict[str, Any]:
+    """The hunt's figures from `pool`, the primary or a replica a moment behind."""
+    async with pool.acquire() as conn:
         # One snapshot for every figure, so that totals and their parts agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             return await hunt_stats(conn, await hunt_row(conn, slug))
+
+
+async def stats_of(call: Call) -> dict[str, Any]:
+    slug = call.request.match_info["slug"]
+    call.who.check_hunt(slug)
+    # A replica may not hold a hunt made a moment ago: NotFound there asks the primary.
+    return await call.services.reads.read(partial(stats_from, slug=slug), again_on=(NotFound,))
 
 
 def _cell(value: Any) -> Any:

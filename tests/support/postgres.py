@@ -1,7 +1,10 @@
 """A PostgreSQL cluster of a test's own: this machine's initdb and pg_ctl (as the `postgres` user
 when run as root: PostgreSQL refuses root) in a temporary folder, on a free TCP port of
 127.0.0.1. It can be killed with SIGKILL, postmaster and backends alike, as a crash would, and
-started again (crash recovery replays its WAL); never the machine's shared server."""
+started again (crash recovery replays its WAL); never the machine's shared server.
+
+`standby()` makes a streaming replica of it (`pg_basebackup -R`, replication trusted from
+127.0.0.1), another cluster of the test's own on another free port."""
 
 from __future__ import annotations
 
@@ -55,12 +58,36 @@ class PostgresCluster:
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{socket_dir}'\nfsync = off\n"
                 "shared_buffers = 32MB\nmax_connections = 50\n"
+                # What a streaming replica needs (PostgreSQL's defaults, said out loud).
+                "wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\n"
             )
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication postgres 127.0.0.1/32 trust\n")
 
     def start(self) -> None:
         timeout = str(int(RECOVERY_TIMEOUT_S))
         self._run("pg_ctl", "start", "-w", "-t", timeout, "-D", str(self.data), "-l",
                   str(self.log), timeout_s=RECOVERY_TIMEOUT_S)  # fmt: skip
+
+    def standby(self) -> PostgresCluster:
+        """A hot standby of this (running) cluster, copied with pg_basebackup -R (which writes
+        its primary_conninfo and standby.signal) and started: it streams from this one."""
+        replica = PostgresCluster()
+        if replica.as_postgres:
+            shutil.chown(replica.folder, "postgres", "postgres")
+        source = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        self._run("pg_basebackup", *source, "-D", str(replica.data), "-R", "-X", "stream",
+                  "-c", "fast", "--no-sync")  # fmt: skip
+        socket_dir = str(replica.data).replace("'", "''")
+        with open(replica.data / "postgresql.conf", "a") as conf:
+            # The copy's own port and socket folder (later lines win over the primary's).
+            conf.write(f"port = {replica.port}\nunix_socket_directories = '{socket_dir}'\n")
+        replica.start()
+        return replica
+
+    def stop(self) -> None:
+        """A fast shutdown: clients are disconnected, the server is gone when this returns."""
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
 
     def postmaster(self) -> psutil.Process | None:
         pid_file = self.data / "postmaster.pid"
