@@ -4,6 +4,10 @@ One run, one scratch stack (fresh database, one server process) and a load gener
 another process; the phases are in `bench/scan_path/run.py`, the measurements in
 `bench/loads.py`, the section in `bench/scan_path/report.py`.
 
+With REDIS_CLUSTER_NODES in the environment the servers use that Redis Cluster instead of one
+Redis (the report names it); the Redis CPU counted is that of every redis-server process on the
+machine.
+
 Exit status 1 when any scan was not accepted (the harness is broken, not the numbers); missed
 targets are reported, not failed.
 """

@@ -2,7 +2,8 @@
 
 `scratch_stack(tag)` gives a `Stack`: a fresh database with every migration (and the table the
 benchmark server's `/bench/insert` writes), one connection to it for the benchmark's own use, a
-Redis key prefix of its own, the environment and settings a process on them reads, and
+Redis key prefix of its own (on the Redis Cluster of REDIS_CLUSTER_NODES when the environment
+names one, else on one Redis), the environment and settings a process on them reads, and
 `python -m bench.server` processes on free ports, started when the benchmark says so. On the
 way out the servers stop, the prefix's keys go, and the database and the work folder (server
 logs, load-generator files) are dropped unless kept.
@@ -23,14 +24,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
+from redis.asyncio import RedisCluster
 
 from bench import loadgen
 from infra.db import init_connection
 from infra.embedded import resolve_service_urls
 from infra.migrate import create_database, drop_database, migrate
+from infra.redis_client import RedisClient, connect_redis
 from infra.settings import Settings
 
 READY_TIMEOUT_S = 300.0
@@ -131,9 +134,9 @@ class Stack:
         facts = {"postgresql": await self.db.fetchval("SHOW server_version")}
         for name in ("synchronous_commit", "fsync", "shared_buffers"):
             facts[name] = await self.db.fetchval(f"SHOW {name}")
-        redis = Redis.from_url(self.env["REDIS_URL"])
+        redis = connect_redis(self.settings)
         try:
-            facts["redis"] = str((await redis.info("server")).get("redis_version"))
+            facts["redis"] = await _redis_version(redis)
         finally:
             await redis.aclose()
         return facts
@@ -153,7 +156,7 @@ async def scratch_stack(
     base_env = {**os.environ, "GEOHUNT_SECRET": secrets.token_urlsafe(36)}
     base_env.pop("GEOHUNT_DEV", None)
     admin = await asyncio.to_thread(resolve_service_urls, Settings.from_env(base_env))
-    assert admin.database_url and admin.redis_url
+    assert admin.database_url and (admin.redis_url or admin.redis_cluster_nodes)
     run = uuid.uuid4().hex[:10]
     name = f"geohunt_bench_{tag}_{run}"
     url = await create_database(admin.database_url, name)
@@ -165,7 +168,8 @@ async def scratch_stack(
         stack_env = {
             **base_env,
             "DATABASE_URL": url,
-            "REDIS_URL": admin.redis_url,
+            # With REDIS_CLUSTER_NODES (inherited) the servers use the cluster.
+            "REDIS_URL": admin.redis_url or "",
             "GEOHUNT_REDIS_PREFIX": prefix,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports[0] if ports else 8080}",
             **(env or {}),
@@ -185,7 +189,7 @@ async def scratch_stack(
                 await stack.stop()
         finally:
             await conn.close()
-            await _forget(admin.redis_url, prefix)
+            await _forget(admin, prefix)
     finally:
         if keep:
             log(f"kept database {name} and {workdir} (server logs)")
@@ -194,12 +198,28 @@ async def scratch_stack(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def _forget(redis_url: str, prefix: str) -> None:
+async def _redis_version(redis: RedisClient) -> str:
+    if not isinstance(redis, RedisCluster):
+        return str((await redis.info("server")).get("redis_version"))
+    await redis.initialize()
+    primaries = redis.get_primaries()
+    info: Any = await redis.info("server", target_nodes=primaries[0])
+    if "redis_version" not in info:  # answers of several nodes, by node
+        info = next(iter(info.values()))
+    return f"{info['redis_version']} (a cluster of {len(primaries)} primaries)"
+
+
+async def _forget(settings: Settings, prefix: str) -> None:
+    """The run's keys, on every primary of a cluster; deleted one by one (keys of several
+    slots may not go in one command there)."""
     with contextlib.suppress(Exception):
-        redis = Redis.from_url(redis_url)
+        redis = connect_redis(settings)
         try:
             keys = [k async for k in redis.scan_iter(match=prefix + "*", count=1000)]
-            if keys:
-                await redis.delete(*keys)
+            for start in range(0, len(keys), 1000):
+                async with redis.pipeline(transaction=False) as pipe:
+                    for key in keys[start : start + 1000]:
+                        pipe.delete(key)
+                    await pipe.execute()
         finally:
             await redis.aclose()
