@@ -4,6 +4,8 @@ offer book names them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from eth_abi.abi import encode
 from eth_utils.abi import function_signature_to_4byte_selector
@@ -55,7 +57,24 @@ def out_of_gas(message: str) -> bool:
 def refusal(exc: ContractLogicError) -> str:
     """The offer book's name for the contract's refusal: `token_moved`, `expired`, or the
     custom error as the contract names it (e.g. `OfferNonceStale(0, 1)`)."""
-    error = load_artifact().decode_error(exc.data if isinstance(exc.data, str) else None)
+    return _named(exc.data if isinstance(exc.data, str) else None, exc.message or str(exc))
+
+
+def refusal_in(error: Mapping[str, Any]) -> str | None:
+    """The offer book's name for a node's error answer to a swap's `eth_call` when it says the
+    swap would revert or run out of gas (as `refusal` names web3's ContractLogicError); None
+    for any other error."""
+    message = str(error.get("message") or "")
+    data = error.get("data")
+    if out_of_gas(message):
+        return OUT_OF_GAS
+    if error.get("code") != 3 and "revert" not in message.lower():
+        return None
+    return _named(data if isinstance(data, str) else None, message)
+
+
+def _named(data: str | None, message: str) -> str:
+    error = load_artifact().decode_error(data)
     if error is None:
-        return (exc.message or str(exc) or "reverted")[:200]
+        return (message or "reverted")[:200]
     return SWAP_ERRORS.get(error.name, str(error))
