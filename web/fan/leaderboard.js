@@ -1,6 +1,8 @@
-// The hunt's leaderboard, live: asked again every few seconds while the tab is shown.
+// The hunt's leaderboard, live: asked again every few seconds while the tab is shown. Each other
+// fan's row links to the Swaps tab to offer them a swap.
 import { api } from "../shared/api.js";
 import { fill, h } from "../shared/dom.js";
+import { offerLink } from "./fanswap.js";
 import * as session from "./session.js";
 
 export function leaderboardPage(view, slug) {
@@ -23,6 +25,8 @@ export function leaderboardPage(view, slug) {
                 h("span", { class: "rank" }, entry.rank),
                 h("span", { class: "grow" }, entry.name, entry.hunter_id === mine ? h("span", { class: "muted" }, " (you)") : null),
                 h("span", { class: "score" }, entry.score),
+                // Another fan's row: offer them a swap (the Swaps tab lists what they hold).
+                entry.hunter_id === mine ? h("span", { class: "offer-swap-space", "aria-hidden": "true" }) : offerLink(entry.hunter_id, entry.name),
               ),
             )
           : h("li", { class: "empty" }, "No finds yet: be the first."),

@@ -4,10 +4,13 @@
 // (eth_signTypedData_v4, then POST /v1/swaps/{id}/signature); the other fan sees it under "Offers
 // to you" and accepts (signs the same offer) or declines (DELETE); the maker may cancel until then.
 // An accepted swap is relayed by geohunt's worker; the tab asks GET /v1/me/swaps again by itself
-// (often while a swap is on its way) and says how each one ended.
+// (often while a swap is on its way) and says how each one ended. Opened from a twin or a
+// leaderboard row ("Offer a swap to …"), the form lists that fan's tokens to pick the one wanted
+// (fanswap.js); the token id field takes any other.
 import { api, Problem, Unreachable } from "../shared/api.js";
 import { fill, h } from "../shared/dom.js";
 import { art } from "./art.js";
+import { FanTokens, fanFromUrl, fanName } from "./fanswap.js";
 import * as session from "./session.js";
 import { signTypedData, SignFailure } from "./typedsign.js";
 import { icon, short, walletControls } from "./wallet.js";
@@ -25,6 +28,7 @@ const LIVES = [
   [7 * 86_400, "7 days"],
 ];
 const DEFAULT_LIFE = 86_400;
+const WANT_HINT = "Ask the fan for its id: each token's Collection card says “token #…”. Or offer from the Leaderboard or your taste twins: each fan there has a Swap link.";
 const ON_ITS_WAY = new Set(["accepted", "submitted"]);
 const SETTLED = new Set(["completed", "failed", "cancelled", "declined", "expired"]);
 const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -225,16 +229,22 @@ class SwapsPage {
     }
     if (this.stopped) return;
     this.wallet = lower(me?.wallet) || null;
-    if (!this.wallet) return this.noWallet(me);
-    this.render();
     // /swaps?give=ID&want=ID (a Collection card's "Offer in a swap", a link a fan shared): the
     // form filled in, the token to give picked once the tab knows the fan holds it.
+    // &fan=HUNTER_ID&name=NAME (a twin's or a leaderboard row's "Offer a swap"): that fan's
+    // tokens to choose from.
     const asked = new URLSearchParams(location.search);
     this.prefill = { give: asked.get("give"), want: asked.get("want") };
+    const fan = fanFromUrl(asked);
+    this.fanTokens = fan ? new FanTokens(fan, { onPick: (id) => this.pickWanted(id), onDrop: () => this.dropFan() }) : null;
+    this.scrolled = false;
+    if (!this.wallet) return this.noWallet(me);
+    this.render();
     if (this.prefill.want) {
       this.want.value = this.prefill.want;
       this.showPreview();
     }
+    this.fanTokens?.load({ wanted: this.prefill.want });
     this.load();
   }
 
@@ -256,6 +266,7 @@ class SwapsPage {
         { class: "card stack swap-wallet", "aria-labelledby": "swap-wallet" },
         h("h2", { id: "swap-wallet" }, "Connect your wallet to swap"),
         h("p", {}, "Your tokens are in your wallet, and a swap is signed there: connect the wallet your finds are minted to."),
+        this.fanTokens ? h("p", { class: "swap-for" }, `You chose ${fanName(this.fanTokens.fan)}: once your wallet is connected, the tokens they hold show here to pick the one you want.`) : null,
         walletControls(me, { prominent: true }),
       ),
     );
@@ -326,6 +337,11 @@ class SwapsPage {
     this.holdings(owns, swaps);
     this.tellChanges(swaps);
     this.showLists();
+    if (this.fanTokens && !this.scrolled) {
+      // Come to offer to a fan: the form is what they came for, whatever the lists above hold.
+      this.scrolled = true;
+      this.form.scrollIntoView?.({ block: "start" });
+    } else if (owns) this.fanTokens?.load({ quiet: true }); // their tokens may have moved too
     this.poll(swaps.some((swap) => ON_ITS_WAY.has(swap.status)) ? BUSY_POLL_MS : IDLE_POLL_MS);
   }
 
@@ -442,6 +458,7 @@ class SwapsPage {
     this.chooser = h("div", { class: "swap-chooser" });
     this.send = h("button", { type: "submit", class: "wide" }, "Offer swap");
     this.want.addEventListener("input", () => {
+      this.fanTokens?.pick(this.wantedId());
       fill(this.formNote);
       clearTimeout(this.previewTimer);
       this.previewTimer = setTimeout(() => this.showPreview(), PREVIEW_DELAY_MS);
@@ -451,14 +468,20 @@ class SwapsPage {
       { class: "card swap-form", "aria-label": "Offer a swap", novalidate: true },
       h("h2", {}, "Offer a swap"),
       h("fieldset", { class: "token-choice" }, h("legend", {}, "Your token"), this.picker),
+      this.fanTokens?.node,
       h("div", { class: "field" }, h("label", { for: this.want.id }, "Token you want"), this.want),
-      h("p", { id: "swap-want-hint", class: "hint" }, "Ask the fan for its id: each token's Collection card says “token #…”."),
+      h(
+        "p",
+        { id: "swap-want-hint", class: "hint" },
+        this.fanTokens ? "Or enter the id of any token: each token's Collection card says “token #…”." : WANT_HINT,
+      ),
       this.preview,
       h("div", { class: "field" }, h("label", { for: this.life.id }, "Offer open for"), this.life),
       this.formNote,
       this.chooser,
       this.send,
     );
+    this.form = form;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.makeOffer();
@@ -510,6 +533,7 @@ class SwapsPage {
     if (!this.want.value.trim()) return fill(this.preview);
     if (!id) return fill(this.preview, h("p", { class: "field-problem" }, "A token id is a whole number from 1, as its Collection card shows it."));
     if (this.tokens.has(id)) return fill(this.preview, h("p", { class: "field-problem" }, `Token #${id} is yours already: enter the id of a token another fan holds.`));
+    if (this.fanTokens?.has(id)) return fill(this.preview); // its radio above shows it
     let metadata;
     try {
       ({ data: metadata } = await api(`/v1/tokens/${id}`));
@@ -558,18 +582,41 @@ class SwapsPage {
       return;
     }
     this.busy.add(swap.id);
+    // The taker by name when the token came from the chosen fan's list (their wallet is never shown).
+    const taker = this.fanTokens?.has(want) ? fanName(this.fanTokens.fan) : short(swap.taker);
     const signed = await this.sign(swap, this.formNote, this.chooser);
     this.busy.delete(swap.id);
     this.send.disabled = false;
     if (signed) {
       this.sentId = swap.id;
       this.want.value = "";
+      this.fanTokens?.pick(null);
       fill(this.preview);
-      this.note(this.formNote, "good", h("strong", {}, "Offer sent"), `${short(swap.taker)} now sees it under Offers to you; it is open until ${WHEN.format(new Date(swap.deadline))}. Follow it under Your swaps.`);
+      this.note(this.formNote, "good", h("strong", {}, "Offer sent"), `${taker} now sees it under Offers to you; it is open until ${WHEN.format(new Date(swap.deadline))}. Follow it under Your swaps.`);
     } else {
       this.formNote.append(h("p", { class: "small" }, "The offer waits under Your swaps: sign it there, or cancel it."));
     }
     this.load();
+  }
+
+  /** One of the chosen fan's tokens picked: it is the token wanted. */
+  pickWanted(id) {
+    this.want.value = id;
+    fill(this.formNote);
+    clearTimeout(this.previewTimer);
+    this.showPreview();
+  }
+
+  /** "Not this fan": the form as it is without one, the address bar too. */
+  dropFan() {
+    const listed = this.fanTokens.has(this.wantedId());
+    this.fanTokens.node.remove();
+    this.fanTokens = null;
+    history.replaceState(history.state, "", "/swaps");
+    fill(this.form.querySelector("#swap-want-hint"), WANT_HINT);
+    if (listed) this.want.value = "";
+    fill(this.preview);
+    this.want.focus();
   }
 
   note(node, tone, ...content) {

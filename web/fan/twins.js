@@ -3,6 +3,7 @@
 // you are discoverable.
 import { api, Problem, Unreachable } from "../shared/api.js";
 import { fill, h } from "../shared/dom.js";
+import { offerLink } from "./fanswap.js";
 import * as session from "./session.js";
 
 const OFF_TEXT =
@@ -24,6 +25,7 @@ function twinItem(twin, names) {
       { class: "grow" },
       h("strong", {}, handle),
       h("p", { class: "small muted" }, `${shared.length === 1 ? "Both found" : `Both found these ${shared.length}`}: ${shared.join(", ")}`),
+      offerLink(twin.hunter_id, twin.handle),
     ),
     h("span", { class: "twin-match" }, percent(twin.similarity), h("small", {}, " alike")),
   );

@@ -198,7 +198,7 @@ async def test_a_fan_engraves_a_find_and_meets_a_taste_twin(local_api: Api) -> N
 
         # A second hunter, through the API, found all three and is discoverable.
         twin_handle = handle("twin")
-        _, twin = await api.hunter(twin_handle)
+        twin_id, twin = await api.hunter(twin_handle)
         for key in (siren, zima, swarm):
             await post_scan(api, twin, hunt.code(clues[key]), 201, **at(TIMES_SQUARE))
         await api.call("PUT", "/v1/me/privacy", 200, headers=twin, json={"discoverable": True})
@@ -222,6 +222,9 @@ async def test_a_fan_engraves_a_find_and_meets_a_taste_twin(local_api: Api) -> N
         assert "67%" in row_text, row_text
         assert "Jibaro's Siren" in row_text and "Zima Blue" in row_text, row_text
         assert "Swarm" not in row_text, row_text
+        # The twin can be offered a swap: the link opens the Swaps tab with the twin chosen.
+        offer = row.get_by_role("link", name=f"Offer a swap to {twin_handle}")
+        assert await offer.get_attribute("href") == f"/swaps?fan={twin_id}&name={twin_handle}"
         _, answer = await api.call("GET", "/v1/me/twins", 200, headers=me)
         assert [t["handle"] for t in answer["twins"]] == [twin_handle]
         await top(tab)

@@ -18,43 +18,16 @@ from playwright.async_api import Page
 from web3 import AsyncWeb3
 
 from chain.client import send_transaction
-from tests.support.api import Api, unique
+from tests.support.api import Api
 from tests.support.browser import Phone, Tab, phone, screenshot, signed_in
 from tests.support.fan_app import origin
 from tests.support.minting import token, worker_task
 from tests.support.swaps import call, give_tokens
-from tests.support.wallets import InjectedWallet, inject_wallet
+from tests.support.swaps_browser import join_with_wallet, next_look
+from tests.support.wallets import InjectedWallet
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
 SWAP_TIMEOUT_MS = 60_000  # the same, for a swap to go through the worker and the chain
-# The Swaps tab asks for news this often while nothing of the fan's is on its way to the chain
-# (IDLE_POLL_MS in web/fan/swaps.js). The pages run on Playwright's clock, so a test moves a page
-# to its next look at once instead of sleeping through the wait.
-IDLE_POLL_MS = 8_000
-
-
-async def _join_with_wallet(api: Api, device: Phone, wallet: InjectedWallet) -> Tab:
-    """The fan opens Swaps signed out, joins there with a handle and connects the wallet."""
-    await inject_wallet(device.context, wallet)
-    tab = await device.tab()
-    page = tab.page
-    await page.clock.install()
-    await page.goto(f"{origin(api)}/swaps")
-    await page.get_by_role("textbox", name="Handle").fill(unique("fan")[:20].replace("-", "_"))
-    await page.get_by_role("button", name="Join").click()
-    await page.get_by_role("heading", name="Connect your wallet to swap").wait_for(
-        timeout=UI_TIMEOUT_MS
-    )
-    await page.get_by_role("button", name="Connect wallet").click()
-    form = page.get_by_role("form", name="Offer a swap")
-    await form.get_by_text("No tokens in your wallet yet").wait_for(timeout=UI_TIMEOUT_MS)
-    return tab
-
-
-async def _next_look(*pages: Page) -> None:
-    """Each page's Swaps tab asks for news now rather than when its timer would."""
-    for page in pages:
-        await page.clock.fast_forward(IDLE_POLL_MS)
 
 
 async def _offer(api: Api, device: Phone, page: Page, want: int, shown: str) -> dict[str, Any]:
@@ -83,8 +56,8 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
     taker_wallet = InjectedWallet(Account.create())
     async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
         taker_phone = await maker_phone.fresh_context()
-        maker_tab = await _join_with_wallet(api, maker_phone, maker_wallet)
-        taker_tab = await _join_with_wallet(api, taker_phone, taker_wallet)
+        maker_tab = await join_with_wallet(api, maker_phone, maker_wallet)
+        taker_tab = await join_with_wallet(api, taker_phone, taker_wallet)
         give, want = await give_tokens(
             api.settings.database_url,
             w3,
@@ -99,7 +72,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         # The maker's page finds the minted token by itself and offers it for the taker's id.
         form = maker.get_by_role("form", name="Offer a swap")
         mine = form.get_by_role("radio", name=f"Episode 0 #{give}")
-        await _next_look(maker)
+        await next_look(maker)
         await mine.wait_for(timeout=UI_TIMEOUT_MS)
         assert await mine.is_checked()  # the only one: picked already
         wanted = form.get_by_role("textbox", name="Token you want")
@@ -132,7 +105,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         # The taker's page shows the offer by itself; accepting signs the same offer.
         received = taker.get_by_role("region", name="Offers to you")
         offer = received.get_by_role("article", name=f"Offer #{made['id']} from")
-        await _next_look(taker)
+        await next_look(taker)
         await offer.wait_for(timeout=UI_TIMEOUT_MS)
         said = await offer.inner_text()
         assert f"offers Episode 0 #{give} for your Episode 1 #{want}" in said, said
@@ -174,7 +147,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         # An offer back, declined by its taker: the maker's page says so by itself.
         second = await _offer(api, maker_phone, maker, give, f"Episode 0 #{give}")
         offer = received.get_by_role("article", name=f"Offer #{second['id']} from")
-        await _next_look(taker)
+        await next_look(taker)
         await offer.get_by_role("button", name="Decline").click(timeout=UI_TIMEOUT_MS)
         await (
             taker.get_by_role("article", name=f"Swap #{second['id']}")
@@ -182,7 +155,7 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
             .wait_for(timeout=UI_TIMEOUT_MS)
         )
         declined = maker.get_by_role("article", name=f"Swap #{second['id']}")
-        await _next_look(maker)
+        await next_look(maker)
         await declined.get_by_text(f"{_short(taker_wallet)} declined your offer.").wait_for(
             timeout=UI_TIMEOUT_MS
         )
@@ -202,13 +175,13 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
         await waiting.get_by_text(f"Waiting for {_short(taker_wallet)} to accept").wait_for(
             timeout=UI_TIMEOUT_MS
         )
-        await _next_look(taker)
+        await next_look(taker)
         await received.get_by_role("article", name=f"Offer #{third['id']} from").wait_for(
             timeout=UI_TIMEOUT_MS
         )
         await waiting.get_by_role("button", name="Cancel offer").click()
         await waiting.get_by_text("You cancelled this offer.").wait_for(timeout=UI_TIMEOUT_MS)
-        await _next_look(taker)
+        await next_look(taker)
         await (
             taker.get_by_role("article", name=f"Swap #{third['id']}")
             .get_by_text("cancelled this offer before you answered")
@@ -254,8 +227,8 @@ async def test_a_token_that_moves_before_the_relay_fails_the_swap_in_both_pages(
     elsewhere = Account.create().address
     async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
         taker_phone = await maker_phone.fresh_context()
-        maker_tab = await _join_with_wallet(api, maker_phone, maker_wallet)
-        taker_tab = await _join_with_wallet(api, taker_phone, taker_wallet)
+        maker_tab = await join_with_wallet(api, maker_phone, maker_wallet)
+        taker_tab = await join_with_wallet(api, taker_phone, taker_wallet)
         give, want = await give_tokens(
             api.settings.database_url,
             w3,
@@ -266,13 +239,13 @@ async def test_a_token_that_moves_before_the_relay_fails_the_swap_in_both_pages(
         await running.enter_async_context(worker_task(api.settings))
         maker, taker = maker_tab.page, taker_tab.page
         form = maker.get_by_role("form", name="Offer a swap")
-        await _next_look(maker)
+        await next_look(maker)
         await form.get_by_role("radio", name=f"Episode 0 #{give}").wait_for(timeout=UI_TIMEOUT_MS)
         made = await _offer(api, maker_phone, maker, want, f"Episode 1 #{want}")
         offer = taker.get_by_role("region", name="Offers to you").get_by_role(
             "article", name=f"Offer #{made['id']} from"
         )
-        await _next_look(taker)
+        await next_look(taker)
         await offer.wait_for(timeout=UI_TIMEOUT_MS)
 
         # The taker's token leaves its wallet on chain (given to someone else) before accepting.
