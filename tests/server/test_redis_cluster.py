@@ -179,6 +179,8 @@ async def test_scans_gate_leaderboard_nonces_and_pushes_work_on_the_cluster(
 
     for ws in screens:
         await ws.close()
+    status, ready = await api.call("GET", "/readyz")
+    assert (status, ready["checks"]["redis"]) == (200, "ok")
     assert cluster.crossslot_errors() == {}
     assert redis_failures(caplog) == []
     assert services.live.relay.leader and not services.live.relay.redis_down
@@ -242,9 +244,10 @@ async def test_the_relay_rebuilds_what_a_flush_or_a_lost_marker_took(
 
 
 async def test_scans_go_on_while_a_primary_fails_over(
-    api_on_cluster: Api, cluster: RedisCluster
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = api_on_cluster
+    caplog.set_level(logging.WARNING)
     prefix = api.settings.redis_prefix
     hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
     hunt_id = await hunt_id_of(api, hunt.slug)
@@ -281,6 +284,11 @@ async def test_scans_go_on_while_a_primary_fails_over(
         await scanning
         assert 500 not in statuses and set(statuses) <= {201, 503}, statuses
         assert promoted_at > killed_at, (statuses, time.monotonic() - started)
+        # They went on as without Redis (the rate limit per process, ranks from PostgreSQL)
+        # while the hunt's slot had no primary, and on the cluster again after.
+        said = [r.getMessage() for r in caplog.records]
+        assert any(m.startswith("Redis unreachable") for m in said), said
+        assert "Redis reachable again" in said
 
         # Then every scan is accepted again, ranked from the cluster, and pushed to the screen.
         for _, me in hunters[1:]:
@@ -290,6 +298,8 @@ async def test_scans_go_on_while_a_primary_fails_over(
             message = await ws_until(ws, "find")
             if message["find"]["id"] == answer["find"]["id"]:
                 break
+    status, ready = await api.call("GET", "/readyz")
+    assert status == 200, ready
     redis = api.client.app[SERVICES].redis
     assert await redis.get(marker_key(prefix, hunt_id)) is not None
     assert await redis.zcard(board_key(prefix, hunt_id)) == 3 + len(statuses) - statuses.count(503)
