@@ -293,6 +293,29 @@ class Minter:
             if not rejected.already_known:
                 raise rejected
 
+    async def send_all(self, raws: Sequence[bytes]) -> list[Rejected | None]:
+        """Broadcast several in one JSON-RPC batch (one round trip, in the order given), each
+        with the node's refusal or None ('already known' counts as sent). A node that takes no
+        batches is sent them one by one."""
+        if len(raws) < 2:
+            return [await self._refusal_of(raw) for raw in raws]
+        requests = [(RPCEndpoint("eth_sendRawTransaction"), ["0x" + raw.hex()]) for raw in raws]
+        answers = await rpc(self.w3.provider.make_batch_request(requests))
+        if not isinstance(answers, list) or len(answers) != len(raws):
+            return [await self._refusal_of(raw) for raw in raws]
+        refusals: list[Rejected | None] = []
+        for answer in answers:
+            rejected = Rejected(str(answer["error"])) if "error" in answer else None
+            refusals.append(None if rejected is None or rejected.already_known else rejected)
+        return refusals
+
+    async def _refusal_of(self, raw: bytes) -> Rejected | None:
+        try:
+            await self.send(raw)
+        except Rejected as rejected:
+            return rejected
+        return None
+
     async def receipt(self, tx_hash: str) -> Receipt | None:
         # The raw answer: web3's formatting of a receipt with a hundred logs costs more than
         # the round trip, and only two fields matter here.

@@ -217,9 +217,9 @@ class Sender:
                 return
 
     async def broadcast(self) -> None:
-        """Send the batches `submit` stored, in nonce order, as they come; runs until
-        cancelled. Each send waits for the node, so signing and storing the next batches
-        overlaps with the node's work on these."""
+        """Send the batches `submit` stored, in nonce order, as they come (those queued
+        meanwhile together); runs until cancelled. Each send waits for the node, so signing
+        and storing the next batches overlaps with the node's work on these."""
         while True:
             group = [await self._outbox.get()]
             while not self._outbox.empty():
@@ -228,12 +228,12 @@ class Sender:
 
     async def _broadcast(self, batches: list[Batch]) -> None:
         sent: list[str] = []
-        for batch in batches:
-            try:
-                await self.minter.send(batch.latest.raw)
-            except Rejected as err:
+        # All at once, in nonce order: one round trip for the batches one claim stored.
+        refusals = await self.minter.send_all([batch.latest.raw for batch in batches])
+        for batch, err in zip(batches, refusals, strict=True):
+            if err is not None:
                 if err.nonce_too_low or err.underpriced:
-                    raise NonceConflict(f"nonce {batch.nonce}: {err.message}") from None
+                    raise NonceConflict(f"nonce {batch.nonce}: {err.message}")
                 # Kept pending: the next steps resend it, then replace it if it stays stuck.
                 log.error("node refused %s: %s", batch.latest.hash, err.message)
                 self._sent.discard(batch.latest.hash)
