@@ -85,11 +85,12 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 async def stages(db: asyncpg.Connection, posted: api.Posted) -> dict[str, Any]:
     """Each swap's taker signature → completed (seconds), its stages (milliseconds), and the
-    worker's pace: the time between one swap's claim and the next's, and its swaps/s from its
-    first claim to its last settlement."""
+    worker's pace: its claims (database transactions: the swaps stored in one share their
+    signed_at), the time from one claim to the next and the swaps each took, and its swaps/s
+    from its first claim to its last settlement."""
     rows = await db.fetch(STAGES_SQL, list(posted.sent_at))
     signed = {r["id"]: posted.sent_at[r["id"]] for r in rows}
-    claims = sorted(r["claimed"] for r in rows)
+    claims = sorted({r["claimed"] for r in rows})
     worker_s = max(r["settled"] for r in rows) - claims[0]
     return {
         "total_s": percentiles([r["settled"] - signed[r["id"]] for r in rows]),
@@ -98,6 +99,7 @@ async def stages(db: asyncpg.Connection, posted: api.Posted) -> dict[str, Any]:
         "sending_ms": _ms([r["sent"] - r["claimed"] for r in rows]),
         "mined_ms": _ms([r["settled"] - r["sent"] for r in rows]),
         "claim_gap_ms": _ms([b - a for a, b in zip(claims, claims[1:], strict=False)]),
+        "swaps_per_claim": len(rows) / len(claims),
         "worker_rate": len(rows) / worker_s if worker_s > 0 else 0.0,
     }
 
