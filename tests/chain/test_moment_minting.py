@@ -22,7 +22,7 @@ from tests.support.moments import Episode, Fan, decide
 MOMENT_TOKENS = 2**62
 
 
-async def wallet_fan(api: Api) -> tuple[Fan, Any]:
+async def signed_in_with_wallet(api: Api) -> tuple[Fan, Any]:
     account = Account.create()
     signed_in = await siwe(api, account, 200)
     return Fan(signed_in["hunter_id"], bearer(signed_in["token"])), account
@@ -43,7 +43,7 @@ async def test_an_approved_moment_is_minted_to_its_author_once(
 ) -> None:
     api = mint_api
     episode = await Episode.make(api, rules={"moment_report_threshold": 1})
-    author, account = await wallet_fan(api)
+    author, account = await signed_in_with_wallet(api)
     await episode.finder(author)
     _, made = await episode.moment(author, note="the pond at dawn")
     _, approved = await decide(api, made["id"], "approve")
@@ -75,7 +75,7 @@ async def test_an_approved_moment_is_minted_to_its_author_once(
         assert "the pond at dawn" not in str(metadata)  # the token stays, its note goes
         await decide(api, made["id"], "approve")
         # Something else to mint, so that a second mint of the moment would have had its turn.
-        other, _ = await wallet_fan(api)
+        other, _ = await signed_in_with_wallet(api)
         await episode.finder(other)
         await wait_until(lambda: _all_minted(api, other), what="the later find minted")
     finds = [*await _finds(api, author), *await _finds(api, other)]
@@ -124,11 +124,11 @@ async def test_token_ids_of_moments_and_finds_never_meet(
     minted once, to its owner, and no moment's token id is a find's."""
     api = mint_api
     episode = await Episode.make(api, rules={"moments_per_hunter": 10})
-    authors = [await wallet_fan(api) for _ in range(6)]
+    authors = [await signed_in_with_wallet(api) for _ in range(6)]
     for fan, _ in authors:
         await episode.finder(fan)
     made = [(await episode.moment(fan, title=f"m{i}"))[1] for i, (fan, _) in enumerate(authors)]
-    finders = [await wallet_fan(api) for _ in range(6)]
+    finders = [await signed_in_with_wallet(api) for _ in range(6)]
     await asyncio.gather(
         *(decide(api, m["id"], "approve") for m in made),
         *(episode.finder(fan) for fan, _ in finders),
@@ -179,7 +179,7 @@ async def test_a_moments_token_minted_behind_the_queues_back_is_settled_by_owner
     earlier transaction, and mints the find on its own."""
     api = mint_api
     episode = await Episode.make(api)
-    author, account = await wallet_fan(api)
+    author, account = await signed_in_with_wallet(api)
     await episode.finder(author)
     _, made = await episode.moment(author)
     _, approved = await decide(api, made["id"], "approve")

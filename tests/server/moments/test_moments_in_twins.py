@@ -7,11 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.api import Api
+from tests.support.fan_tokens import discoverable
 from tests.support.moments import Episode, Fan, approved_moment
-
-
-async def discoverable(api: Api, fan: Fan, value: bool = True) -> None:
-    await api.call("PUT", "/v1/me/privacy", 200, headers=fan.headers, json={"discoverable": value})
 
 
 async def love(api: Api, moment: dict[str, Any], fan: Fan) -> None:
@@ -38,7 +35,7 @@ async def test_loved_moments_bring_twins_closer(api: Api) -> None:
     z = await hunter(c)  # nothing found in common; loves m1 and m2: 2 / (3 + 2)
     w = await hunter(a, b)  # would be 1: loves m1 and m2, but not discoverable
     for fan in (caller, x, y, v, z):
-        await discoverable(api, fan)
+        await discoverable(api, fan.headers, True)
     for fan, moments in ((caller, (m1, m2)), (x, (m1,)), (z, (m1, m2)), (w, (m1, m2))):
         for moment in moments:
             await love(api, moment, fan)
@@ -58,7 +55,7 @@ async def test_loved_moments_bring_twins_closer(api: Api) -> None:
 
     # Taking a love back, or stepping out of discovery, takes it out of the measure.
     await api.call("DELETE", f"/v1/moments/{m1['id']}/love", 200, headers=x.headers)
-    await discoverable(api, z, False)
+    await discoverable(api, z.headers, False)
     _, body = await api.call("GET", "/v1/me/twins", 200, headers=caller.headers)
     ranked = [(t["hunter_id"], t["similarity"]) for t in body["twins"]]
     # x and y are alike now: 2/3 each, the same in common, the lower id first.
