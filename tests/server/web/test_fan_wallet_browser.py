@@ -184,8 +184,10 @@ async def test_the_demo_test_wallet_signs_in_the_page_from_the_account_card(
 
         await demo.click()
         short = f"{demo_address[:6]}…{demo_address[-4:]}".lower()
-        await card.get_by_text(f"wallet {short}").wait_for(timeout=UI_TIMEOUT_MS)
-        assert await card.get_by_role("button", name="Use the demo test wallet").count() == 0
+        # The note "Wallet … linked" shows first; the card then redraws naming the wallet in its
+        # summary line, without the wallet controls.
+        await demo.wait_for(state="detached", timeout=UI_TIMEOUT_MS)
+        await card.locator("p.muted").get_by_text(f"wallet {short}").wait_for(timeout=UI_TIMEOUT_MS)
         await screenshot(tab, "fan-wallet-demo-linked")
         me = await signed_in(device)
         _, who = await api.call("GET", "/v1/me", 200, headers=me)
