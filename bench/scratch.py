@@ -16,7 +16,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from bench import loadgen
 from infra.db import init_connection
 from infra.embedded import resolve_service_urls
 from infra.migrate import create_database, drop_database, migrate
+from infra.ports import free_port
 from infra.redis_client import RedisClient, connect_redis
 from infra.settings import Settings
 
@@ -45,12 +45,6 @@ BENCH_TABLE_SQL = "CREATE TABLE bench_writes (LIKE scan_attempts INCLUDING ALL)"
 
 def log_stderr(text: str) -> None:
     print(text, file=sys.stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ServerProcess:

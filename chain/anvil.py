@@ -23,10 +23,10 @@ from chain.anvil_binary import (
     AnvilError,
     anvil_binary,
     die_with_parent,
-    free_port,
     listens_on,
     rpc_call,
 )
+from infra.ports import free_port
 
 START_TIMEOUT_S = 30.0
 

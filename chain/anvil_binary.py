@@ -9,7 +9,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sys
 import threading
 import urllib.request
@@ -52,12 +51,6 @@ def anvil_binary() -> Path:
         "anvil not found: run `npm ci` (or `make setup`) in the repository root, which installs "
         "@foundry-rs/anvil-linux-amd64 from package.json; elsewhere put Foundry's anvil on PATH"
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rpc_call(port: int, method: str) -> str:

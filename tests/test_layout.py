@@ -43,7 +43,6 @@ SHARED = {
     "SseReader": "builders",
     "ws_until": "builders",
     "GEOHUNT": "processes",
-    "free_port": "processes",
     "run_geohunt": "processes",
     "RedisServer": "processes",
     "forge": "codes",

@@ -16,8 +16,9 @@ from typing import Any
 
 import aiohttp
 
-from bench.scratch import ServerProcess, Stack, free_port
+from bench.scratch import ServerProcess, Stack
 from bench.swaps.fans import Pair
+from infra.ports import free_port
 from infra.settings import Settings
 
 JITTER = 0.3

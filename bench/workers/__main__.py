@@ -28,6 +28,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=d.connections, help=f"[{d.connections}]")
     p.add_argument("--collectibles", type=int, default=d.collectibles, help="clues [100]")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    p.add_argument(
+        "--redis",
+        choices=("one", "cluster", "both"),
+        default=d.redis,
+        help="one Redis, a Redis Cluster started for the run (Debian's redis-server), or both"
+        f" side by side [{d.redis}]",
+    )
     p.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     p.add_argument("--quiet-wait", type=float, default=d.quiet_wait, help="[60] s at most")
     return parsed(p, argv, QUICK)
@@ -45,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         loadgen=args.loadgen,
         install=not args.no_install,
         quiet_wait=args.quiet_wait,
+        redis=args.redis,
     )
     results = asyncio.run(run(opts))
     summary = published(results, report, "bench.workers", argv, args)

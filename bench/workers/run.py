@@ -1,9 +1,13 @@
-"""The workers benchmark's phases: two servers on one scratch stack, `--workers 1` and
-`--workers 2`, both up for the whole run; warm-ups, then closed loops of the trivial endpoint and
-of scans against each in interleaved rounds (the order of the two servers alternating)."""
+"""The workers benchmark's phases: servers on one scratch stack, `--workers 1` and `--workers 2`
+on one Redis and, with a Redis Cluster started for the run, the same two on the cluster, all up
+for the whole run; warm-ups, then closed loops of the trivial endpoint (one Redis only: it
+touches no Redis) and of scans against each in interleaved rounds (the servers' order reversed
+every other round)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -17,9 +21,26 @@ from bench.storm.load import Load, Target, run_phase
 from bench.storm.run import wait_workers
 from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, postgres_s
 from bench.wrk import Wrk, find_wrk
+from infra import local_redis_cluster
 
 KINDS = ("trivial", "scan")
 EXPECTED = {"trivial": 200, "scan": 201}
+REDIS = {"one": ("one",), "cluster": ("cluster",), "both": ("one", "cluster")}
+
+
+@dataclass(frozen=True)
+class Server:
+    """One of the stack's servers: its index there, its Redis and its processes."""
+
+    index: int
+    redis: str  # "one" or "cluster"
+    workers: int
+
+    def label(self, kind: str) -> str:
+        """The load's key in the results: `scan.w2` on one Redis, `scan.cluster.w2` on the
+        cluster (the keys of one Redis are those of the runs before clusters)."""
+        middle = "" if self.redis == "one" else "cluster."
+        return f"{kind}.{middle}w{self.workers}"
 
 
 @dataclass
@@ -32,6 +53,7 @@ class Options:
     loadgen: str = "auto"  # auto, wrk or python
     install: bool = True
     quiet_wait: float = 60.0
+    redis: str = "both"  # one, cluster or both
 
 
 def _children_cpu() -> float:
@@ -58,7 +80,7 @@ class Pair:
         return {r["pid"] for r in await self.stack.db.fetch(OUR_POSTGRES_SQL)}
 
     async def closed(self, server: int, kind: str, seconds: int) -> dict[str, Any]:
-        """One closed loop of `kind` against server `server` (0: one process, 1: two)."""
+        """One closed loop of `kind` against the stack's server number `server`."""
         proc = self.stack.servers[server]
         base = self.plan.next_index
         before, children = CpuMark.take(proc.pid), _children_cpu()
@@ -142,45 +164,87 @@ def combine(parts: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     }
 
 
+def servers_of(opts: Options) -> list[Server]:
+    backends = REDIS[opts.redis]
+    return [
+        Server(i, redis, workers)
+        for i, (redis, workers) in enumerate((r, w) for r in backends for w in (1, 2))
+    ]
+
+
+def loads_of(servers: list[Server]) -> list[tuple[str, list[Server]]]:
+    """Which servers each kind of load runs against: the trivial endpoint touches no Redis, so
+    the servers of one Redis (or the cluster's when there is no other) suffice."""
+    first = servers[0].redis
+    return [("trivial", [s for s in servers if s.redis == first]), ("scan", servers)]
+
+
 async def run(opts: Options) -> dict[str, Any]:
-    async with scratch_stack("workers", servers=2) as stack:
+    servers = servers_of(opts)
+    with contextlib.ExitStack() as started:
+        cluster = None
+        if "cluster" in REDIS[opts.redis]:
+            log_stderr("starting a Redis Cluster of three primaries and three replicas")
+            cluster = started.enter_context(local_redis_cluster.redis_cluster())
+        return await _run(opts, servers, cluster)
+
+
+async def _run(
+    opts: Options, servers: list[Server], cluster: local_redis_cluster.RedisCluster | None
+) -> dict[str, Any]:
+    async with scratch_stack("workers", servers=len(servers)) as stack:
         results: dict[str, Any] = {
             "options": dict(vars(opts)),
             "services": await stack.service_facts(),
             "db_pool_max": stack.settings.db_pool_max,
         }
+        if cluster is not None:
+            results["services"]["redis_cluster"] = await asyncio.to_thread(_cluster_facts, cluster)
         binary = find_wrk(opts.install) if opts.loadgen in ("auto", "wrk") else None
         if opts.loadgen == "wrk" and binary is None:
             raise RuntimeError("wrk is not installed (apt-get install wrk)")
         results["generator"] = "wrk" if binary else "python"
         plan = await seed.seed_hunt(stack.db, stack.settings, opts.collectibles)
         # Pairs for every scan load at a rate above what this machine does.
-        scan_s = 2 * (opts.rounds * opts.duration + 2 * opts.warmup)
+        scan_s = len(servers) * (opts.rounds * opts.duration + 2 * opts.warmup)
         await seed.add_hunters(
             stack.db, stack.settings, plan, -(-scan_s * 6000 // opts.collectibles)
         )
-        for process, workers in zip(stack.servers, (1, 2), strict=True):
-            process.args = ["--workers", str(workers)]
+        for server in servers:
+            process = stack.servers[server.index]
+            process.args = ["--workers", str(server.workers)]
+            if server.redis == "cluster":
+                assert cluster is not None
+                process.env = {**process.env, "REDIS_CLUSTER_NODES": cluster.env_value}
             await process.start()
-            await wait_workers(process.pid, process.port, workers)
+            await wait_workers(process.pid, process.port, server.workers)
         pair = Pair(opts, stack, plan, binary)
+        loads = loads_of(servers)
         log_stderr("warm-ups (not reported)")
-        for kind in KINDS:
-            for server in (0, 1):
+        for kind, targets in loads:
+            for server in targets:
                 for _ in range(2 if kind == "scan" else 1):
-                    await pair.closed(server, kind, opts.warmup)
-        raw: dict[str, list[dict[str, Any]]] = {f"{k}.w{w}": [] for k in KINDS for w in (1, 2)}
+                    await pair.closed(server.index, kind, opts.warmup)
+        raw: dict[str, list[dict[str, Any]]] = {
+            s.label(k): [] for k, targets in loads for s in targets
+        }
         for r in range(opts.rounds):
-            for kind in KINDS:
-                for server in (0, 1) if r % 2 == 0 else (1, 0):
+            for kind, targets in loads:
+                for server in targets if r % 2 == 0 else targets[::-1]:
                     await stack.db.execute("VACUUM ANALYZE")
                     if opts.quiet_wait > 0:
                         await cpu.wait_quiet(opts.quiet_wait)
-                    entry = await pair.closed(server, kind, opts.duration)
-                    log_stderr(f"  round {r} {kind} --workers {server + 1}: {json.dumps(entry)}")
-                    raw[f"{kind}.w{server + 1}"].append(entry)
+                    entry = await pair.closed(server.index, kind, opts.duration)
+                    label = server.label(kind)
+                    log_stderr(f"  round {r} {label}: {json.dumps(entry)}")
+                    raw[label].append(entry)
         results["loads"] = {
             label: combine(parts, label.split(".")[0]) for label, parts in raw.items()
         }
         results["hunters"] = len(plan.tokens)
         return results
+
+
+def _cluster_facts(cluster: local_redis_cluster.RedisCluster) -> str:
+    version = cluster.nodes[0].info("server")["redis_version"]
+    return f"{version}, {len(cluster.primaries())} primaries with a replica each, on loopback"

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from eth_account import Account
 
+from infra.local_redis_cluster import RedisCluster, available, redis_cluster
 from server.app import create_app
 from server.common.leaderboard import Leaderboard
 from server.common.redis_keys import board_key, hunter_tag, marker_key, stream_key
@@ -24,7 +25,6 @@ from tests.support.api import Api, unique
 from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, at, make_hunt, ws_until
 from tests.support.identity import nonce as siwe_nonce
 from tests.support.identity import siwe
-from tests.support.redis_cluster import RedisCluster, available, redis_cluster
 
 pytestmark = pytest.mark.skipif(not available(), reason="Debian's redis-server and redis-cli")
 

@@ -12,14 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.ports import free_port
+
 GEOHUNT = str(Path(sys.executable).with_name("geohunt"))
 START_TIMEOUT_S = 20.0  # a bound against hanging, never a measurement
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def run_geohunt(env: dict[str, str], *args: str) -> tuple[int, str, str]:

@@ -1,5 +1,6 @@
-"""A Redis Cluster of a test module's own: three primaries and three replicas of Debian's
-redis-server on free loopback ports, without persistence, in a temporary folder.
+"""A Redis Cluster on this machine's loopback, for the tests and the benchmarks that prove
+geohunt on one: three primaries and three replicas of Debian's redis-server on free ports,
+without persistence, in a temporary folder, gone when the `with` block ends.
 
 `cluster-node-timeout` is short (1 s), so that a primary killed with SIGKILL is replaced by its
 replica within a few seconds. `crossslot_errors()` reads every node's error statistics: a
@@ -18,10 +19,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 
-from tests.support.processes import free_port
+from infra.ports import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
 REDIS_CLI = "/usr/bin/redis-cli"
@@ -64,7 +66,8 @@ class Node:
 
     def info(self, section: str) -> dict[str, object]:
         with contextlib.closing(self.client()) as client:
-            return dict(client.info(section))
+            info: dict[str, object] = client.info(section)  # type: ignore[assignment]
+            return dict(info)
 
 
 @dataclass
@@ -89,7 +92,7 @@ class RedisCluster:
         try:
             for node in self.alive():
                 with contextlib.closing(node.client()) as client:
-                    info = client.execute_command("CLUSTER", "INFO")
+                    info = _command(client, "CLUSTER", "INFO")
                     text = info.decode() if isinstance(info, bytes) else str(info)
                     if "cluster_state:ok" not in text:
                         return False
@@ -121,10 +124,10 @@ class RedisCluster:
     def owner_of(self, key: str) -> int:
         """The port of the primary that holds `key`."""
         with contextlib.closing(self.any_client()) as client:
-            slot = int(client.execute_command("CLUSTER", "KEYSLOT", key))
+            slot = int(_command(client, "CLUSTER", "KEYSLOT", key))
             return next(
                 int(primary[1])
-                for start, end, primary, *_ in client.execute_command("CLUSTER", "SLOTS")
+                for start, end, primary, *_ in _command(client, "CLUSTER", "SLOTS")
                 if start <= slot <= end
             )
 
@@ -156,7 +159,7 @@ class RedisCluster:
     @staticmethod
     def _primary_ports(node: Node) -> set[int]:
         with contextlib.closing(node.client()) as client:
-            return {int(p[1]) for _, _, p, *_ in client.execute_command("CLUSTER", "SLOTS")}
+            return {int(p[1]) for _, _, p, *_ in _command(client, "CLUSTER", "SLOTS")}
 
     def any_client(self) -> redis.Redis:
         return self.alive()[0].client()
@@ -172,6 +175,11 @@ class RedisCluster:
                 except subprocess.TimeoutExpired:
                     node.kill()
                 node.proc = None
+
+
+def _command(client: redis.Redis, *args: str) -> Any:
+    """A raw command (CLUSTER INFO, SLOTS, KEYSLOT): redis-py leaves `execute_command` untyped."""
+    return client.execute_command(*args)  # type: ignore[no-untyped-call]
 
 
 def available() -> bool:
