@@ -131,6 +131,31 @@ class RedisCluster:
                 if start <= slot <= end
             )
 
+    def move_slot_of(self, key: str, pause_s: float = 0.0) -> tuple[int, int]:
+        """Move the slot that holds `key` to another primary, the way `redis-cli --cluster
+        reshard` does: the target importing, the source migrating, the keys sent with MIGRATE
+        a few at a time (`pause_s` between batches; clients meet ASK meanwhile), then every
+        primary told the slot's new owner (MOVED from then on). The ports (from, to)."""
+        source_port = self.owner_of(key)
+        primaries = self.primaries()
+        source = next(n for n in primaries if n.port == source_port)
+        target = next(n for n in primaries if n.port != source_port)
+        with contextlib.closing(source.client()) as src, contextlib.closing(target.client()) as dst:
+            slot = str(_command(src, "CLUSTER", "KEYSLOT", key))
+            source_id, target_id = (_command(c, "CLUSTER", "MYID") for c in (src, dst))
+            _command(dst, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+            _command(src, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+            while keys := _command(src, "CLUSTER", "GETKEYSINSLOT", slot, "2"):
+                _command(
+                    src, "MIGRATE", "127.0.0.1", str(target.port), "", "0", "5000", "KEYS", *keys
+                )
+                time.sleep(pause_s)
+            # The target first, then the source, then the rest (as redis-cli orders them).
+            for node in [target, source, *(n for n in primaries if n not in (source, target))]:
+                with contextlib.closing(node.client()) as client:
+                    _command(client, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
+        return source.port, target.port
+
     def kill_primary_of(self, key: str) -> Node:
         """SIGKILL the primary that holds `key`; the cluster promotes its replica after the
         node timeout."""
@@ -177,7 +202,7 @@ class RedisCluster:
                 node.proc = None
 
 
-def _command(client: redis.Redis, *args: str) -> Any:
+def _command(client: redis.Redis, *args: str | bytes) -> Any:
     """A raw command (CLUSTER INFO, SLOTS, KEYSLOT): redis-py leaves `execute_command` untyped."""
     return client.execute_command(*args)  # type: ignore[no-untyped-call]
 

@@ -1,6 +1,7 @@
 """geohunt on a Redis Cluster (three primaries, three replicas, started here): scans, the gate,
 the leaderboard, SIWE nonces and live pushes work, no command ever meets CROSSSLOT, the relay
-rebuilds what a flush or a lost marker took, and scans go on through a primary's failover."""
+rebuilds what a flush or a lost marker took, and scans and pushes go on while the hunt's slot
+moves to another primary and through a primary's failover."""
 
 from __future__ import annotations
 
@@ -240,6 +241,56 @@ async def test_the_relay_rebuilds_what_a_flush_or_a_lost_marker_took(
     assert {ids[0], ids[1], ids[2]} <= set(rebuilt)
     assert not await redis.exists(stranger)
     assert await state() == before
+    assert cluster.crossslot_errors() == {}
+
+
+async def test_scans_and_pushes_go_on_while_the_hunts_slot_moves(
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reshard (run before the failover test, which leaves a primary without a replica):
+    the slot of the hunt's leaderboard, stream and marker moves to another primary while scans
+    arrive; redis-py follows ASK and MOVED, so nothing degrades, and the screen still gets
+    every find from the stream on its new node."""
+    api = api_on_cluster
+    caplog.set_level(logging.WARNING)
+    prefix = api.settings.redis_prefix
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    hunt_id = await hunt_id_of(api, hunt.slug)
+    clue = await hunt.clue()
+    async with api.client.ws_connect(
+        f"/v1/hunts/{hunt.slug}/live", headers=api.auth(Role.SCREEN, "venue", hunt=hunt.slug)
+    ) as ws:
+        await ws_until(ws, "snapshot")
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def keep_scanning() -> None:
+            while not stop.is_set():
+                _, me = await api.hunter()
+                status, _ = await scan_at(api, hunt, clue, me)
+                statuses.append(status)
+
+        scanning = asyncio.create_task(keep_scanning())
+        await asyncio.sleep(0.3)
+        before = len(statuses)
+        key = stream_key(prefix, hunt_id)
+        source, target = await asyncio.to_thread(cluster.move_slot_of, key, 0.1)
+        assert cluster.owner_of(key) == target != source
+        await asyncio.sleep(0.5)
+        stop.set()
+        await scanning
+        assert before > 0 and len(statuses) > before, statuses
+        assert set(statuses) == {201}, statuses
+        _, me = await api.hunter()
+        status, answer = await scan_at(api, hunt, clue, me)
+        assert status == 201
+        while True:
+            message = await ws_until(ws, "find")
+            if message["find"]["id"] == answer["find"]["id"]:
+                break
+    assert redis_failures(caplog) == []
+    redis = api.client.app[SERVICES].redis
+    assert await redis.zcard(board_key(prefix, hunt_id)) == len(statuses) + 1
     assert cluster.crossslot_errors() == {}
 
 
