@@ -5,6 +5,7 @@ signature (ERC-1271). A node that does not answer is `ChainAway` (503, try again
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,9 @@ ERC1271_ABI = [
 
 # The chain id of each client, asked once: it never changes under a running node.
 _chain_ids: weakref.WeakKeyDictionary[AsyncWeb3[Any], int] = weakref.WeakKeyDictionary()
+# A server has one client and one contract; tests make a few. Bounded, since each view holds
+# its client.
+VIEWS_KEPT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ class ChainView:
             raise ChainAway(f"the chain did not answer: {err}") from None
         if address is None:
             raise ChainAway("no collectible contract is deployed on this chain yet")
-        return cls(w3, chain_id, address)
+        return _view(w3, chain_id, address)
 
     async def holders(self, give_id: int, want_id: int, maker: str) -> Holders:
         try:
@@ -107,3 +111,10 @@ class ChainView:
         except (ChainUnavailable, Web3Exception) as err:
             raise ChainAway(f"the chain did not answer: {err}") from None
         return bytes(magic) == ERC1271_MAGIC
+
+
+@functools.lru_cache(maxsize=VIEWS_KEPT)
+def _view(w3: AsyncWeb3[Any], chain_id: int, address: str) -> ChainView:
+    """One view per client, chain and contract: web3 builds a contract object from the whole ABI
+    (about 3 ms of CPU), most of what a signature cost the server when made per request."""
+    return ChainView(w3, chain_id, address)
