@@ -39,14 +39,23 @@ async def create_pool(settings: Settings) -> asyncpg.Pool:
 
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     """The pool of DATABASE_READ_URL's replica (infra/replica.py). It opens no connection at
-    first: a replica away when the server starts must not stop it (reads go to the primary)."""
+    first: a replica away when the server starts must not stop it (reads go to the primary).
+
+    Every step with the replica is bounded by DATABASE_READ_TIMEOUT_S: connecting, each query,
+    and the cancel request asyncpg sends when a query is abandoned. Without the last bound, a
+    replica that stopped answering (SIGSTOP, a network black hole) keeps that request waiting
+    for ever, and the connection's release with it; past it, asyncpg terminates the connection
+    and the pool opens a new one when next asked."""
     assert settings.database_read_url, "no DATABASE_READ_URL"
+    timeout = settings.database_read_timeout_s
     pool: asyncpg.Pool = await asyncpg.create_pool(
         settings.database_read_url,
         min_size=0,
         max_size=settings.db_pool_max,
         init=init_connection,
         reset=_no_reset,
+        timeout=timeout,
+        command_timeout=timeout,
     )
     return pool
 

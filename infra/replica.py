@@ -3,9 +3,18 @@
 `DATABASE_READ_URL` names a hot standby of `DATABASE_URL`. `ReadRouter.read(work)` runs
 `work(pool)` on the replica while it holds everything the primary had at most
 `DATABASE_READ_MAX_LAG_S` ago, and on the primary otherwise: no replica configured, or it is
-unreachable, promoted, or further behind. A read whose query fails on the replica runs again on
-the primary (the caller sees no error), and the replica is left alone until the next
-measurement finds it well. `work` must therefore be safe to run twice, and must only read.
+unreachable, promoted, or further behind. A read whose query fails on the replica, or that the
+replica has not answered within `DATABASE_READ_TIMEOUT_S`, runs again on the primary (the caller
+sees no error), and the replica is left alone until the next measurement finds it well. `work`
+must therefore be safe to run twice, and must only read.
+
+Why a read is bounded from outside. A replica that stops answering (its processes stopped, the
+network dropping its packets) closes nothing and refuses nothing: a query simply waits. Past
+the bound the read's own task is cancelled and left behind, not awaited: asyncpg cleans up a
+cancelled query by sending the server a cancel request and waiting for it, which a stopped
+server never answers; the replica's pool bounds that wait too (infra/db.py), after which the
+connection is terminated, so the abandoned read ends on its own and its connection does not
+stay in the pool.
 
 How the lag is measured, and why so. A background task, every `interval_s` (a few times per
 bound), reads the primary's WAL write position P_i, with the monotonic time t_i taken just
@@ -41,7 +50,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -56,6 +65,7 @@ Work = Callable[[asyncpg.Pool], Awaitable[T]]
 
 PROBE_INTERVAL_S = 0.5  # at most; a small bound is measured more often (a quarter of it)
 PROBE_TIMEOUT_S = 1.0  # a server that takes longer to say where it is counts as away
+READ_TIMEOUT_S = 5.0  # DATABASE_READ_TIMEOUT_S's default
 CATCH_UP_POLL_S = 0.02
 CATCH_UP_WAIT_S = 1.0
 # What a replica answers when it is away, restarting, full, or cancels a query that conflicts
@@ -74,10 +84,14 @@ class ReadRouter:
         replica: asyncpg.Pool | None = None,
         max_lag_s: float = 5.0,
         on_read: Callable[[str], None] | None = None,
+        timeout_s: float = READ_TIMEOUT_S,
     ) -> None:
         self.primary = primary
         self.replica = replica
         self.max_lag_s = max_lag_s
+        self.timeout_s = timeout_s
+        # Replica reads given up on, kept until they end (a task nobody holds may be collected).
+        self._abandoned: set[asyncio.Future[Any]] = set()
         self.interval_s = min(PROBE_INTERVAL_S, max_lag_s / 4)
         self._on_read = on_read or (lambda _served_by: None)
         # (t_i, P_i): the primary's WAL position and the monotonic time just before asking.
@@ -107,7 +121,7 @@ class ReadRouter:
         if replica is None or not self.usable() or (current and not await self._caught_up()):
             return await self._on_primary(work)
         try:
-            result = await work(replica)
+            result = await self._within(work(replica), self.timeout_s)
         except again_on:
             return await self._on_primary(work)
         except FAILURES as err:
@@ -123,6 +137,27 @@ class ReadRouter:
         self._on_read(PRIMARY)
         return await work(self.primary)
 
+    async def _within(self, replica_work: Awaitable[T], timeout_s: float) -> T:
+        """`replica_work`'s result, or TimeoutError once `timeout_s` has passed without one. The
+        work runs as a task of its own so that giving up on it never waits for its clean-up
+        (see the module's docstring): it is cancelled and finishes in the background."""
+        task = asyncio.ensure_future(replica_work)
+        try:
+            done, _ = await asyncio.wait((task,), timeout=timeout_s)
+        finally:
+            if not task.done():  # the bound passed, or the caller itself was cancelled
+                task.cancel()
+                self._abandoned.add(task)
+                task.add_done_callback(self._forget)
+        if not done:
+            raise TimeoutError(f"the replica did not answer within {timeout_s:g} s")
+        return task.result()
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned read's error is no news
+
     async def _caught_up(self) -> bool:
         """Whether the replica replays what the primary has written now, within a short wait
         (a rebuild asks once per hunt: a replica that keeps it waiting is not worth it)."""
@@ -131,7 +166,7 @@ class ReadRouter:
         try:
             target = int(await self.primary.fetchval(PRIMARY_WAL_SQL))
             while True:
-                row = await self.replica.fetchrow(REPLICA_REPLAY_SQL)
+                row = await self._within(self.replica.fetchrow(REPLICA_REPLAY_SQL), self.timeout_s)
                 if row["standby"] and row["replayed"] >= target:
                     return True
                 if not row["standby"] or time.monotonic() >= deadline:
@@ -159,8 +194,7 @@ class ReadRouter:
         while self._samples[0][0] < horizon:
             self._samples.popleft()
         try:
-            async with asyncio.timeout(PROBE_TIMEOUT_S):
-                row = await self.replica.fetchrow(REPLICA_REPLAY_SQL)
+            row = await self._within(self.replica.fetchrow(REPLICA_REPLAY_SQL), PROBE_TIMEOUT_S)
         except FAILURES as err:
             self._lost(f"{type(err).__name__}: {err}")
             return
@@ -211,7 +245,13 @@ async def read_router(
         yield ReadRouter(primary, on_read=on_read)
         return
     replica = await create_read_pool(settings)
-    router = ReadRouter(primary, replica, settings.database_read_max_lag_s, on_read)
+    router = ReadRouter(
+        primary,
+        replica,
+        settings.database_read_max_lag_s,
+        on_read,
+        settings.database_read_timeout_s,
+    )
     task = asyncio.create_task(router.run(), name="replica-lag")
     try:
         yield router

@@ -99,6 +99,9 @@ class Settings:
     # DATABASE_READ_MAX_LAG_S ago; None: every read goes to the primary.
     database_read_url: str | None = None
     database_read_max_lag_s: float = 5.0
+    # DATABASE_READ_TIMEOUT_S: the longest a read waits for the replica before the primary is
+    # asked instead (a replica that stopped answering must not hold requests).
+    database_read_timeout_s: float = 5.0
     # Of the database's max_connections, what `geohunt serve` leaves to other programs.
     db_reserve: int = 10
     # Admission (server/http/admission.py), in seconds: CoDel's queue-delay target and interval,
@@ -188,6 +191,7 @@ class Settings:
             database_read_url=_read_url(env),
             # At least half a second: the lag is measured a few times per bound (infra/replica.py).
             database_read_max_lag_s=_float(env, "DATABASE_READ_MAX_LAG_S", 5.0, 0.5, 3600),
+            database_read_timeout_s=_float(env, "DATABASE_READ_TIMEOUT_S", 5.0, 0.1, 600),
             chain_rpc_url=_rpc_url(env),
             minter_private_keys=_minter_keys(env),
             contract_address=_address(env, "CONTRACT_ADDRESS"),

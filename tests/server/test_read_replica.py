@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
 from redis.asyncio import Redis
 
+from infra.db import create_read_pool
 from infra.replica import PRIMARY, REPLICA, ReadRouter
 from server.app import create_app
 from server.common.leaderboard import Leaderboard
@@ -38,7 +40,13 @@ from tests.support.replication import (
 
 WITHIN = 30.0  # a bound no test step comes near: reads stay on the paused replica
 SMALL = 1.0  # a bound the test waits past
+READ_TIMEOUT_S = 1.0  # how long a read waits for a frozen replica in the test that freezes it
+# What a read of the frozen replica may take beyond its timeout: the primary's answer on a busy
+# machine. Less than the timeout itself: a read that waited for its query's clean-up too (the
+# cancel request, which the frozen server never answers) would take twice the timeout.
+SLACK_S = 0.9
 DATABASE = "geohunt_replica"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +71,13 @@ async def pair() -> AsyncIterator[Pair]:
 async def serve(
     aiohttp_client: Any, settings_factory: Any, pair: Pair
 ) -> Callable[[float], Awaitable[Api]]:
-    async def start(max_lag_s: float) -> Api:
+    async def start(max_lag_s: float, read_timeout_s: float = 5.0) -> Api:
         base = settings_factory()
         settings = settings_factory(
             database_url=pair.primary_url,
             database_read_url=pair.replica_url,
             database_read_max_lag_s=max_lag_s,
+            database_read_timeout_s=read_timeout_s,
             db_pool_max=5,
             redis_prefix=base.redis_prefix + unique("replica") + ":",
         )
@@ -263,3 +272,69 @@ async def test_a_stopped_replica_sends_reads_to_the_primary_without_an_error(
         await replica.close()
     await streaming(pair)
     await in_use(api, True, "reads go back to the restarted replica")
+
+
+async def timed(answer: Awaitable[T]) -> tuple[T, float]:
+    """`answer`'s result and the seconds it took; a failure, not a hung test, past BOUND_S."""
+    started = time.monotonic()
+    task = asyncio.ensure_future(answer)
+    done, _ = await asyncio.wait((task,), timeout=BOUND_S)
+    assert done, f"no answer within {BOUND_S:g} s"
+    return task.result(), time.monotonic() - started
+
+
+async def test_a_replica_that_stops_answering_sends_reads_to_the_primary_within_the_timeout(
+    pair: Pair, serve: Callable[..., Awaitable[Api]]
+) -> None:
+    """SIGSTOP to the replica's processes: its connections stay open and nothing answers, so
+    only the read's own timeout ends the wait. The read is asked of the primary, the connection
+    it held is let go while the replica is still frozen (the pool is not left holding it), and
+    once thawed the replica serves again from the same pool."""
+    api = await serve(WITHIN, READ_TIMEOUT_S)
+    hunt, clue = await a_hunt(api)
+    await a_find(api, hunt, clue)
+    await replayed(pair)
+    # A router of the test's own, not measuring, on a pool made as the app makes it.
+    primary = await asyncpg.create_pool(pair.primary_url, min_size=1, max_size=2)
+    replica = await create_read_pool(api.settings)
+    tried: list[asyncpg.Pool] = []
+
+    async def work(pool: asyncpg.Pool) -> int:
+        tried.append(pool)
+        return int(await pool.fetchval("SELECT count(*) FROM hunts WHERE slug = $1", hunt.slug))
+
+    def in_use_connections() -> int:
+        return replica.get_size() - replica.get_idle_size()
+
+    try:
+        reads = ReadRouter(primary, replica, WITHIN, timeout_s=READ_TIMEOUT_S)
+        await reads.measure()
+        assert await reads.read(work) == 1  # the replica's pool holds an open connection now
+        assert tried == [replica]
+        frozen = await asyncio.to_thread(pair.replica.freeze)
+        try:
+            answer, took = await timed(reads.read(work))
+            assert answer == 1 and tried == [replica, replica, primary]
+            assert READ_TIMEOUT_S <= took < READ_TIMEOUT_S + SLACK_S
+            assert not reads.usable()
+
+            async def released() -> bool:
+                return in_use_connections() == 0
+
+            await wait_until(released, BOUND_S, "the abandoned read lets its connection go")
+
+            before = await served(api)
+            finds, took = await timed(finds_in_stats(api, hunt))
+            assert finds == 1 and took < READ_TIMEOUT_S + SLACK_S
+            assert more(await served(api), before) == {REPLICA: 0, PRIMARY: 1}
+            await in_use(api, False, "the app leaves the frozen replica")
+        finally:
+            await asyncio.to_thread(pair.replica.thaw, frozen)
+        await reads.measure()
+        assert reads.usable()
+        assert await reads.read(work) == 1
+        assert tried[-1] is replica and in_use_connections() == 0
+    finally:
+        await primary.close()
+        await replica.close()
+    await in_use(api, True, "reads go back to the thawed replica")

@@ -1,7 +1,8 @@
 """A PostgreSQL cluster of a test's own: this machine's initdb and pg_ctl (as the `postgres` user
 when run as root: PostgreSQL refuses root) in a temporary folder, on a free TCP port of
 127.0.0.1. It can be killed with SIGKILL, postmaster and backends alike, as a crash would, and
-started again (crash recovery replays its WAL); never the machine's shared server.
+started again (crash recovery replays its WAL), or frozen with SIGSTOP and thawed; never the
+machine's shared server.
 
 `standby()` makes a streaming replica of it (`pg_basebackup -R`, replication trusted from
 127.0.0.1), another cluster of the test's own on another free port."""
@@ -108,6 +109,28 @@ class PostgresCluster:
                 pass
         gone, alive = psutil.wait_procs(every, timeout=START_TIMEOUT_S)
         assert not alive, f"still running after SIGKILL: {alive}"
+
+    def freeze(self) -> list[psutil.Process]:
+        """SIGSTOP to the postmaster and every backend: the server keeps its sockets open and
+        answers nothing, as a hung machine or a network dropping its packets would. Give what
+        this returns to `thaw`, in a finally."""
+        postmaster = self.postmaster()
+        assert postmaster is not None, "the cluster is not running"
+        every = [postmaster, *postmaster.children(recursive=True)]
+        for process in every:
+            try:
+                process.send_signal(signal.SIGSTOP)
+            except psutil.NoSuchProcess:  # a backend that ended meanwhile
+                pass
+        return every
+
+    @staticmethod
+    def thaw(frozen: list[psutil.Process]) -> None:
+        for process in frozen:
+            try:
+                process.send_signal(signal.SIGCONT)
+            except psutil.NoSuchProcess:
+                pass
 
     def destroy(self) -> None:
         if self.postmaster() is not None:
