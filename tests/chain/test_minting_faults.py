@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from eth_account import Account
 from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
-from chain.client import connect
 from chain.deploy import deploy_collectible
 from infra.settings import Settings
 from server.app import create_app
@@ -35,26 +33,9 @@ from tests.support.minting import (
 )
 
 MINTER = DEV_ACCOUNTS[2]  # a key of its own: no other test's worker shares its nonces
-
-
-@pytest.fixture
-def own_anvil(tmp_path: Path) -> Iterator[AnvilProcess]:
-    """Interval mining, so that batches are in flight when a worker dies."""
-    node = AnvilProcess(state_path=tmp_path / "anvil-state.json", block_time=0.5)
-    node.start()
-    try:
-        yield node
-    finally:
-        node.stop()
-
-
-@pytest.fixture
-async def own_w3(own_anvil: AnvilProcess) -> AsyncIterator[AsyncWeb3]:
-    client = connect(own_anvil.url)
-    try:
-        yield client
-    finally:
-        await client.provider.disconnect()
+# Interval mining, so that batches are in flight when a worker dies; a state file, so that the
+# chain a test stops comes back as it was.
+pytestmark = pytest.mark.own_anvil(block_time=0.5, keep_state=True)
 
 
 @pytest.fixture

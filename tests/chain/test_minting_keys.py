@@ -6,7 +6,6 @@ swaps raced for by two keys' senders are each relayed by one transaction."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +14,6 @@ from eth_account import Account
 from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
-from chain.client import connect
 from chain.deploy import fund_on_dev_chain, grant_minter
 from chain.minter import MINTER_ROLE
 from chain.swap_calls import SWAP_SELECTOR
@@ -45,27 +43,9 @@ from tests.support.swaps import (
 )
 
 FINDS = 5000
-
-
-@pytest.fixture
-def own_anvil(tmp_path: Path) -> Iterator[AnvilProcess]:
-    """Interval mining (automine stalls under bursts of transactions, and a worker must die
-    with batches in flight), with room in each block for both keys' windows."""
-    node = AnvilProcess(block_time=0.5, gas_limit=100_000_000, log_path=tmp_path / "anvil.log")
-    node.start()
-    try:
-        yield node
-    finally:
-        node.stop()
-
-
-@pytest.fixture
-async def own_w3(own_anvil: AnvilProcess) -> AsyncIterator[AsyncWeb3]:
-    client = connect(own_anvil.url)
-    try:
-        yield client
-    finally:
-        await client.provider.disconnect()
+# Interval mining (automine stalls under bursts of transactions, and a worker must die with
+# batches in flight), with room in each block for both keys' windows.
+pytestmark = pytest.mark.own_anvil(block_time=0.5, gas_limit=100_000_000)
 
 
 async def batches_by_signer(database_url: str) -> dict[tuple[str, str], int]:

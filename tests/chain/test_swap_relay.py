@@ -8,16 +8,14 @@ Exactly one transaction per swap, or none."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
-import pytest
 from eth_account import Account
 from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
-from chain.client import connect, send_transaction
+from chain.client import send_transaction
 from chain.deploy import deploy_collectible
 from chain.swap_calls import SWAP_SELECTOR
 from infra.settings import Settings
@@ -257,44 +255,24 @@ async def test_one_swap_whose_token_moved_fails_unsent_while_those_claimed_with_
 # -- reverted on chain -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def manual_anvil() -> Iterator[AnvilProcess]:
-    """An anvil of this test's own whose blocks the test mines itself."""
-    node = AnvilProcess()
-    node.start()
-    try:
-        yield node
-    finally:
-        node.stop()
-
-
-@pytest.fixture
-async def manual_w3(manual_anvil: AnvilProcess) -> AsyncIterator[AsyncWeb3]:
-    client = connect(manual_anvil.url)
-    try:
-        yield client
-    finally:
-        await client.provider.disconnect()
-
-
 async def test_a_swap_reverted_on_chain_is_settled_by_reading_the_owners(
     settings: Settings,
     own_database: str,
-    manual_anvil: AnvilProcess,
-    manual_w3: AsyncWeb3,
+    own_anvil: AnvilProcess,
+    own_w3: AsyncWeb3,
     aiohttp_client: Any,
 ) -> None:
-    w3 = manual_w3
+    w3 = own_w3
     contract = await deploy_collectible(
         w3, DEV_ACCOUNTS[0][1], base_uri=TEST_BASE_URI, minter=SENDER[0]
     )
     api = await swaps_app(
-        aiohttp_client, settings, own_database, manual_anvil.url, contract, SENDER[1]
+        aiohttp_client, settings, own_database, own_anvil.url, contract, SENDER[1]
     )
     maker, _, swap = await accepted_swap(api, w3, contract, SENDER[1])
     await fund(w3, DEV_ACCOUNTS[0][1], maker.account.address)
     await w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-    worker_settings = chain_settings(settings, own_database, manual_anvil.url, contract, SENDER[1])
+    worker_settings = chain_settings(settings, own_database, own_anvil.url, contract, SENDER[1])
 
     async def sent() -> bool:
         ledger = await swap_ledger(own_database, swap["id"])
@@ -338,21 +316,21 @@ async def test_a_swap_reverted_on_chain_is_settled_by_reading_the_owners(
 async def test_a_stuck_swap_is_replaced_at_its_nonce_and_mined_once(
     settings: Settings,
     own_database: str,
-    manual_anvil: AnvilProcess,
-    manual_w3: AsyncWeb3,
+    own_anvil: AnvilProcess,
+    own_w3: AsyncWeb3,
     aiohttp_client: Any,
 ) -> None:
-    w3 = manual_w3
+    w3 = own_w3
     contract = await deploy_collectible(
         w3, DEV_ACCOUNTS[0][1], base_uri=TEST_BASE_URI, minter=SENDER[0]
     )
     api = await swaps_app(
-        aiohttp_client, settings, own_database, manual_anvil.url, contract, SENDER[1]
+        aiohttp_client, settings, own_database, own_anvil.url, contract, SENDER[1]
     )
     _, _, swap = await accepted_swap(api, w3, contract, SENDER[1])
     await w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     worker_settings = chain_settings(
-        settings, own_database, manual_anvil.url, contract, SENDER[1], replace_after_s=1.0
+        settings, own_database, own_anvil.url, contract, SENDER[1], replace_after_s=1.0
     )
 
     async def replaced() -> bool:

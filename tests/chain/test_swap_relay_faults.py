@@ -5,7 +5,7 @@ again (never a second one) and complete the swap."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,6 @@ import pytest
 from web3 import AsyncWeb3
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
-from chain.client import connect
 from chain.deploy import deploy_collectible
 from chain.swap_calls import SWAP_SELECTOR
 from infra.settings import Settings
@@ -35,25 +34,6 @@ from tests.support.swaps import (
 )
 
 RELAYER = DEV_ACCOUNTS[2]
-
-
-@pytest.fixture
-def own_anvil() -> Iterator[AnvilProcess]:
-    node = AnvilProcess()
-    node.start()
-    try:
-        yield node
-    finally:
-        node.stop()
-
-
-@pytest.fixture
-async def own_w3(own_anvil: AnvilProcess) -> AsyncIterator[AsyncWeb3]:
-    client = connect(own_anvil.url)
-    try:
-        yield client
-    finally:
-        await client.provider.disconnect()
 
 
 @pytest.fixture
