@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_account import Account
 from playwright.async_api import Page
 from web3 import AsyncWeb3
 
 from tests.support.api import Api
-from tests.support.browser import ARTIFACTS, Phone, Tab, phone, screenshot, signed_in
+from tests.support.browser import ARTIFACTS, Phone, Tab, screenshot, signed_in
 from tests.support.fan_app import origin
 from tests.support.fan_tokens import discoverable
-from tests.support.swaps import give_tokens
-from tests.support.swaps_browser import UI_TIMEOUT_MS, join_with_wallet, next_look
-from tests.support.wallets import InjectedWallet
+from tests.support.swaps_browser import UI_TIMEOUT_MS, next_look, two_fans_with_tokens
 
 
 async def _me(api: Api, device: Phone) -> dict[str, Any]:
@@ -49,21 +46,13 @@ async def test_a_fan_offers_a_swap_to_a_fan_on_the_leaderboard(
     local_mint_api: Api, w3: AsyncWeb3, minter_account: tuple[str, str]
 ) -> None:
     api = local_mint_api
-    contract = api.settings.contract_address
-    assert contract and api.settings.database_url
-    maker_wallet = InjectedWallet(Account.create())
-    taker_wallet = InjectedWallet(Account.create())
-    async with phone(origin(api)) as maker_phone:
-        taker_phone = await maker_phone.fresh_context()
-        maker_tab = await join_with_wallet(api, maker_phone, maker_wallet)
-        await join_with_wallet(api, taker_phone, taker_wallet)
-        give, first, second = await give_tokens(
-            api.settings.database_url,
-            w3,
-            minter_account[1],
-            contract,
-            [maker_wallet.address, taker_wallet.address, taker_wallet.address],
-        )
+    async with two_fans_with_tokens(api, w3, minter_account[1], taker_tokens=2) as (
+        maker_fan,
+        taker_fan,
+        [give, first, second],
+    ):
+        maker_phone, maker_tab, maker_wallet = maker_fan.device, maker_fan.tab, maker_fan.wallet
+        taker_phone, taker_wallet = taker_fan.device, taker_fan.wallet
         taker = await _me(api, taker_phone)
         maker_headers = await signed_in(maker_phone)
         _, listed = await api.call(

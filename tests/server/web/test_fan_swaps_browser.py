@@ -10,7 +10,6 @@ script error or CSP violation happens."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from eth_account import Account
@@ -19,14 +18,12 @@ from web3 import AsyncWeb3
 
 from chain.client import send_transaction
 from tests.support.api import Api
-from tests.support.browser import Phone, Tab, phone, screenshot, signed_in
-from tests.support.fan_app import origin
+from tests.support.browser import Phone, Tab, screenshot, signed_in
 from tests.support.minting import token, worker_task
-from tests.support.swaps import call, give_tokens
-from tests.support.swaps_browser import join_with_wallet, next_look
+from tests.support.swaps import call
+from tests.support.swaps_browser import UI_TIMEOUT_MS, next_look, two_fans_with_tokens
 from tests.support.wallets import InjectedWallet
 
-UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
 SWAP_TIMEOUT_MS = 60_000  # the same, for a swap to go through the worker and the chain
 
 
@@ -51,22 +48,13 @@ async def test_two_fans_make_accept_and_watch_a_swap_complete(
 ) -> None:
     api = local_mint_api
     contract = api.settings.contract_address
-    assert contract and api.settings.database_url
-    maker_wallet = InjectedWallet(Account.create())
-    taker_wallet = InjectedWallet(Account.create())
-    async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
-        taker_phone = await maker_phone.fresh_context()
-        maker_tab = await join_with_wallet(api, maker_phone, maker_wallet)
-        taker_tab = await join_with_wallet(api, taker_phone, taker_wallet)
-        give, want = await give_tokens(
-            api.settings.database_url,
-            w3,
-            minter_account[1],
-            contract,
-            [maker_wallet.address, taker_wallet.address],
-        )
-        # The worker only now: it would otherwise mint these finds itself, racing give_tokens.
-        await running.enter_async_context(worker_task(api.settings))
+    assert contract
+    async with (
+        two_fans_with_tokens(api, w3, minter_account[1]) as (maker_fan, taker_fan, [give, want]),
+        worker_task(api.settings),  # only now: it would mint those tokens' finds itself
+    ):
+        maker_phone, maker_tab, maker_wallet = maker_fan.device, maker_fan.tab, maker_fan.wallet
+        taker_phone, taker_tab, taker_wallet = taker_fan.device, taker_fan.tab, taker_fan.wallet
         maker, taker = maker_tab.page, taker_tab.page
 
         # The maker's page finds the minted token by itself and offers it for the taker's id.
@@ -221,22 +209,14 @@ async def test_a_token_that_moves_before_the_relay_fails_the_swap_in_both_pages(
 ) -> None:
     api = local_mint_api
     contract = api.settings.contract_address
-    assert contract and api.settings.database_url
-    maker_wallet = InjectedWallet(Account.create())
-    taker_wallet = InjectedWallet(Account.create())
+    assert contract
     elsewhere = Account.create().address
-    async with phone(origin(api)) as maker_phone, contextlib.AsyncExitStack() as running:
-        taker_phone = await maker_phone.fresh_context()
-        maker_tab = await join_with_wallet(api, maker_phone, maker_wallet)
-        taker_tab = await join_with_wallet(api, taker_phone, taker_wallet)
-        give, want = await give_tokens(
-            api.settings.database_url,
-            w3,
-            minter_account[1],
-            contract,
-            [maker_wallet.address, taker_wallet.address],
-        )
-        await running.enter_async_context(worker_task(api.settings))
+    async with (
+        two_fans_with_tokens(api, w3, minter_account[1]) as (maker_fan, taker_fan, [give, want]),
+        worker_task(api.settings),
+    ):
+        maker_phone, maker_tab, maker_wallet = maker_fan.device, maker_fan.tab, maker_fan.wallet
+        taker_phone, taker_tab, taker_wallet = taker_fan.device, taker_fan.tab, taker_fan.wallet
         maker, taker = maker_tab.page, taker_tab.page
         form = maker.get_by_role("form", name="Offer a swap")
         await next_look(maker)
