@@ -1,4 +1,5 @@
-"""Talking to an EVM node: a web3 client, and sending transactions signed here.
+"""Talking to an EVM node: a web3 client, the node's two kinds of failure (no answer, or an
+error for the request), and sending transactions signed here.
 
 Transactions are signed locally with eth_account and sent raw: production nodes hold no keys,
 so `eth_sendTransaction` is never used.
@@ -6,6 +7,7 @@ so `eth_sendTransaction` is never used.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,41 @@ from web3.exceptions import ContractLogicError
 from web3.types import TxParams, TxReceipt
 
 from chain.artifact import DecodedError, load_artifact
+
+
+class ChainUnavailable(RuntimeError):
+    """The node did not answer; nothing is known about the request's effect."""
+
+
+class Rejected(RuntimeError):
+    """The node answered with an error for this request."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message.lower()
+
+    @property
+    def nonce_too_low(self) -> bool:
+        return "nonce too low" in self.message or "nonce has already been used" in self.message
+
+    @property
+    def already_known(self) -> bool:
+        return "already known" in self.message or "already imported" in self.message
+
+    @property
+    def underpriced(self) -> bool:
+        return "underpriced" in self.message
+
+
+_NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ConnectionError)
+
+
+async def rpc(awaitable: Any) -> Any:
+    """The answer of one JSON-RPC call; ChainUnavailable when the node did not answer."""
+    try:
+        return await awaitable
+    except _NETWORK_ERRORS as err:
+        raise ChainUnavailable(f"{type(err).__name__}: {err}") from None
 
 
 class TransactionReverted(RuntimeError):

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 from web3 import AsyncWeb3
 
-from chain.minter import ChainUnavailable, rpc
+from chain.client import ChainUnavailable, rpc
 from chain.queries import DEPLOYED_BLOCK_SQL, RECORDED_CONTRACT_SQL
 from infra.settings import Settings, SettingsError
 

@@ -26,7 +26,8 @@ from typing import Any
 import asyncpg
 from web3 import AsyncWeb3
 
-from chain.minter import TRANSFER_TOPIC, ChainUnavailable, rpc
+from chain.client import ChainUnavailable, rpc
+from chain.minter import TRANSFER_TOPIC
 from chain.queries import (
     ADVANCE_CURSOR_SQL,
     CLOSE_MOVED_SWAPS_SQL,

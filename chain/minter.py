@@ -1,28 +1,27 @@
 """The collectible contract as the mint worker uses it: sign locally, send raw, read back.
 
 Every call that can fail because the node is away raises `ChainUnavailable`, so the worker can
-tell "try again later" from an answer.
+tell "try again later" from an answer (chain/client.py); the mints' calldata and gas are in
+chain/mint_calls.py, as the swaps' are in chain/swap_calls.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiohttp
-from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint
 
 from chain.artifact import load_artifact
+from chain.client import Rejected, rpc
 from chain.jobs import Batch, Job, Refused, SignedTx, SwapJob
+from chain.mint_calls import GAS_BASE, GAS_MARGIN, GAS_PER_TOKEN, call_data
 from chain.swap_calls import (
     SWAP_GAS_ALLOWANCE,
     SWAPPED_TOPIC,
@@ -33,35 +32,6 @@ from chain.swap_calls import (
 
 MINTER_ROLE = AsyncWeb3.keccak(text="MINTER_ROLE")
 TRANSFER_TOPIC = AsyncWeb3.keccak(text="Transfer(address,address,uint256)").to_0x_hex()
-# Measured on anvil: a mintBatch costs ~23k plus ~50.3k per token to a new holder (less to a
-# holder that already has tokens).
-GAS_PER_TOKEN = 60_000
-GAS_BASE = 40_000
-GAS_MARGIN = 1.25
-
-
-class ChainUnavailable(RuntimeError):
-    """The node did not answer; nothing is known about the request's effect."""
-
-
-class Rejected(RuntimeError):
-    """The node answered with an error for this request."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message.lower()
-
-    @property
-    def nonce_too_low(self) -> bool:
-        return "nonce too low" in self.message or "nonce has already been used" in self.message
-
-    @property
-    def already_known(self) -> bool:
-        return "already known" in self.message or "already imported" in self.message
-
-    @property
-    def underpriced(self) -> bool:
-        return "underpriced" in self.message
 
 
 @dataclass(frozen=True)
@@ -69,43 +39,6 @@ class Receipt:
     tx_hash: str
     block: int
     ok: bool
-
-
-_NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ConnectionError)
-
-
-async def rpc(awaitable: Any) -> Any:
-    """The answer of one JSON-RPC call; ChainUnavailable when the node did not answer."""
-    try:
-        return await awaitable
-    except _NETWORK_ERRORS as err:
-        raise ChainUnavailable(f"{type(err).__name__}: {err}") from None
-
-
-MINT_SELECTOR = function_signature_to_4byte_selector("mint(address,uint256)")
-MINT_BATCH_SELECTOR = function_signature_to_4byte_selector("mintBatch(address[],uint256[])")
-
-
-def call_data(jobs: Sequence[Job]) -> bytes:
-    """The calldata of mint (one job) or mintBatch, encoded directly: web3's contract encoder
-    checksums and validates every address, and even eth_abi's encoder costs more than signing
-    the transaction, so a batch's two arrays are laid out here (head: the two arrays'
-    offsets; each array: its length, then one 32-byte word per item)."""
-    if len(jobs) == 1:
-        job = jobs[0]
-        return MINT_SELECTOR + encode(
-            ["address", "uint256"], [bytes.fromhex(job.wallet[2:]), job.token_id]
-        )
-    n = len(jobs)
-    words = [_word(64), _word(64 + 32 * (n + 1)), _word(n)]
-    words += [bytes(12) + bytes.fromhex(j.wallet[2:]) for j in jobs]
-    words.append(_word(n))
-    words += [_word(j.token_id) for j in jobs]
-    return MINT_BATCH_SELECTOR + b"".join(words)
-
-
-def _word(value: int) -> bytes:
-    return value.to_bytes(32, "big")
 
 
 def data_of(batch: Batch) -> bytes:

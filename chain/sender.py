@@ -17,9 +17,10 @@ import logging
 import time
 from collections.abc import Sequence
 
+from chain.client import Rejected
 from chain.jobs import Batch, Job, Refused, SignedTx, Signer, SwapJob, SwapSigner
 from chain.mint_store import MintStore
-from chain.minter import Minter, Receipt, Rejected, data_of
+from chain.minter import Minter, Receipt, data_of
 from chain.settle import settle_orphan, settle_receipt
 from chain.swap_calls import SWAP_GAS_ALLOWANCE, swap_call_data
 from chain.swap_store import SwapStore

@@ -26,8 +26,9 @@ from typing import Any
 
 import asyncpg
 
+from chain.client import ChainUnavailable
 from chain.mint_store import MintStore
-from chain.minter import ChainUnavailable, Minter
+from chain.minter import Minter
 from chain.sender import NonceConflict, Sender
 from chain.swap_store import SwapStore
 from infra.listen import Notifications

@@ -15,8 +15,8 @@ from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError, Web3Exception
 
 from chain.artifact import load_artifact
+from chain.client import ChainUnavailable, rpc
 from chain.deployments import contract_address
-from chain.minter import ChainUnavailable, rpc
 from hunt_engine.swaps import ChainAway
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chain.jobs import Job
-from chain.minter import MINT_BATCH_SELECTOR, MINT_SELECTOR, call_data
+from chain.mint_calls import MINT_BATCH_SELECTOR, MINT_SELECTOR, call_data
 from chain.swap_calls import OUT_OF_GAS, refusal_in
 
 wallets = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
