@@ -70,20 +70,77 @@ WHERE status IN ('awaiting_maker_signature', 'open', 'accepted')
   AND ($2::text IS NULL OR maker = $2 OR taker = $2)
 """
 
-# The maker's signature: awaiting -> open, once.
-MAKER_SIGNED_SQL = """
-UPDATE swaps SET maker_signature = $2, status = 'open', updated_at = now()
-WHERE id = $1 AND status = 'awaiting_maker_signature'
-  AND deadline_s >= extract(epoch FROM now())
-RETURNING id
+# Swap $1 as SWAP_SQL shows it, closed first if its deadline passed (as EXPIRE_DUE_SQL closes
+# it), and the wallet of hunter $2, the caller (NULL when they have none): one round trip where
+# a signature took three. No row when there is no swap $1. The statement's read of the table
+# sees the row as it was before its own update, hence the updated row in its place.
+VISIBLE_SWAP_SQL = """
+WITH due AS (
+    UPDATE swaps SET
+        status = CASE WHEN status = 'accepted' THEN 'failed' ELSE 'expired' END,
+        error = CASE WHEN status = 'accepted' THEN 'expired' END,
+        updated_at = now(), settled_at = now()
+    WHERE id = $1 AND status IN ('awaiting_maker_signature', 'open', 'accepted')
+      AND deadline_s < extract(epoch FROM now())
+    RETURNING *
+), s AS (
+    SELECT * FROM due
+    UNION ALL
+    SELECT * FROM swaps WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM due)
+)
+SELECT s.id, s.status, s.chain_id, s.contract, s.maker, s.taker, s.give_token_id,
+    s.want_token_id, s.deadline_s, s.nonce, s.offer_hash, s.maker_signature, s.taker_signature,
+    s.error, s.tx_hash, s.created_at, s.updated_at,
+    gh.slug AS give_hunt, gc.key AS give_key, gc.name AS give_name,
+    wh.slug AS want_hunt, wc.key AS want_key, wc.name AS want_name,
+    (SELECT wallet FROM hunters WHERE id = $2) AS caller_wallet
+FROM s
+JOIN collectibles gc ON gc.id = s.give_collectible_id
+JOIN hunts gh ON gh.id = gc.hunt_id
+JOIN collectibles wc ON wc.id = s.want_collectible_id
+JOIN hunts wh ON wh.id = wc.hunt_id
 """
 
-# The taker's signature: open -> accepted, once; the worker is woken by the row's trigger.
+# The maker's signature: awaiting -> open, once. The swap as SWAP_SQL shows it (the id
+# first), no row when it could not be signed now.
+MAKER_SIGNED_SQL = """
+WITH s AS (
+    UPDATE swaps SET maker_signature = $2, status = 'open', updated_at = now()
+    WHERE id = $1 AND status = 'awaiting_maker_signature'
+      AND deadline_s >= extract(epoch FROM now())
+    RETURNING *
+)
+SELECT s.id, s.status, s.chain_id, s.contract, s.maker, s.taker, s.give_token_id,
+    s.want_token_id, s.deadline_s, s.nonce, s.offer_hash, s.maker_signature, s.taker_signature,
+    s.error, s.tx_hash, s.created_at, s.updated_at,
+    gh.slug AS give_hunt, gc.key AS give_key, gc.name AS give_name,
+    wh.slug AS want_hunt, wc.key AS want_key, wc.name AS want_name
+FROM s
+JOIN collectibles gc ON gc.id = s.give_collectible_id
+JOIN hunts gh ON gh.id = gc.hunt_id
+JOIN collectibles wc ON wc.id = s.want_collectible_id
+JOIN hunts wh ON wh.id = wc.hunt_id
+"""
+
+# The taker's signature: open -> accepted, once; the worker is woken by the row's trigger. The
+# swap as SWAP_SQL shows it (the id first), no row when it could not be accepted now.
 TAKER_SIGNED_SQL = """
-UPDATE swaps SET taker_signature = $2, status = 'accepted', accepted_at = now(),
-    updated_at = now()
-WHERE id = $1 AND status = 'open' AND deadline_s >= extract(epoch FROM now())
-RETURNING id
+WITH s AS (
+    UPDATE swaps SET taker_signature = $2, status = 'accepted', accepted_at = now(),
+        updated_at = now()
+    WHERE id = $1 AND status = 'open' AND deadline_s >= extract(epoch FROM now())
+    RETURNING *
+)
+SELECT s.id, s.status, s.chain_id, s.contract, s.maker, s.taker, s.give_token_id,
+    s.want_token_id, s.deadline_s, s.nonce, s.offer_hash, s.maker_signature, s.taker_signature,
+    s.error, s.tx_hash, s.created_at, s.updated_at,
+    gh.slug AS give_hunt, gc.key AS give_key, gc.name AS give_name,
+    wh.slug AS want_hunt, wc.key AS want_key, wc.name AS want_name
+FROM s
+JOIN collectibles gc ON gc.id = s.give_collectible_id
+JOIN hunts gh ON gh.id = gc.hunt_id
+JOIN collectibles wc ON wc.id = s.want_collectible_id
+JOIN hunts wh ON wh.id = wc.hunt_id
 """
 
 # The maker cancels (awaiting or open) or the taker declines (open): $2 is the new status, $3

@@ -73,9 +73,8 @@ async def create_swap(call: Call) -> web.Response:
 )
 async def sign_swap(call: Call) -> web.Response:
     body: SignatureIn = call.body
-    swap_id = _id(call)
-    await service.sign(call.services, swap_id, call.who.hunter_id, body.signature)
-    return await _answer(call, swap_id)
+    row = await service.sign(call.services, _id(call), call.who.hunter_id, body.signature)
+    return ok(swap_json(row), headers=NO_STORE)
 
 
 @TABLE.route(
@@ -103,9 +102,7 @@ async def withdraw_swap(call: Call) -> web.Response:
     params={"id": ID_PARAM},
 )
 async def get_swap(call: Call) -> web.Response:
-    pool = call.services.pool
-    wallet = await service.wallet_of(pool, call.who.hunter_id)
-    row = await service.visible(pool, _id(call), wallet)
+    row = await service.visible(call.services.pool, _id(call), call.who.hunter_id)
     return ok(swap_json(row), headers=NO_STORE)
 
 

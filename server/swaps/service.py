@@ -29,11 +29,10 @@ from hunt_engine.swaps import (
 from server.swaps.chain_view import ChainView
 from server.swaps.queries import (
     COLLECTIBLES_OF_TOKENS_SQL,
-    EXPIRE_DUE_SQL,
     INSERT_SWAP_SQL,
     MAKER_SIGNED_SQL,
-    SWAP_SQL,
     TAKER_SIGNED_SQL,
+    VISIBLE_SWAP_SQL,
     WALLET_SQL,
     WITHDRAW_SQL,
 )
@@ -118,21 +117,22 @@ async def create(services: Services, hunter_id: int, body: SwapIn) -> int:
     raise Conflict("this offer was just made; try again in a second")
 
 
-async def visible(pool: asyncpg.Pool, swap_id: int, wallet: str | None) -> Mapping[str, Any]:
-    """The swap as `wallet` may see it, closed first if its deadline passed; 404 otherwise."""
-    await pool.execute(EXPIRE_DUE_SQL, swap_id, None)
-    row = await pool.fetchrow(SWAP_SQL, swap_id)
-    if row is None or party_of(row, wallet) is None:
+async def visible(pool: asyncpg.Pool, swap_id: int, hunter_id: int) -> Mapping[str, Any]:
+    """The swap as hunter `hunter_id` may see it, closed first if its deadline passed, with the
+    caller's wallet as `caller_wallet`; 404 otherwise."""
+    row = await pool.fetchrow(VISIBLE_SWAP_SQL, swap_id, hunter_id)
+    if row is None or party_of(row, row["caller_wallet"]) is None:
         raise NotFound(f"no swap {swap_id}")
     return row  # type: ignore[no-any-return]
 
 
-async def sign(services: Services, swap_id: int, hunter_id: int, text: str) -> None:
+async def sign(services: Services, swap_id: int, hunter_id: int, text: str) -> Mapping[str, Any]:
     """The maker's signature opens the offer to the taker; the taker's accepts it, which makes
-    it the worker's job. The same signature posted again changes nothing."""
+    it the worker's job. The same signature posted again changes nothing. The swap as it is
+    now, for the answer."""
     pool = services.pool
-    wallet = await wallet_of(pool, hunter_id)
-    row = await visible(pool, swap_id, wallet)
+    row = await visible(pool, swap_id, hunter_id)
+    wallet: str = row["caller_wallet"]
     party = party_of(row, wallet)
     event = Event.MAKER_SIGNED if party == "maker" else Event.TAKER_SIGNED
     stored = row["maker_signature"] if party == "maker" else row["taker_signature"]
@@ -141,20 +141,20 @@ async def sign(services: Services, swap_id: int, hunter_id: int, text: str) -> N
     if stored is not None:
         # Signed already: the same signature again is an answer, not a second acceptance.
         if bytes(stored) in (raw, _canonical_or_none(raw)):
-            return
+            return row
         raise SwapClosed(f"this swap is {status.value}: it was signed already")
     transition(status, event)  # SwapClosed when this swap cannot take a signature now
     view = await ChainView.of(services) if services.chain is not None else None
-    assert wallet is not None
     signature = await checked(offer_of(row), row["chain_id"], row["contract"], wallet, raw, view)
     statement = MAKER_SIGNED_SQL if event is Event.MAKER_SIGNED else TAKER_SIGNED_SQL
-    if await pool.fetchval(statement, swap_id, signature) is not None:
-        return
+    signed = await pool.fetchrow(statement, swap_id, signature)
+    if signed is not None:
+        return signed  # type: ignore[no-any-return]
     # Another request moved it first: the same signature is the same answer.
-    now = await visible(pool, swap_id, wallet)
+    now = await visible(pool, swap_id, hunter_id)
     again = now["maker_signature"] if party == "maker" else now["taker_signature"]
     if again is not None and bytes(again) == signature:
-        return
+        return now
     raise SwapClosed(f"this swap is {now['status']}")
 
 
@@ -167,14 +167,13 @@ def _canonical_or_none(raw: bytes) -> bytes | None:
 
 async def withdraw(pool: asyncpg.Pool, swap_id: int, hunter_id: int) -> None:
     """The maker cancels an offer (before acceptance), the taker declines it (once open)."""
-    wallet = await wallet_of(pool, hunter_id)
-    row = await visible(pool, swap_id, wallet)
-    event = Event.CANCELLED if party_of(row, wallet) == "maker" else Event.DECLINED
+    row = await visible(pool, swap_id, hunter_id)
+    event = Event.CANCELLED if party_of(row, row["caller_wallet"]) == "maker" else Event.DECLINED
     status = Status(row["status"])
     after = transition(status, event)
     leaving = [s.value for s in Status if _moves(s, event)]
     if await pool.fetchval(WITHDRAW_SQL, swap_id, after.value, leaving) is None:
-        now = await visible(pool, swap_id, wallet)
+        now = await visible(pool, swap_id, hunter_id)
         raise SwapClosed(f"this swap is {now['status']}")
 
 

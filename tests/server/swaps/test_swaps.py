@@ -524,6 +524,29 @@ async def test_an_accepted_swap_not_sent_by_its_deadline_fails_expired(
     assert (mine[0]["status"], mine[0]["error"]) == ("failed", "expired")
 
 
+async def test_the_read_that_closes_a_swap_past_its_deadline_answers_it_closed(
+    swaps_api: Api, fans: tuple[Fan, Fan, int, int]
+) -> None:
+    maker, taker, give, want = fans
+    swap = await offer(swaps_api, maker, give, want)
+    _, accepted = await post_signature(swaps_api, taker, swap["id"], taker.sign(swap), 200)
+    await db_execute(
+        swaps_api,
+        "UPDATE swaps SET deadline_s = extract(epoch FROM now())::bigint - 1 WHERE id = $1",
+        swap["id"],
+    )
+
+    # The first read after the deadline is the one that closes it: it answers the closed swap.
+    _, seen = await swaps_api.call("GET", f"/v1/swaps/{swap['id']}", 200, headers=maker.headers)
+
+    assert (seen["status"], seen["error"]) == ("failed", "expired")
+    assert datetime.fromisoformat(seen["updated_at"]) > datetime.fromisoformat(
+        accepted["updated_at"]
+    )
+    _, again = await swaps_api.call("GET", f"/v1/swaps/{swap['id']}", 200, headers=taker.headers)
+    assert again == seen
+
+
 async def test_a_hunter_token_names_its_own_hunter(swaps_api: Api) -> None:
     ghost = swaps_api.auth(Role.HUNTER, "999999999")
     _, mine = await swaps_api.call("GET", "/v1/me/swaps", 200, headers=ghost)
