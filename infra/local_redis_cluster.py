@@ -131,11 +131,12 @@ class RedisCluster:
                 if start <= slot <= end
             )
 
-    def move_slot_of(self, key: str, pause_s: float = 0.0) -> tuple[int, int]:
+    def move_slot_of(self, key: str) -> tuple[int, int]:
         """Move the slot that holds `key` to another primary, the way `redis-cli --cluster
         reshard` does: the target importing, the source migrating, the keys sent with MIGRATE
-        a few at a time (`pause_s` between batches; clients meet ASK meanwhile), then every
-        primary told the slot's new owner (MOVED from then on). The ports (from, to)."""
+        a few at a time (clients meet ASK meanwhile, and TRYAGAIN for a call whose keys are
+        split), then every primary told the slot's new owner (MOVED from then on). The ports
+        (from, to)."""
         source_port = self.owner_of(key)
         primaries = self.primaries()
         source = next(n for n in primaries if n.port == source_port)
@@ -149,7 +150,6 @@ class RedisCluster:
                 _command(
                     src, "MIGRATE", "127.0.0.1", str(target.port), "", "0", "5000", "KEYS", *keys
                 )
-                time.sleep(pause_s)
             # The target first, then the source, then the rest (as redis-cli orders them).
             for node in [target, source, *(n for n in primaries if n not in (source, target))]:
                 with contextlib.closing(node.client()) as client:

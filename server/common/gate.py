@@ -28,6 +28,7 @@ from typing import Any
 from infra.redis_client import REDIS_FAILURES, RedisClient, guarded
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 from infra.redis_scripts import ScriptCall, register_script, run_script
+from server.common.coalescer import Coalescer
 from server.common.redis_keys import idempotency_key, rate_key
 
 # KEYS[1] rate counter, KEYS[2] idempotency key (absent without one: both keys are the
@@ -129,10 +130,13 @@ class ScanGate:
         self._script = register_script(redis, _GATE)
         self._health = health or RedisHealth()
         self.local = LocalGate()
-        self._waiting: list[tuple[ScriptCall, asyncio.Future[Any]]] = []
-        self._sender: asyncio.Task[None] | None = None
-        # How many scans each gate call held (the last few thousand; for tests and metrics).
-        self.sizes: deque[int] = deque(maxlen=4096)
+        # The scans waiting at the same moment go in one pipeline.
+        self._calls: Coalescer[ScriptCall, Any] = Coalescer(self._send, _MAX_GROUP, CALL_TIMEOUT_S)
+
+    @property
+    def sizes(self) -> deque[int]:
+        """How many scans each gate call held (the last few thousand; for tests and metrics)."""
+        return self._calls.sizes
 
     def _idem_key(self, hunter_id: int, key: str | None) -> str:
         if key is None:
@@ -148,7 +152,7 @@ class ScanGate:
         answer = None
         if self._health.usable():
             try:
-                answer = await self._gated(
+                answer = await self._calls.call(
                     ScriptCall(keys, [limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS])
                 )
                 self._health.ok()
@@ -170,42 +174,9 @@ class ScanGate:
             return GateResult("replay", replay=stored["answer"])
         return GateResult("ok")
 
-    async def _gated(self, call: ScriptCall) -> Any:
-        """The gate's script for one scan, sent with the other scans' that wait at the same
-        moment."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting.append((call, future))
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send_all())
-        return await asyncio.shield(future)
-
-    async def _send_all(self) -> None:
-        try:
-            while self._waiting:
-                group = self._waiting[:_MAX_GROUP]
-                del self._waiting[:_MAX_GROUP]
-                self.sizes.append(len(group))
-                try:
-                    async with asyncio.timeout(CALL_TIMEOUT_S):
-                        answers = await run_script(
-                            self._redis, self._script, [call for call, _ in group]
-                        )
-                except BaseException as err:
-                    for _, future in group:
-                        _settle(future, None, err)
-                    if isinstance(err, asyncio.CancelledError):
-                        raise
-                    continue
-                for (_, future), answer in zip(group, answers, strict=True):
-                    if isinstance(answer, Exception):
-                        _settle(future, None, answer)
-                    else:
-                        _settle(future, answer, None)
-        finally:
-            self._sender = None
-            for _, future in self._waiting:
-                future.cancel()
-            self._waiting.clear()
+    async def _send(self, calls: list[ScriptCall]) -> list[Any]:
+        """One pipeline of the gate's script for every scan of the group."""
+        return await run_script(self._redis, self._script, calls)
 
     async def remember(
         self, hunter_id: int, idempotency_key: str | None, body_digest: str, answer: dict[str, Any]
@@ -236,14 +207,3 @@ class ScanGate:
             self._health.ok()
         except REDIS_FAILURES as err:
             self._health.failed(err)
-
-
-def _settle(future: asyncio.Future[Any], answer: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-        # Retrieved here: a caller that went away leaves no "never retrieved" warning.
-        future.exception()
-    else:
-        future.set_result(answer)

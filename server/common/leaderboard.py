@@ -27,6 +27,7 @@ from infra.redis_client import REDIS_FAILURES, RedisClient, grouped, guarded
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
 from infra.replica import ReadRouter
+from server.common.coalescer import Coalescer
 from server.common.queries import (
     HUNT_SCORES_SQL,
     HUNTER_NAMES_SQL,
@@ -51,6 +52,8 @@ LIMIT_MAX = 100
 _REBUILD_CHUNK = 5000
 # At most this many scans' scores in one call.
 _MAX_GROUP = 64
+# One scan's committed score: (hunt id, the hunter's id as the set's member, its sort key).
+ScoreWrite = tuple[int, str, int]
 
 # The scores of one hunt's scans that finish at the same moment: KEYS[1] the relay's marker of
 # the hunt, KEYS[2] its set (one slot), ARGV[2i - 1], ARGV[2i] the i-th member and sort key.
@@ -162,10 +165,15 @@ class Leaderboard:
         self._health = health or RedisHealth()
         self.names = HunterNames()
         self._script = register_script(redis, _RECORD)
-        self._waiting: list[tuple[tuple[int, str, int], asyncio.Future[int | None]]] = []
-        self._sender: asyncio.Task[None] | None = None
-        # How many scans each write held (the last few thousand; for tests and metrics).
-        self.sizes: deque[int] = deque(maxlen=4096)
+        # One scan's score is written with the others that wait at the same moment.
+        self._writes: Coalescer[ScoreWrite, int | None] = Coalescer(
+            self._write, _MAX_GROUP, CALL_TIMEOUT_S
+        )
+
+    @property
+    def sizes(self) -> deque[int]:
+        """How many scans each write held (the last few thousand; for tests and metrics)."""
+        return self._writes.sizes
 
     def key(self, hunt_id: int) -> str:
         return board_key(self._prefix, hunt_id)
@@ -180,7 +188,8 @@ class Leaderboard:
         value = sort_key(score, reached_at)
         if self._health.usable():
             try:
-                better = await self._recorded((hunt_id, str(hunter_id), value))
+                # How many hunters are ahead, or None while Redis does not hold everything yet.
+                better = await self._writes.call((hunt_id, str(hunter_id), value))
                 self._health.ok()
                 if better is not None:
                     return better + 1
@@ -188,51 +197,14 @@ class Leaderboard:
                 self._health.failed(err)
         return await self.rank_from_db(hunt_id, score, reached_at)
 
-    async def _recorded(self, entry: tuple[int, str, int]) -> int | None:
-        """One scan's score, written with the others that wait at the same moment: how many
-        hunters are ahead, or None while Redis does not hold everything yet."""
-        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((entry, future))
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send_all())
-        return await asyncio.shield(future)
-
-    async def _send_all(self) -> None:
-        try:
-            while self._waiting:
-                group = self._waiting[:_MAX_GROUP]
-                del self._waiting[:_MAX_GROUP]
-                self.sizes.append(len(group))
-                try:
-                    async with asyncio.timeout(CALL_TIMEOUT_S):
-                        answers = await self._write(group)
-                except BaseException as err:
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(err)
-                            future.exception()  # a caller that went away: no warning
-                    if isinstance(err, asyncio.CancelledError):
-                        raise
-                    continue
-                for (_, future), better in zip(group, answers, strict=True):
-                    if not future.done():
-                        future.set_result(better)
-        finally:
-            self._sender = None
-            for _, future in self._waiting:
-                future.cancel()
-            self._waiting.clear()
-
-    async def _write(
-        self, group: list[tuple[tuple[int, str, int], asyncio.Future[int | None]]]
-    ) -> list[int | None]:
+    async def _write(self, group: list[ScoreWrite]) -> list[int | None]:
         """One script call per hunt (its marker and set share a slot), pipelined; for each
-        entry in order, how many are ahead, or None while the hunt's marker is missing."""
-        hunts = grouped(range(len(group)), lambda i: group[i][0][0])
+        write in order, how many are ahead, or None while the hunt's marker is missing."""
+        hunts = grouped(range(len(group)), lambda i: group[i][0])
         calls = []
         for positions in hunts:
-            hunt_id = group[positions[0]][0][0]
-            args = [a for i in positions for a in group[i][0][1:]]
+            hunt_id = group[positions[0]][0]
+            args = [a for i in positions for a in group[i][1:]]
             calls.append(ScriptCall([self.marker(hunt_id), self.key(hunt_id)], args))
         answers: list[int | None] = [None] * len(group)
         for positions, (ready, *ahead) in zip(

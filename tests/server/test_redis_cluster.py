@@ -274,7 +274,7 @@ async def test_scans_and_pushes_go_on_while_the_hunts_slot_moves(
         await asyncio.sleep(0.3)
         before = len(statuses)
         key = stream_key(prefix, hunt_id)
-        source, target = await asyncio.to_thread(cluster.move_slot_of, key, 0.1)
+        source, target = await asyncio.to_thread(cluster.move_slot_of, key)
         assert cluster.owner_of(key) == target != source
         await asyncio.sleep(0.5)
         stop.set()
