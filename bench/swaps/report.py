@@ -217,8 +217,25 @@ def reading(results: dict[str, Any]) -> str:
         f" {bare_cpu:.0f} ms in (b); the largest share is {names[heaviest]}'s"
         f" ({parties[heaviest]:.1f} ms). On {cores} cores that alone caps (a) near"
         f" {cap:.0f} swaps/s even with nothing else running and the work perfectly overlapped,"
-        f" {cap / s['bare_swaps_per_s']:.2f} of (b)'s rate: the target needs less CPU per swap"
-        " in (a), not more overlap. At the steady rate the longest stage at the median was"
+        f" {cap / s['bare_swaps_per_s']:.2f} of (b)'s rate: {_what_sets_the_pace(results, cap)}"
+        " At the steady rate the longest stage at the median was"
         f" {longest} ({steady[key]['p50']:.0f} ms p50), and in the tail {tail}"
         f" ({steady[tail_key]['p95']:.0f} ms p95)."
+    )
+
+
+def _what_sets_the_pace(results: dict[str, Any], cap: float) -> str:
+    """What sets the pace of (a): the CPU a swap costs, or, once that would allow the target, the
+    time each of the worker's slots is taken by one swap (a slot frees at settlement)."""
+    s, cfg, worker = results["summary"], results["config"], results["worker"]
+    if cap / s["bare_swaps_per_s"] < MIN_RATIO:
+        return "the target needs less CPU per swap in (a), not more overlap."
+    turnaround = _median(worker, "sending_ms", "p50") + _median(worker, "mined_ms", "p50")
+    bare_turnaround = cfg["in_flight"] * 1000 / s["bare_swaps_per_s"]
+    return (
+        "CPU alone would allow the target; the pace of (a) is the worker's turnaround, each of its"
+        f" {cfg['in_flight']} slots taken {turnaround:.0f} ms a swap from its claim to its"
+        f" settlement at the median, where each of the bare script's {cfg['in_flight']} turns"
+        f" over every {bare_turnaround:.0f} ms; meanwhile the accepted swaps waited"
+        f" {_median(worker, 'queued_ms', 'p50'):.0f} ms at the median to be claimed."
     )
