@@ -158,6 +158,15 @@ class ScanService:
         cached = self._hunters.get(hunter_id) or UNKNOWN
         row = await self._attempt(None, hunter_id, scan, target, facts, cached, now, address)
         if row is None:
+            # Stale: `claim_find` answered with the hunter's state as committed (another
+            # process, or another scan here, took a find). Once more with the others waiting,
+            # on that state, before the hunter is locked on a connection of its own (four
+            # round trips where this is one shared): with several processes, a hunter's scans
+            # that alternate between them meet a stale copy every time.
+            fresh = self._hunters.get(hunter_id)
+            if fresh is not None and fresh != cached:
+                row = await self._attempt(None, hunter_id, scan, target, facts, fresh, now, address)
+        if row is None:
             async with self._pool.acquire() as conn:
                 row = await self._attempt_in_turn(
                     conn, hunter_id, scan, target, facts, now, address

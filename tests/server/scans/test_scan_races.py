@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 
+from server.app import create_app
+from server.http.app_keys import SERVICES
 from tests.support.api import Api, unique
-from tests.support.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt
+from tests.support.builders import BOSTON, FIVE_KM_NORTH, TIMES_SQUARE, at, make_hunt, post_scan
 
 
 async def test_fifty_concurrent_scans_by_one_hunter_give_one_find(
@@ -212,3 +215,36 @@ async def test_a_double_tap_with_one_idempotency_key_waits_and_replays(
     answers = [await r.json() for r in responses]
     assert len({a["find"]["id"] for a in answers}) == 1
     assert await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id) == 1
+
+
+async def test_a_hunter_whose_scans_alternate_between_two_processes_is_claimed_in_groups(
+    api: Api, aiohttp_client: Any
+) -> None:
+    """Two server processes on one database (two apps, each its own copy of the hunters'
+    state): a scan through the process whose copy is stale is told 'stale' and claimed once
+    more with the others waiting, on the state the database answered with, not on a
+    connection of its own; the travel rule still sees the find the other process took."""
+    other = Api(await aiohttp_client(create_app(api.settings)), api.settings)
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    here = [await hunt.clue(at=TIMES_SQUARE) for _ in range(3)]
+    far = await hunt.clue(at=BOSTON)
+    hunter_id, me = await api.hunter()
+    first, second = (a.client.app[SERVICES].scans.claims for a in (api, other))
+
+    await post_scan(api, me, hunt.code(here[0]), 201, **at(TIMES_SQUARE))
+    sent = len(second.sizes)
+    # The second process has not seen the hunter: 'stale', then accepted on the state the
+    # database answered with, both through its batcher.
+    await post_scan(other, me, hunt.code(here[1]), 201, **at(TIMES_SQUARE))
+    assert len(second.sizes) == sent + 2
+    # Back to the first, whose copy predates that find: the same.
+    sent = len(first.sizes)
+    await post_scan(api, me, hunt.code(here[2]), 201, **at(TIMES_SQUARE))
+    assert len(first.sizes) == sent + 2
+    # A copy refreshed that way still carries the last find: Boston is too far too soon.
+    answer = await post_scan(other, me, hunt.code(far), 422, **at(BOSTON))
+    assert answer["code"] == "impossible_travel"
+    finds = await api.client.app[SERVICES].pool.fetchval(
+        "SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id
+    )
+    assert finds == 3
