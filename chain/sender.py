@@ -50,6 +50,7 @@ class Sender:
         self.backlog = False  # jobs were left queued because the window was full
         self.room = asyncio.Event()  # set when settled batches leave the window
         self.busy = asyncio.Event()  # set when new batches enter it
+        self.sent = asyncio.Event()  # set when the node took batches
         self._orphans: dict[int, float] = {}
         # Hashes this process has broadcast, or queued for `broadcast` to send.
         self._sent: set[str] = set()
@@ -243,6 +244,7 @@ class Sender:
         # (A failure above leaves some unmarked: the next run's recovery sends them all again.)
         if sent:
             await self._mark_sent(sent)
+            self.sent.set()
 
     async def _fees(self) -> tuple[int, int]:
         """(max fee, priority fee) for new transactions: twice the base fee plus the

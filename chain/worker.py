@@ -197,15 +197,19 @@ class MintWorker:
         self, sender: Sender, lock_conn: asyncpg.Connection, stop: asyncio.Event
     ) -> None:
         """Settle what the chain mined (and replace what is stuck) every `receipt_poll_s`
-        while batches are in flight; report on the key every few seconds."""
+        while batches are in flight, and as soon as the node took a broadcast: a node that
+        mines on receipt (anvil, a dev chain) has its receipts then, and a window slot waits a
+        poll for nothing; elsewhere it is one nonce read a broadcast. Report on the key every
+        few seconds."""
         while not stop.is_set():
             if lock_conn.is_closed():
                 raise LostSenderLock("the lock connection closed")
             sender.busy.clear()
+            sender.sent.clear()
             await sender.track()
             await self._heartbeat(sender)
             if sender.in_flight:
-                await until(stop, asyncio.sleep(self.settings.receipt_poll_s), None)
+                await until(stop, sender.sent.wait(), self.settings.receipt_poll_s)
             else:
                 await until(stop, sender.busy.wait(), self.settings.poll_s)
 

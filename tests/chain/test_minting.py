@@ -263,6 +263,18 @@ async def test_minted_waits_for_the_configured_confirmations(
         await wait_until(lambda: all_minted(db, 1), what="the third confirmation")
 
 
+async def test_a_node_that_mines_on_receipt_is_settled_without_waiting_for_the_receipt_poll(
+    mint_settings: Settings,
+) -> None:
+    db = mint_settings.database_url or ""
+    hunt, collectible_id, clue = await seed_hunt(db)
+    await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
+    # anvil mines on receipt: the receipts are read once the node took the broadcast, not a
+    # poll later (a window slot would wait that long for nothing).
+    async with worker_task(_with_mint(mint_settings, receipt_poll_s=60.0)):
+        await wait_until(lambda: all_minted(db, 1), timeout_s=10, what="the mint, settled")
+
+
 async def _settle_time() -> None:
     await asyncio.sleep(0.5)  # ten receipt polls: enough for the worker to act if it would
 
