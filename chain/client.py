@@ -78,6 +78,26 @@ def connect(url: str, *, timeout_s: float = 10.0) -> AsyncWeb3[Any]:
     return AsyncWeb3(provider)
 
 
+# Idle connections closed by us before a node or its proxy would (geth: 120 s, common load
+# balancers: 60 s), so a reused connection is not one the other end already dropped.
+KEEPALIVE_S = 15.0
+
+
+async def keep_connections(w3: AsyncWeb3[Any]) -> None:
+    """Have `w3` reuse its HTTP connections to the node from now on (in this event loop).
+    web3's own session closes each connection after one request: a TCP connection set up and
+    torn down for each of the several requests a relayed swap takes, a tenth of the worker's
+    CPU under load, and the node's too. Closed by `w3.provider.disconnect()`."""
+    provider = w3.provider
+    if not isinstance(provider, AsyncHTTPProvider):
+        return
+    session = aiohttp.ClientSession(
+        raise_for_status=True, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S)
+    )
+    if await provider.cache_async_session(session) is not session:
+        await session.close()  # a session was in use already: it stays
+
+
 async def wait_receipt(w3: AsyncWeb3[Any], tx_hash: Any, timeout_s: float = 30.0) -> TxReceipt:
     """The receipt of `tx_hash`, polled every 50 ms; web3's TimeExhausted after `timeout_s`."""
     return await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout_s, poll_latency=0.05)

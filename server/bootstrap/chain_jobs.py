@@ -11,7 +11,7 @@ import signal
 import asyncpg
 from eth_account import Account
 
-from chain.client import connect
+from chain.client import connect, keep_connections
 from chain.deploy import deploy_collectible, fund_on_dev_chain, grant_minter, hand_over_admin
 from chain.deployments import (
     deployed_block,
@@ -78,6 +78,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     pool_max = max(settings.db_pool_max, POOL_PER_KEY * len(keys))
     pool = await create_pool(dataclasses.replace(settings, db_pool_max=pool_max))
     try:
+        await keep_connections(w3)  # before any request: web3 would cache its own session
         address = await wait_for_contract(settings, pool, w3, stop)
         if address is None:
             return
