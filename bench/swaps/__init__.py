@@ -17,7 +17,8 @@ them: in bulk, where the API would take minutes of a shared machine), and an API
 (b) on another fresh anvil (the same deployer at the same nonce: the same contract address, so
     the same signed offers hold), the same tokens minted, the bare script sends the very same
     `swap(offer, makerSignature, takerSignature)` calls with its own nonces and the worker's
-    number in flight; clock until the last receipt;
+    number in flight, keeping its connections to the node as the worker does; clock until the
+    last receipt;
 (c) the takers' signatures at a steady rate; each swap's signature → `completed`, its stages
     from the database's timestamps.
 

@@ -14,6 +14,7 @@ import asyncpg
 from web3.types import RPCEndpoint
 
 from bench.mint.chain import MINTER
+from chain.client import connect, keep_connections
 from chain.jobs import SwapJob, swap_job_of
 from chain.minter import Minter
 from chain.queries import PENDING_SWAPS_SQL
@@ -57,7 +58,17 @@ async def node_checks_ms(w3: Any, contract: str, jobs: list[SwapJob]) -> dict[st
 
 
 async def bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int) -> dict[str, Any]:
-    """Every job's swap sent and mined; the time from the first signing to the last receipt."""
+    """Every job's swap sent and mined; the time from the first signing to the last receipt.
+    Over a client of its own to `w3`'s node that keeps its connections, as the worker's does."""
+    client = connect(w3.provider.endpoint_uri)
+    try:
+        await keep_connections(client)
+        return await _bare_run(client, contract, jobs, in_flight)
+    finally:
+        await client.provider.disconnect()
+
+
+async def _bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int) -> dict[str, Any]:
     minter = Minter(w3, contract, MINTER[1])
     await minter.connect()
     nonce = await minter.nonce("pending")

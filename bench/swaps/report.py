@@ -144,9 +144,10 @@ def section(results: dict[str, Any], command: str) -> str:
         " another fresh anvil, the contract at the same address and the same tokens minted to"
         " the same wallets, the very same `swap(offer, makerSignature, takerSignature)` calls"
         " (read back from the offer book) sent by a bare script with its own nonces,"
-        f" {cfg['in_flight']} in flight, a fixed gas allowance, no database; clock until the"
-        " last receipt. (c) The takers' signatures at a steady rate, open loop; each swap from"
-        " its signature's sending to `completed` (`settled_at`, the same machine's clock), its"
+        f" {cfg['in_flight']} in flight, a fixed gas allowance, its connections to the node"
+        " kept as the worker keeps its own, no database; clock until the last receipt. (c)"
+        " The takers' signatures at a steady rate, open loop; each swap from its signature's"
+        " sending to `completed` (`settled_at`, the same machine's clock), its"
         " stages from the offer book's and the ledger's timestamps.",
         "",
         "| | swaps/s | target | |",
