@@ -695,8 +695,8 @@ const MINT_WORDS = {
 function mintLine(moment) {
   const status = moment.mint?.status;
   if (!status) return null;
-  // The token id is 2^62 + the moment's id: past what a JS number holds exactly.
-  const tokenId = (MOMENT_TOKEN_BASE + BigInt(moment.id)).toString();
+  // The token id is 2^62 + the moment's id: a BigInt as the API's JSON is read.
+  const tokenId = String(moment.token_id ?? MOMENT_TOKEN_BASE + BigInt(moment.id));
   return h(
     "p",
     { class: "mint-line" },

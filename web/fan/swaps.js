@@ -52,18 +52,15 @@ function tokenArt(collectible) {
   return h("span", { class: "token-art", "aria-hidden": "true" }, art({ ...collectible, name }, "token-pic"));
 }
 
-/** The exact ids of a swap: the typed data's decimal strings (a moment's id is past JS numbers). */
+/** The exact ids of a swap, as decimal digits (the API's JSON is read with every digit). */
 function idsOf(swap) {
-  const message = swap.typed_data?.message || {};
-  return { give: String(message.giveId ?? swap.give_token_id), want: String(message.wantId ?? swap.want_token_id) };
+  return { give: String(swap.give_token_id), want: String(swap.want_token_id) };
 }
 
-/** A token id as JSON: a number, or the exact digits where a number would round. */
+/** A token id as JSON: a number, a BigInt where a Number would round (sent with every digit). */
 function jsonId(id) {
   const number = Number(id);
-  if (Number.isSafeInteger(number)) return number;
-  if (typeof JSON.rawJSON === "function") return JSON.rawJSON(id);
-  throw new Error("This browser cannot send a token id this large: offer it from another browser.");
+  return Number.isSafeInteger(number) ? number : BigInt(id);
 }
 
 function tokenName(name, id) {
@@ -355,7 +352,7 @@ class SwapsPage {
     }
     for (const moment of moments || []) {
       if (moment.mint?.status === "minted") {
-        const id = (MOMENT_TOKEN_BASE + BigInt(moment.id)).toString();
+        const id = String(moment.token_id ?? MOMENT_TOKEN_BASE + BigInt(moment.id));
         tokens.set(id, { name: `Moment “${moment.title}”`, key: moment.collectible });
       }
     }

@@ -21,6 +21,10 @@ export class SignFailure extends Error {
 
 const lower = (value) => String(value).toLowerCase();
 
+// A uint256 past 2^53 (a moment's token id) reaches the wallet as decimal digits, as wallets
+// take them: a BigInt has no JSON form, and a JSON number that long is rounded by the wallet.
+const uintAsDecimal = (key, value) => (typeof value === "bigint" ? value.toString() : value);
+
 async function shares(provider, address, method) {
   const accounts = await provider.request({ method });
   return Array.isArray(accounts) && accounts.map(lower).includes(address);
@@ -77,7 +81,7 @@ export async function signTypedData(typedData, address, { step, choose }) {
       }
     }
     step(`Sign the swap in ${name}: it names both tokens and costs you nothing (geohunt pays the fee).`);
-    const signature = await provider.request({ method: "eth_signTypedData_v4", params: [wanted, JSON.stringify(typedData)] });
+    const signature = await provider.request({ method: "eth_signTypedData_v4", params: [wanted, JSON.stringify(typedData, uintAsDecimal)] });
     if (typeof signature !== "string" || !/^0x([0-9a-f]{2})+$/i.test(signature)) {
       throw new SignFailure("wallet", name, "it answered with something that is not a signature");
     }

@@ -1,5 +1,27 @@
 // The one way the web apps talk to geohunt: JSON in and out, problems turned into errors that
 // carry their stable `code`, the bearer token from the caller, and no other origin ever.
+//
+// JSON is read and written with lossless-json: an integer past Number.MAX_SAFE_INTEGER (a fans'
+// moment's token id is 2^62 + its id) comes back as a BigInt with every digit, where JSON.parse
+// would round it to another token's id, and a BigInt is sent back as the same JSON number.
+import { isInteger, parse, stringify } from "lossless-json";
+
+/** A JSON number as JavaScript holds it exactly: a Number, or a BigInt for a larger integer. */
+function exactNumber(text) {
+  if (!isInteger(text)) return parseFloat(text);
+  const number = Number(text);
+  return Number.isSafeInteger(number) ? number : BigInt(text);
+}
+
+/** JSON text as a value, its integers exact (see above). */
+export function parseJson(text) {
+  return parse(text, null, exactNumber);
+}
+
+/** A value as JSON text; a BigInt is written as a number with all its digits. */
+export function toJson(value) {
+  return stringify(value);
+}
 
 export class Problem extends Error {
   constructor(status, body, headers) {
@@ -19,7 +41,7 @@ export async function api(path, { method = "GET", body, token, headers = {}, sig
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.body = toJson(body);
   }
   let response;
   try {
@@ -31,7 +53,7 @@ export async function api(path, { method = "GET", body, token, headers = {}, sig
   const text = await response.text();
   let data = null;
   try {
-    data = text ? JSON.parse(text) : null;
+    data = text ? parseJson(text) : null;
   } catch {
     data = { detail: text.slice(0, 200) };
   }
@@ -63,7 +85,7 @@ async function problemOf(response) {
   const text = await response.text();
   let data = null;
   try {
-    data = text ? JSON.parse(text) : null;
+    data = text ? parseJson(text) : null;
   } catch {
     data = { detail: text.slice(0, 200) };
   }
@@ -77,7 +99,7 @@ export async function apiFile(path, { method = "POST", file, type, token, signal
   const response = await send(path, { method, headers, body: file, signal });
   if (!response.ok) throw await problemOf(response);
   const text = await response.text();
-  return { status: response.status, data: text ? JSON.parse(text) : null };
+  return { status: response.status, data: text ? parseJson(text) : null };
 }
 
 /** A binary answer (an image) fetched with the bearer token: pages show it from a blob: URL. */
