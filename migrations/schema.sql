@@ -1015,6 +1015,35 @@ ALTER TABLE public.swaps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+CREATE VIEW public.swaps_shown AS
+ SELECT s.id,
+    s.status,
+    s.chain_id,
+    s.contract,
+    s.maker,
+    s.taker,
+    s.give_token_id,
+    s.want_token_id,
+    s.deadline_s,
+    s.nonce,
+    s.offer_hash,
+    s.maker_signature,
+    s.taker_signature,
+    s.error,
+    s.tx_hash,
+    s.created_at,
+    s.updated_at,
+    gh.slug AS give_hunt,
+    gc.key AS give_key,
+    gc.name AS give_name,
+    wh.slug AS want_hunt,
+    wc.key AS want_key,
+    wc.name AS want_name
+   FROM ((((public.swaps s
+     JOIN public.collectibles gc ON ((gc.id = s.give_collectible_id)))
+     JOIN public.hunts gh ON ((gh.id = gc.hunt_id)))
+     JOIN public.collectibles wc ON ((wc.id = s.want_collectible_id)))
+     JOIN public.hunts wh ON ((wh.id = wc.hunt_id)));
 CREATE TABLE public.taste_groups (
     collectibles bigint[] NOT NULL,
     members integer NOT NULL

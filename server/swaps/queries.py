@@ -23,36 +23,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING id
 """
 
-# A swap with what its answer shows of the two collectibles.
+# A swap with what its answer shows of the two collectibles (migration 0016's view).
 SWAP_SQL = """
-SELECT s.id, s.status, s.chain_id, s.contract, s.maker, s.taker, s.give_token_id,
-    s.want_token_id, s.deadline_s, s.nonce, s.offer_hash, s.maker_signature, s.taker_signature,
-    s.error, s.tx_hash, s.created_at, s.updated_at,
-    gh.slug AS give_hunt, gc.key AS give_key, gc.name AS give_name,
-    wh.slug AS want_hunt, wc.key AS want_key, wc.name AS want_name
-FROM swaps s
-JOIN collectibles gc ON gc.id = s.give_collectible_id
-JOIN hunts gh ON gh.id = gc.hunt_id
-JOIN collectibles wc ON wc.id = s.want_collectible_id
-JOIN hunts wh ON wh.id = wc.hunt_id
-WHERE s.id = $1
+SELECT * FROM swaps_shown WHERE id = $1
 """
 
 # A wallet's swaps, newest first: those it made, and those it received once their maker signed
 # (an offer is the maker's alone until then).
 MY_SWAPS_SQL = """
-SELECT s.id, s.status, s.chain_id, s.contract, s.maker, s.taker, s.give_token_id,
-    s.want_token_id, s.deadline_s, s.nonce, s.offer_hash, s.maker_signature, s.taker_signature,
-    s.error, s.tx_hash, s.created_at, s.updated_at,
-    gh.slug AS give_hunt, gc.key AS give_key, gc.name AS give_name,
-    wh.slug AS want_hunt, wc.key AS want_key, wc.name AS want_name
-FROM swaps s
-JOIN collectibles gc ON gc.id = s.give_collectible_id
-JOIN hunts gh ON gh.id = gc.hunt_id
-JOIN collectibles wc ON wc.id = s.want_collectible_id
-JOIN hunts wh ON wh.id = wc.hunt_id
-WHERE s.maker = $1 OR (s.taker = $1 AND s.status <> 'awaiting_maker_signature')
-ORDER BY s.id DESC
+SELECT * FROM swaps_shown
+WHERE maker = $1 OR (taker = $1 AND status <> 'awaiting_maker_signature')
+ORDER BY id DESC
 LIMIT $2
 """
 
@@ -73,7 +54,8 @@ WHERE status IN ('awaiting_maker_signature', 'open', 'accepted')
 # Swap $1 as SWAP_SQL shows it, closed first if its deadline passed (as EXPIRE_DUE_SQL closes
 # it), and the wallet of hunter $2, the caller (NULL when they have none): one round trip where
 # a signature took three. No row when there is no swap $1. The statement's read of the table
-# sees the row as it was before its own update, hence the updated row in its place.
+# (and of the swaps_shown view) sees the row as it was before its own update, hence the
+# updated row in its place and the view's columns written out.
 VISIBLE_SWAP_SQL = """
 WITH due AS (
     UPDATE swaps SET
@@ -102,7 +84,8 @@ JOIN hunts wh ON wh.id = wc.hunt_id
 """
 
 # The maker's signature: awaiting -> open, once. The swap as SWAP_SQL shows it (the id
-# first), no row when it could not be signed now.
+# first), no row when it could not be signed now. The view's columns are written out on the
+# updated row: the view would read the table as it was before this statement's update.
 MAKER_SIGNED_SQL = """
 WITH s AS (
     UPDATE swaps SET maker_signature = $2, status = 'open', updated_at = now()
@@ -123,7 +106,8 @@ JOIN hunts wh ON wh.id = wc.hunt_id
 """
 
 # The taker's signature: open -> accepted, once; the worker is woken by the row's trigger. The
-# swap as SWAP_SQL shows it (the id first), no row when it could not be accepted now.
+# swap as SWAP_SQL shows it (the id first), no row when it could not be accepted now; the
+# view's columns written out on the updated row, as for MAKER_SIGNED_SQL.
 TAKER_SIGNED_SQL = """
 WITH s AS (
     UPDATE swaps SET taker_signature = $2, status = 'accepted', accepted_at = now(),
