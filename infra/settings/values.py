@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+Bounded = TypeVar("Bounded", int, float)
 
 
 class SettingsError(RuntimeError):
@@ -10,26 +13,31 @@ class SettingsError(RuntimeError):
 
 
 def integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}")
-    return value
+    return _bounded(env, name, default, low, high, int, "an integer")
 
 
 def number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    return _bounded(env, name, default, low, high, float, "a number")
+
+
+def _bounded(
+    env: Mapping[str, str],
+    name: str,
+    default: Bounded,
+    low: Bounded,
+    high: Bounded,
+    parse: Callable[[str], Bounded],
+    kind: str,
+) -> Bounded:
+    """Variable `name` parsed, between `low` and `high` inclusive; `default` when unset or
+    empty. The errors name the variable and what it must be, never only "invalid"."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number") from None
+        raise SettingsError(f"{name} must be {kind}") from None
     if not low <= value <= high:  # also refuses nan
         raise SettingsError(f"{name} must be between {low} and {high}")
     return value

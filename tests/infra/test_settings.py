@@ -116,6 +116,40 @@ def test_mint_settings_from_env() -> None:
     assert settings.mint.priority_fee_wei == 500_000_000
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("FOLLOW_CONFIRMATIONS", "3.5", "FOLLOW_CONFIRMATIONS must be an integer"),
+        ("FOLLOW_BLOCK_SPAN", "100001", "FOLLOW_BLOCK_SPAN must be between 1 and 100000"),
+        ("FOLLOW_POLL_S", "soon", "FOLLOW_POLL_S must be a number"),
+        ("FOLLOW_POLL_S", "nan", "FOLLOW_POLL_S must be between 0.05 and 600"),
+        ("MINT_MAX_IN_FLIGHT", "0", "MINT_MAX_IN_FLIGHT must be between 1 and 64"),
+        ("MINT_RECEIPT_POLL_S", "inf", "MINT_RECEIPT_POLL_S must be between 0.01 and 60"),
+        ("MINT_PRIORITY_FEE_GWEI", "-1", "MINT_PRIORITY_FEE_GWEI must be between 0 and 10000"),
+    ],
+)
+def test_bounded_numbers_say_what_they_must_be(name: str, value: str, error: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"GEOHUNT_SECRET": "s" * 40, name: value})
+    assert str(caught.value) == error
+
+
+def test_bounded_numbers_take_their_bounds_and_default_when_empty() -> None:
+    settings = Settings.from_env(
+        {
+            "GEOHUNT_SECRET": "s" * 40,
+            "FOLLOW_CONFIRMATIONS": "",
+            "FOLLOW_BLOCK_SPAN": "100000",
+            "FOLLOW_POLL_S": "0.05",
+            "FOLLOW_FROM_BLOCK": str(2**62),
+            "MINT_MAX_IN_FLIGHT": "1",
+        }
+    )
+    assert settings.follow.confirmations == 3 and settings.follow.block_span == 100_000
+    assert settings.follow.poll_s == 0.05 and settings.follow.from_block == 2**62
+    assert settings.mint.max_in_flight == 1
+
+
 def test_public_base_url_must_be_an_origin() -> None:
     with pytest.raises(SettingsError):
         Settings.from_env({"GEOHUNT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "ftp://x"})
