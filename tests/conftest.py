@@ -24,8 +24,14 @@ from tests.support.api import RUN, TEST_SECRET, Api
 from tests.support.database import migrated_database
 
 # Fixtures defined in support modules, registered once for every test: the chain's (anvil, w3,
-# deployer, minter_account, collectible) and the minting tests' (mint_settings, mint_api).
-pytest_plugins = ["tests.support.chain", "tests.support.minting", "tests.support.fan_app"]
+# deployer, minter_account, collectible), the minting tests' (mint_settings, mint_api), the fan
+# app's (local_api, local_mint_api) and the swaps API's (swaps_api, fans).
+pytest_plugins = [
+    "tests.support.chain",
+    "tests.support.minting",
+    "tests.support.fan_app",
+    "tests.support.swap_api",
+]
 
 
 @pytest.fixture(scope="session")

@@ -4,35 +4,17 @@ made count."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
-import pytest
 from eth_account import Account
 from web3 import AsyncWeb3
 
-from chain.anvil import AnvilProcess
 from chain.client import send_transaction
 from chain.follower import TransferFollower
-from infra.settings import FollowSettings, Settings
+from infra.settings import FollowSettings
 from tests.support.api import Api
-from tests.support.swaps import call, give_tokens, offer, siwe_fan, swaps_app
+from tests.support.swaps import call, give_tokens, offer, siwe_fan
 
 CHAIN_ID = 31337
-
-
-@pytest.fixture
-async def swaps_api(
-    settings: Settings,
-    anvil: AnvilProcess,
-    collectible: str,
-    minter_account: tuple[str, str],
-    aiohttp_client: Any,
-) -> Api:
-    assert settings.database_url
-    return await swaps_app(
-        aiohttp_client, settings, settings.database_url, anvil.url, collectible, minter_account[1]
-    )
 
 
 async def statuses(api: Api, ids: list[int]) -> list[tuple[str, str | None]]:
