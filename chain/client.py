@@ -14,6 +14,7 @@ import aiohttp
 from eth_account import Account
 from hexbytes import HexBytes
 from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3._utils.http_session_manager import HTTPSessionManager
 from web3.exceptions import ContractLogicError
 from web3.types import TxParams, TxReceipt
 
@@ -91,11 +92,32 @@ async def keep_connections(w3: AsyncWeb3[Any]) -> None:
     provider = w3.provider
     if not isinstance(provider, AsyncHTTPProvider):
         return
+    if len(provider._request_session_manager.session_cache):
+        return  # a request was made already: its session stays
     session = aiohttp.ClientSession(
         raise_for_status=True, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S)
     )
-    if await provider.cache_async_session(session) is not session:
-        await session.close()  # a session was in use already: it stays
+    provider._request_session_manager = _KeptSession(session)
+
+
+class _KeptSession(HTTPSessionManager):
+    """web3's session manager with one session for good. web3's own looks its session up
+    under a `threading.Lock` taken through `run_in_executor` on every request: a hop to a
+    thread and back, which on a busy machine waits for the GIL's switch interval (5 ms) as
+    often as not, and was a fifth of the worker's CPU relaying swaps."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        super().__init__()
+        self._session = session
+        self.session_cache.cache("kept", session)  # what `provider.disconnect()` closes
+
+    async def async_cache_and_return_session(
+        self,
+        endpoint_uri: Any,
+        session: aiohttp.ClientSession | None = None,
+        request_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> aiohttp.ClientSession:
+        return self._session
 
 
 async def wait_receipt(w3: AsyncWeb3[Any], tx_hash: Any, timeout_s: float = 30.0) -> TxReceipt:

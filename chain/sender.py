@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from chain.client import Rejected
 from chain.jobs import Batch, Job, Refused, SignedTx, Signer, SwapJob, SwapSigner
 from chain.mint_store import MintStore
-from chain.minter import Minter, Receipt, data_of
+from chain.minter import Minter, data_of
 from chain.settle import settle_orphan, settle_receipt
 from chain.swap_calls import SWAP_GAS_ALLOWANCE, swap_call_data
 from chain.swap_store import SwapStore
@@ -78,24 +78,27 @@ class Sender:
     async def track(self, *, resend: bool = False) -> None:
         if not self.in_flight:
             return
+        # A snapshot: submit may append new batches meanwhile; they are kept below.
+        batches = list(self.in_flight)
         mined_count = await self.minter.nonce("latest")
+        hashes = [tx.hash for batch in batches if batch.nonce < mined_count for tx in batch.txs]
+        # Every version's receipt of every mined nonce, asked at once (not in one JSON-RPC
+        # batch: anvil answers a batch's parts one after another, separate requests together).
+        receipts = await asyncio.gather(*(self.minter.receipt(h) for h in hashes))
+        by_hash = dict(zip(hashes, receipts, strict=True))
         head = await self.minter.block_number() if self.settings.confirmations > 1 else None
         done: set[int] = set()
         replaced: dict[int, Batch] = {}
-        # A snapshot: submit may append new batches meanwhile; they are kept below.
-        batches = list(self.in_flight)
-        # The receipts of every mined nonce asked at once: one round trip's wait, not one each.
-        receipts = await asyncio.gather(
-            *(self._receipt(b) for b in batches if b.nonce < mined_count)
-        )
-        found = iter(receipts)
         # The common case, mints and swaps alike, settled all at once.
         mined: list[tuple[Batch, str, int]] = []
         for batch in batches:
             if batch.nonce >= mined_count:
                 replaced[batch.id] = await self._nudge(batch, resend=resend)
                 continue
-            receipt = next(found)
+            # The newest version is the likeliest to be mined.
+            receipt = next(
+                (r for tx in reversed(batch.txs) if (r := by_hash.get(tx.hash)) is not None), None
+            )
             if receipt is None:
                 if self._orphaned(batch):
                     log.warning("nonce %d went to a transaction not ours", batch.nonce)
@@ -111,12 +114,15 @@ class Sender:
                 self.minter, self.store, self.swaps, batch, receipt, self.settings.max_attempts
             )
             done.add(batch.id)
-        if mined:
-            await self.store.settle_mined(mined)
-            done.update(batch.id for batch, _, _ in mined)
+        # A mined batch leaves the window before it is settled, so the next claim overlaps
+        # the settling: the node has nothing of it left to do. Should settling fail, the
+        # worker starts over, and recovery settles it from its stored transaction.
+        done.update(batch.id for batch, _, _ in mined)
         self.in_flight = [replaced.get(b.id, b) for b in self.in_flight if b.id not in done]
         if done:
             self.room.set()
+        if mined:
+            await self.store.settle_mined(mined)
 
     def _orphaned(self, batch: Batch) -> bool:
         first = self._orphans.setdefault(batch.id, time.monotonic())
@@ -124,13 +130,6 @@ class Sender:
             return False
         del self._orphans[batch.id]
         return True
-
-    async def _receipt(self, batch: Batch) -> Receipt | None:
-        for tx in reversed(batch.txs):  # the newest version is the likeliest to be mined
-            receipt = await self.minter.receipt(tx.hash)
-            if receipt is not None:
-                return receipt
-        return None
 
     async def _nudge(self, batch: Batch, *, resend: bool) -> Batch:
         """A batch not mined yet: send it if it never left, replace it if it is stuck."""
@@ -274,7 +273,8 @@ class Sender:
         max_fee, priority = fees
 
         async def sign(jobs: Sequence[SwapJob], nonce: int) -> list[SignedTx | Refused]:
-            # One simulation per swap, all at once: a round trip's wait, not one each.
+            # One simulation per swap, all at once: a round trip's wait, not one each (a
+            # JSON-RPC batch would be one request, but anvil answers its parts one by one).
             refusals = await asyncio.gather(*(self.minter.simulate_swap(job) for job in jobs))
             signed: list[SignedTx | Refused] = []
             for job, refused in zip(jobs, refusals, strict=True):

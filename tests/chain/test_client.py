@@ -38,6 +38,8 @@ async def test_kept_connections_serve_one_request_after_another(anvil: AnvilProc
 
         assert len(first) == 1
         assert open_to(anvil.url) - before == first
+        # No request went through web3's thread pool (its session lookup under a lock).
+        assert not w3.provider._request_session_manager.session_pool._threads  # type: ignore[attr-defined]
     finally:
         await w3.provider.disconnect()
     assert open_to(anvil.url) - before == set()
@@ -61,9 +63,10 @@ async def test_a_client_that_already_has_a_session_keeps_it(anvil: AnvilProcess)
     w3 = connect(anvil.url)
     try:
         await block_numbers(w3, 1)  # web3 caches its own session
-        await keep_connections(w3)  # too late: that one stays, the new one is closed
+        await keep_connections(w3)  # too late: that one stays, none is made
         await block_numbers(w3, 2)
 
         assert open_to(anvil.url) - before == set()
+        assert w3.provider._request_session_manager.session_pool._threads  # type: ignore[attr-defined]
     finally:
         await w3.provider.disconnect()

@@ -58,11 +58,14 @@ class RpcProxy:
             await self._park()  # a transaction was swallowed: nothing is answered any more
         if sends and self.mode == "hold":
             await self._park()  # never reaches the node; the client times out
+        if sends and self.mode == "swallow":
+            # From now on nothing is answered, not even a request that comes in while the
+            # node takes this one (a receipt read at once would tell the client it was sent).
+            self._swallowed = True
         answer = await self._forward(body)
         if sends:
             self.forwarded.extend(sends)
             if self.mode == "swallow":
-                self._swallowed = True
                 await self._park()  # the node has it; the client never hears so
         return web.json_response(answer)
 
