@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -168,8 +169,6 @@ class SseReader:
 
 async def delivered(db: Any, find_ids: list[int]) -> None:
     """Until the relay has put these finds' events in the stream (`db`: an asyncpg connection)."""
-    import asyncio
-
     while await db.fetchval(
         "SELECT count(*) FROM live_events WHERE kind = 'find' AND delivered_at IS NOT NULL"
         " AND (payload->'find'->>'id')::bigint = ANY($1::bigint[])",
@@ -179,8 +178,10 @@ async def delivered(db: Any, find_ids: list[int]) -> None:
 
 
 async def ws_until(ws: Any, kind: str, limit_s: float = LIVE_TIMEOUT_S) -> dict[str, Any]:
-    """The next WebSocket message of this type (others are skipped)."""
-    while True:
-        body: dict[str, Any] = await ws.receive_json(timeout=limit_s)
-        if body["type"] == kind:
-            return body
+    """The next WebSocket message of this type (others are skipped), within `limit_s` in all:
+    a stream of other messages cannot keep a test waiting for ever."""
+    async with asyncio.timeout(limit_s):
+        while True:
+            body: dict[str, Any] = await ws.receive_json()
+            if body["type"] == kind:
+                return body
