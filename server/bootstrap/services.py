@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from web3 import AsyncWeb3
 
-from chain.client import connect
+from chain.client import connect, keep_connections
 from hunt_engine.keys import Keyring
 from infra.db import create_pool
 from infra.redis_client import RedisClient, connect_redis
@@ -55,6 +55,8 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
     health = RedisHealth()
     chain = _chain_client(settings)
     try:
+        if chain is not None:
+            await keep_connections(chain)  # the swaps' chain reads, readiness: no new TCP each
         async with (
             read_router(pool, settings, count_read) as reads,
             kept_current(Catalog(), pool) as catalog,

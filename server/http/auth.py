@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,9 +42,18 @@ class Principal:
             raise Forbidden(f"this token is limited to hunt {self.hunt!r}")
 
 
+# Tokens whose signature and claims were checked already, per process: a fan's phone sends
+# the same token with every scan, and decoding one (base64, JSON, HMAC, PyJWT's checks) cost
+# as much CPU as the rest of a scan's own work in the server. Only the expiry changes with
+# time: it is checked on every use.
+VERIFIED_TOKENS = 8192
+
+
 class TokenIssuer:
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # Per issuer (its key): a failed check raises, and lru_cache keeps no exception.
+        self._verified = functools.lru_cache(maxsize=VERIFIED_TOKENS)(self._decode)
 
     def issue(self, role: Role, sub: str, ttl_s: int, hunt: str | None = None) -> tuple[str, int]:
         now = int(time.time())
@@ -59,6 +69,13 @@ class TokenIssuer:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM), now + ttl_s
 
     def verify(self, token: str) -> Principal:
+        principal, expires = self._verified(token)
+        if time.time() >= expires:  # as PyJWT decides it, with no leeway
+            raise Unauthorized("token expired")
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, int]:
+        """The token's principal and expiry (Unix seconds), once every check has passed."""
         try:
             claims = jwt.decode(
                 token,
@@ -70,6 +87,7 @@ class TokenIssuer:
             role = Role(claims["role"])
             sub = claims["sub"]
             hunt = claims.get("hunt")
+            expires = int(claims["exp"])
         except jwt.ExpiredSignatureError:
             raise Unauthorized("token expired") from None
         except (jwt.InvalidTokenError, KeyError, ValueError):
@@ -81,7 +99,7 @@ class TokenIssuer:
             # limited to one hunt could not be honoured on `/v1/me*` or `/v1/scans`, so
             # none is issued and any that carries a hunt is refused.
             raise Unauthorized("invalid token")
-        return Principal(role=role, sub=sub, hunt=hunt)
+        return Principal(role=role, sub=sub, hunt=hunt), expires
 
 
 MAX_SUBJECT = 256

@@ -145,6 +145,23 @@ async def test_forged_malformed_and_expired_tokens_are_unauthorized(api: Api) ->
                 assert "expired" in body["detail"]
 
 
+async def test_a_token_accepted_before_is_refused_once_it_expires(api: Api) -> None:
+    # The server keeps tokens it has checked (a phone sends the same one with every scan):
+    # the expiry must still be checked on every request.
+    hunt = await make_hunt(api)
+    route = f"/v1/hunts/{hunt.slug}/alerts"
+    token, expires = TokenIssuer(api.settings.jwt_key).issue(Role.ORGANISER, "brief", 1)
+    await api.call("GET", route, 200, headers=bearer(token))
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+    status, body = await api.call("GET", route, headers=bearer(token))
+    assert_problem(status, body, 401, "unauthorized")
+    assert "expired" in body["detail"]
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    for _ in range(2):  # a refusal is never kept: each attempt is checked again
+        status, body = await api.call("GET", route, headers=bearer(tampered))
+        assert_problem(status, body, 401, "unauthorized")
+
+
 async def test_authorization_schemes(api: Api) -> None:
     hunt = await make_hunt(api)
     path = f"/v1/hunts/{hunt.slug}/alerts"
