@@ -7,6 +7,8 @@ from one fixed point, such as a fence's centre.
 
 from __future__ import annotations
 
+import math
+
 from geographiclib.geodesic import Geodesic
 
 from geo.coords import LatLon
@@ -21,6 +23,23 @@ _DISTANCE_AZIMUTH = Geodesic.DISTANCE | Geodesic.AZIMUTH
 def geodesic_m(a: LatLon, b: LatLon) -> float:
     """Shortest distance along the ellipsoid between two points, in metres."""
     return float(_WGS84.Inverse(a.lat, a.lon, b.lat, b.lon, _DISTANCE)["s12"])
+
+
+# The great circle on a sphere of the mean radius is within this fraction of the geodesic
+# for any two points on Earth (the radii of curvature of WGS84 lie within 0.6% of it); a
+# margin of twice that is kept wherever a verdict rests on the bound.
+EARTH_MEAN_RADIUS_M = 6_371_008.8
+SPHERE_ERROR = 0.012
+
+
+def great_circle_m(a: LatLon, b: LatLon) -> float:
+    """Great-circle metres on the mean sphere (haversine): ~1 µs, within SPHERE_ERROR of
+    `geodesic_m`; for a quick bound, never for a figure shown or stored."""
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    dphi = phi2 - phi1
+    dlambda = math.radians(b.lon - a.lon)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_MEAN_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def geodesic_with_azimuth(a: LatLon, b: LatLon) -> tuple[float, float]:

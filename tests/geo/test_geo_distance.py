@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from geo.azimuthal import AzimuthalFrame
 from geo.coords import LatLon
-from geo.distance import geodesic_m, geodesic_with_azimuth
+from geo.distance import SPHERE_ERROR, geodesic_m, geodesic_with_azimuth, great_circle_m
 from tests.support.geo import destination, lon_strategy, point_strategy
 
 SOME = settings(max_examples=60, deadline=None)
@@ -33,6 +33,17 @@ def test_geodesic_m_is_symmetric_and_non_negative(a: LatLon, b: LatLon) -> None:
     assert geodesic_m(a, b) >= 0.0
     assert math.isclose(geodesic_m(a, b), geodesic_m(b, a), rel_tol=1e-12, abs_tol=1e-6)
     assert geodesic_m(a, a) == 0.0
+
+
+@settings(max_examples=400, deadline=None)
+@given(point_strategy(), st.floats(0.0, 360.0), distances)
+def test_the_great_circle_is_within_half_the_kept_margin_of_the_geodesic(
+    a: LatLon, azimuth: float, distance: float
+) -> None:
+    # Everywhere, near and far (antipodes included): the travel rule decides on the bound.
+    b = destination(a, azimuth, distance)
+    exact = geodesic_m(a, b)
+    assert abs(great_circle_m(a, b) - exact) <= exact * SPHERE_ERROR / 2 + 1e-6
 
 
 def test_a_degree_of_latitude_at_the_equator() -> None:

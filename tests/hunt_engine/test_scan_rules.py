@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.coords import LatLon
-from geo.distance import destination
+from geo.distance import destination, geodesic_m
 from geo.fences import CircleFence
 from hunt_engine.codes import ScannedCode, step_at
 from hunt_engine.errors import VERDICT_ORDER, ImpossibleTravel, InvalidCode, ScanRejected
@@ -117,3 +117,40 @@ def test_travel_is_refused_only_when_both_too_far_and_too_fast(
         assert refused
     if distance_m < RULES.travel_floor_m * 0.999 or slow_enough:
         assert not refused
+
+
+def exact_travel_verdict(prior: PriorFind, fix: Fix, now: datetime, rules: HuntRules) -> bool:
+    """The rule as written before the quick bound: refused exactly when this is True."""
+    distance = geodesic_m(prior.point, fix.point)
+    if distance <= rules.travel_floor_m:
+        return False
+    hours = max((now - prior.found_at).total_seconds(), 0.0) / 3600
+    return hours == 0 or distance / 1000 / hours > rules.max_speed_kmh
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    start=st.builds(LatLon, st.floats(-90, 90), st.floats(-180, 180, exclude_max=True)),
+    distance_m=st.one_of(st.floats(0, 5_000), st.floats(0, 20_000_000)),
+    seconds=st.one_of(st.floats(0, 60), st.floats(0, 7 * 24 * 3600)),
+    bearing=st.floats(0, 360),
+    floor_m=st.floats(0, 10_000),
+    max_kmh=st.floats(1, 5_000),
+)
+def test_the_quick_bound_never_changes_a_travel_verdict(
+    start: LatLon,
+    distance_m: float,
+    seconds: float,
+    bearing: float,
+    floor_m: float,
+    max_kmh: float,
+) -> None:
+    rules = HuntRules(travel_floor_m=floor_m, max_speed_kmh=max_kmh)
+    prior = PriorFind(start, NOW - timedelta(seconds=seconds))
+    fix = Fix(destination(start, bearing, distance_m), 10.0)
+    try:
+        check_travel(prior, fix, NOW, rules)
+        refused = False
+    except ImpossibleTravel:
+        refused = True
+    assert refused == exact_travel_verdict(prior, fix, NOW, rules)
