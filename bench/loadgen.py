@@ -112,7 +112,9 @@ async def open_loop(
     loop = asyncio.get_running_loop()
     total = max(1, int(rate * duration_s))
     result = LoadResult("python", "open", total / rate, sent=total, rate_target=rate, used=total)
-    idle = [await Connection.open(port) for _ in range(warm_connections)]
+    # Taken oldest first: a connection left unused for 10 s after it opened is closed by the
+    # server (the first request's header deadline), and one taken newest first may never be.
+    idle = deque([await Connection.open(port) for _ in range(warm_connections)])
     opened = len(idle)
     waiting: deque[asyncio.Future[Connection]] = deque()
     latencies: list[float] = []
@@ -120,7 +122,7 @@ async def open_loop(
     async def connection() -> Connection:
         nonlocal opened
         if idle:
-            return idle.pop()
+            return idle.popleft()
         if opened < max_connections:
             opened += 1
             return await Connection.open(port)

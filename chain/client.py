@@ -104,7 +104,9 @@ class _KeptSession(HTTPSessionManager):
     """web3's session manager with one session for good. web3's own looks its session up
     under a `threading.Lock` taken through `run_in_executor` on every request: a hop to a
     thread and back, which on a busy machine waits for the GIL's switch interval (5 ms) as
-    often as not, and was a fifth of the worker's CPU relaying swaps."""
+    often as not, and was a fifth of the worker's CPU relaying swaps. (A private interface of
+    web3 7, which pyproject.toml bounds; tests/chain/test_client.py checks that no request
+    goes through web3's thread pool.)"""
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         super().__init__()

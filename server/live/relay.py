@@ -21,8 +21,8 @@ PostgreSQL says was delivered of the hunt (a restore of an older snapshot, a pro
 that lagged), Redis has lost some of the hunt's data, and the relay first refills the hunt's
 stream from the delivered events it keeps (`RETENTION`) and rebuilds its leaderboard from
 `hunt_scores`, then goes on (a hunt's first event finds no marker either: the same repair,
-of nothing). The markers of the hunts with kept events or scores are also read at every poll,
-so a flush is repaired within about a second even with no traffic.
+of nothing). The markers of the hunts with kept events or scores are also read once a poll
+(not at every delivery), so a flush is repaired within about a second even with no traffic.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -134,6 +135,7 @@ class Relay:
         # read at each poll (0: none kept, but the hunt has scores).
         self._high: dict[int, int] = {}
         self._last_cleanup = 0.0
+        self._last_check = -math.inf
         self.leader = False
         self.redis_down = False
         self.recoveries = 0
@@ -152,7 +154,10 @@ class Relay:
                     if not self.leader:
                         await self._try_lead(conn)
                     if self.leader:
-                        await self.check(conn)
+                        now = time.monotonic()
+                        if self.redis_down or now - self._last_check >= self._poll_s:
+                            await self.check(conn)
+                            self._last_check = now
                         await self.deliver(conn)
                         await self._cleanup(conn)
                 except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as err:
@@ -212,6 +217,7 @@ class Relay:
                 await release_session_lock(conn, RELAY_LOCK)
             raise
         self.leader = True
+        self._last_check = -math.inf  # a new leader reads every marker first
         log.info("live relay: this process delivers live events")
 
     async def check(self, conn: asyncpg.Connection) -> None:
