@@ -79,7 +79,10 @@ DEV_ACCOUNTS: tuple[tuple[str, str], ...] = (
 
 class AnvilProcess:
     """One anvil on 127.0.0.1; automine unless `block_time` (seconds, > 0, fractions allowed:
-    anvil 1.7 takes e.g. 0.2 for five blocks a second) is given."""
+    anvil 1.7 takes e.g. 0.2 for five blocks a second) is given. With `mixed_mining`, both:
+    a block for each transaction as it comes, and one every `block_time` besides, which mines
+    what automine left behind (under concurrent senders it can leave ready transactions
+    pending for good: foundry-rs/foundry#10122)."""
 
     def __init__(
         self,
@@ -90,14 +93,18 @@ class AnvilProcess:
         chain_id: int = 31337,
         gas_limit: int | None = None,
         log_path: Path | None = None,
+        mixed_mining: bool = False,
     ) -> None:
         if block_time is not None and not (math.isfinite(block_time) and block_time > 0):
             raise ValueError(f"block_time must be a positive number of seconds: {block_time!r}")
+        if mixed_mining and block_time is None:
+            raise ValueError("mixed_mining needs a block_time")
         if port is not None and not 0 < port < 65536:
             raise ValueError(f"port out of range: {port}")
         self._port = port
         self.state_path = state_path
         self.block_time = block_time
+        self.mixed_mining = mixed_mining
         self.chain_id = chain_id
         self.gas_limit = gas_limit
         self.log_path = log_path
@@ -211,6 +218,8 @@ class AnvilProcess:
             cmd += ["--state", str(self.state_path)]
         if self.block_time is not None:
             cmd += ["--block-time", repr(float(self.block_time))]
+        if self.mixed_mining:
+            cmd += ["--mixed-mining"]
         if self.gas_limit is not None:
             cmd += ["--gas-limit", str(self.gas_limit)]
         return cmd

@@ -17,6 +17,8 @@ from infra.settings import Settings
 
 DEPLOYER = DEV_ACCOUNTS[0]
 MINTER = DEV_ACCOUNTS[4]
+SAFETY_BLOCK_S = 1.0
+
 # The two-key phase's keys: MINTER and this one, both given the minter role on every chain.
 SECOND_MINTER = DEV_ACCOUNTS[5]
 
@@ -30,7 +32,10 @@ async def fresh_chain(
     again, so the previous chain's transaction ledger (whose nonces it would collide with) is
     emptied first; its finds stay, minted there. (settings naming the chain, web3 client)"""
     await db.execute("TRUNCATE mint_txs, mint_batches, mint_signers, mint_jobs, moment_mints")
-    anvil = AnvilProcess()
+    # Automine, as a dev chain runs, plus a block a second for what automine leaves pending
+    # under concurrent senders (it stalled a two-key run for 30 s, until the worker replaced
+    # its transactions, in half of such runs): the same chain for the worker and the bare script.
+    anvil = AnvilProcess(block_time=SAFETY_BLOCK_S, mixed_mining=True)
     await asyncio.to_thread(anvil.start)
     w3 = connect(anvil.url)
     try:

@@ -43,7 +43,8 @@ def section(results: dict[str, Any], command: str) -> str:
         "## Minting",
         "",
         f"`{command}`, {results['date']}; {results['machine'].get('cpu', '')}. A fresh anvil"
-        " (automine) per run, on the same machine;"
+        " (automine, plus a block a second for what automine leaves pending) per run, on the"
+        " same machine;"
         f" batches of up to {cfg['batch']} finds, {cfg['in_flight']} transactions in flight.",
         "",
         "| | finds/s | target | |",

@@ -131,7 +131,8 @@ def section(results: dict[str, Any], command: str) -> str:
         " measured phase the machine was"
         f" {_median([*worker, *bare, steady], 'background_busy_pct'):.0f}% busy with other"
         " jobs (median; each phase waited up to 5 s for a quiet second).",
-        "- Each run on a fresh anvil (automine) with the contract. Set-up, before any clock:"
+        "- Each run on a fresh anvil (automine, plus a block a second for what automine leaves"
+        " pending) with the contract. Set-up, before any clock:"
         " the run's fans' tokens minted by the minter key (mintBatch of 100); the offers made"
         " and signed by their makers with the offer book's own statements (as `POST /v1/swaps`"
         " and the maker's signature leave them); each taker's signature signed as"

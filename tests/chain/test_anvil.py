@@ -113,6 +113,38 @@ async def test_fractional_block_time_mines_without_transactions(tmp_path: Path) 
             await w3.provider.disconnect()
 
 
+async def test_mixed_mining_mines_each_transaction_at_once_and_blocks_between(
+    tmp_path: Path,
+) -> None:
+    with AnvilProcess(block_time=0.5, mixed_mining=True, log_path=tmp_path / "a.log") as node:
+        assert "--mixed-mining" in psutil.Process(node.pid).cmdline()
+        w3 = connect(node.url)
+        try:
+            _, key = DEV_ACCOUNTS[0]
+            tx = {
+                "to": DEV_ACCOUNTS[1][0], "value": 1, "gas": 21_000, "nonce": 0,
+                "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9, "chainId": 31337,
+            }  # fmt: skip
+            sent = await w3.eth.send_raw_transaction(
+                Account.from_key(key).sign_transaction(tx).raw_transaction
+            )
+            # Automine: mined as it came, long before the next interval block.
+            receipt = await w3.eth.get_transaction_receipt(sent)
+            assert receipt["status"] == 1
+            block = receipt["blockNumber"]
+            deadline = time.monotonic() + 20  # liveness bound only: 0.5 s blocks
+            while await w3.eth.block_number < block + 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert await w3.eth.block_number >= block + 2  # and blocks with no transaction
+        finally:
+            await w3.provider.disconnect()
+
+
+def test_mixed_mining_needs_a_block_time() -> None:
+    with pytest.raises(ValueError, match="block_time"):
+        AnvilProcess(mixed_mining=True)
+
+
 @pytest.mark.parametrize("block_time", [0, -1, float("nan"), float("inf")])
 def test_block_time_must_be_positive_and_finite(block_time: float) -> None:
     with pytest.raises(ValueError, match="block_time"):
