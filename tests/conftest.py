@@ -25,14 +25,12 @@ from tests.support.database import migrated_database
 
 # Fixtures defined in support modules, registered once for every test: the chain's (anvil, w3,
 # deployer, minter_account, collectible), the minting tests' (mint_settings, mint_api), the fan
-# app's (local_api, local_mint_api), the swaps API's (swaps_api, fans) and the Redis Cluster
-# tests' (redis_cluster, api_on_cluster).
+# app's (local_api, local_mint_api) and the swaps API's (swaps_api, fans).
 pytest_plugins = [
     "tests.support.chain",
     "tests.support.minting",
     "tests.support.fan_app",
     "tests.support.swap_api",
-    "tests.support.redis_cluster",
 ]
 
 

@@ -1,13 +1,14 @@
 """geohunt on a Redis Cluster (three primaries, three replicas, started here): scans, the gate,
 the leaderboard, SIWE nonces and live pushes work, no command ever meets CROSSSLOT, the relay
-rebuilds what a flush or a lost marker took, and every key of a hunter or a hunt is in one slot.
-A hunt's slot moving and a primary's failover are in test_redis_cluster_failover.py, on a
-cluster of their own."""
+rebuilds what a flush or a lost marker took, and scans and pushes go on while the hunt's slot
+moves to another primary and through a primary's failover."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,36 +16,67 @@ import asyncpg
 import pytest
 from eth_account import Account
 
-from infra.local_redis_cluster import RedisCluster, available
+from infra.local_redis_cluster import RedisCluster, available, redis_cluster
+from server.app import create_app
 from server.common.leaderboard import Leaderboard
 from server.common.redis_keys import board_key, hunter_tag, marker_key, stream_key
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
 from tests.support.api import Api, unique
-from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, Hunt, make_hunt, ws_until
+from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, at, make_hunt, ws_until
 from tests.support.identity import nonce as siwe_nonce
 from tests.support.identity import siwe
-from tests.support.redis_cluster import hunt_id_of, redis_failures, scan_at
 
 pytestmark = pytest.mark.skipif(not available(), reason="Debian's redis-server and redis-cli")
 
+# What the app logs when a Redis call fails: none of it may appear while the cluster is whole.
+REDIS_FAILURES = ("Redis unreachable", "Redis unavailable", "cannot read Redis")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[RedisCluster]:
+    with redis_cluster() as started:
+        yield started
+
+
+@pytest.fixture
+async def api_on_cluster(aiohttp_client: Any, settings_factory: Any, cluster: RedisCluster) -> Api:
+    settings = settings_factory(
+        redis_cluster_nodes=tuple(("127.0.0.1", n.port) for n in cluster.nodes[:3]),
+        redis_prefix=unique("cl") + ":",
+    )
+    return Api(await aiohttp_client(create_app(settings)), settings)
+
+
+def redis_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and any(f in r.getMessage() for f in REDIS_FAILURES)
+    ]
+
+
+async def scan_at(api: Api, hunt: Any, clue: dict[str, Any], me: dict[str, str], **h: str) -> Any:
+    body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
+    return await api.call("POST", "/v1/scans", headers={**me, **h}, json=body)
+
+
+async def hunt_id_of(api: Api, slug: str) -> int:
+    pool: asyncpg.Pool = api.client.app[SERVICES].pool
+    return int(await pool.fetchval("SELECT id FROM hunts WHERE slug = $1", slug))
+
 
 async def test_scans_gate_leaderboard_nonces_and_pushes_work_on_the_cluster(
-    api_on_cluster: Api, redis_cluster: RedisCluster, caplog: pytest.LogCaptureFixture
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = api_on_cluster
     caplog.set_level(logging.WARNING)
     services = api.client.app[SERVICES]
     prefix = api.settings.redis_prefix
-    # Three hunts whose keys sit on more than one primary, so that the calls below cross nodes.
-    # A hunt's slot follows from its id, that is from how many hunts the database held before
-    # (what earlier tests made): hunts are made until the last three span two primaries.
-    hunts: list[Hunt] = []
-    ids: list[int] = []
-    while len(ids) < 3 or len({redis_cluster.owner_of(stream_key(prefix, i)) for i in ids}) < 2:
-        hunts.append(await make_hunt(api, rules={"scans_per_minute": 4}))
-        ids.append(await hunt_id_of(api, hunts[-1].slug))
-        hunts, ids = hunts[-3:], ids[-3:]
+    hunts = [await make_hunt(api, rules={"scans_per_minute": 4}) for _ in range(3)]
+    ids = [await hunt_id_of(api, h.slug) for h in hunts]
+    # The hunts' keys sit on more than one primary: the calls below cross nodes.
+    assert len({cluster.owner_of(stream_key(prefix, i)) for i in ids}) >= 2
     clues = {h.slug: [await h.clue() for _ in range(4)] for h in hunts}
     screens = [
         await api.client.ws_connect(
@@ -150,13 +182,13 @@ async def test_scans_gate_leaderboard_nonces_and_pushes_work_on_the_cluster(
         await ws.close()
     status, ready = await api.call("GET", "/readyz")
     assert (status, ready["checks"]["redis"]) == (200, "ok")
-    assert redis_cluster.crossslot_errors() == {}
+    assert cluster.crossslot_errors() == {}
     assert redis_failures(caplog) == []
     assert services.live.relay.leader and not services.live.relay.redis_down
 
 
 async def test_the_relay_rebuilds_what_a_flush_or_a_lost_marker_took(
-    api_on_cluster: Api, redis_cluster: RedisCluster, caplog: pytest.LogCaptureFixture
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = api_on_cluster
     services = api.client.app[SERVICES]
@@ -196,7 +228,7 @@ async def test_the_relay_rebuilds_what_a_flush_or_a_lost_marker_took(
     assert services.live.relay.recoveries == recoveries + 1
 
     # Every primary flushed: every hunt comes back, its board and its stream.
-    redis_cluster.flushall()
+    cluster.flushall()
     await asyncio.wait_for(marked(ids), LIVE_TIMEOUT_S)
     assert await state() == before
     _, board = await api.call("GET", f"/v1/hunts/{hunts[0].slug}/leaderboard", 200)
@@ -209,14 +241,127 @@ async def test_the_relay_rebuilds_what_a_flush_or_a_lost_marker_took(
     assert {ids[0], ids[1], ids[2]} <= set(rebuilt)
     assert not await redis.exists(stranger)
     assert await state() == before
-    assert redis_cluster.crossslot_errors() == {}
+    assert cluster.crossslot_errors() == {}
+
+
+async def test_scans_and_pushes_go_on_while_the_hunts_slot_moves(
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reshard (run before the failover test, which leaves a primary without a replica):
+    the slot of the hunt's leaderboard, stream and marker moves to another primary while scans
+    arrive; redis-py follows ASK and MOVED, so nothing degrades, and the screen still gets
+    every find from the stream on its new node."""
+    api = api_on_cluster
+    caplog.set_level(logging.WARNING)
+    prefix = api.settings.redis_prefix
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    hunt_id = await hunt_id_of(api, hunt.slug)
+    clue = await hunt.clue()
+    async with api.client.ws_connect(
+        f"/v1/hunts/{hunt.slug}/live", headers=api.auth(Role.SCREEN, "venue", hunt=hunt.slug)
+    ) as ws:
+        await ws_until(ws, "snapshot")
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def keep_scanning() -> None:
+            while not stop.is_set():
+                _, me = await api.hunter()
+                status, _ = await scan_at(api, hunt, clue, me)
+                statuses.append(status)
+
+        scanning = asyncio.create_task(keep_scanning())
+        await asyncio.sleep(0.3)
+        before = len(statuses)
+        key = stream_key(prefix, hunt_id)
+        source, target = await asyncio.to_thread(cluster.move_slot_of, key)
+        assert cluster.owner_of(key) == target != source
+        await asyncio.sleep(0.5)
+        stop.set()
+        await scanning
+        assert before > 0 and len(statuses) > before, statuses
+        assert set(statuses) == {201}, statuses
+        _, me = await api.hunter()
+        status, answer = await scan_at(api, hunt, clue, me)
+        assert status == 201
+        while True:
+            message = await ws_until(ws, "find")
+            if message["find"]["id"] == answer["find"]["id"]:
+                break
+    assert redis_failures(caplog) == []
+    redis = api.client.app[SERVICES].redis
+    assert await redis.zcard(board_key(prefix, hunt_id)) == len(statuses) + 1
+    assert cluster.crossslot_errors() == {}
+
+
+async def test_scans_go_on_while_a_primary_fails_over(
+    api_on_cluster: Api, cluster: RedisCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = api_on_cluster
+    caplog.set_level(logging.WARNING)
+    prefix = api.settings.redis_prefix
+    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
+    hunt_id = await hunt_id_of(api, hunt.slug)
+    clues = [await hunt.clue() for _ in range(3)]
+    hunters = [await api.hunter() for _ in range(3)]
+    async with api.client.ws_connect(
+        f"/v1/hunts/{hunt.slug}/live", headers=api.auth(Role.SCREEN, "venue", hunt=hunt.slug)
+    ) as ws:
+        await ws_until(ws, "snapshot")
+        status, answer = await scan_at(api, hunt, clues[0], hunters[0][1])
+        assert status == 201
+        await ws_until(ws, "find")
+
+        # Scans by fresh hunters, one after the other, while the primary holding the hunt's
+        # slot (and some hunters') is killed and its replica takes over.
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def keep_scanning() -> None:
+            while not stop.is_set():
+                _, me = await api.hunter()
+                status, _ = await scan_at(api, hunt, clues[1], me)
+                statuses.append(status)
+
+        scanning = asyncio.create_task(keep_scanning())
+        await asyncio.sleep(0.3)
+        dead = cluster.kill_primary_of(stream_key(prefix, hunt_id))
+        killed_at = len(statuses)
+        started = time.monotonic()
+        await asyncio.to_thread(cluster.wait_promoted, dead)
+        promoted_at = len(statuses)
+        await asyncio.sleep(1.5)  # the client learns the new layout
+        stop.set()
+        await scanning
+        assert 500 not in statuses and set(statuses) <= {201, 503}, statuses
+        assert promoted_at > killed_at, (statuses, time.monotonic() - started)
+        # They went on as without Redis (the rate limit per process, ranks from PostgreSQL)
+        # while the hunt's slot had no primary, and on the cluster again after.
+        said = [r.getMessage() for r in caplog.records]
+        assert any(m.startswith("Redis unreachable") for m in said), said
+        assert "Redis reachable again" in said
+
+        # Then every scan is accepted again, ranked from the cluster, and pushed to the screen.
+        for _, me in hunters[1:]:
+            status, answer = await scan_at(api, hunt, clues[2], me)
+            assert status == 201
+        while True:
+            message = await ws_until(ws, "find")
+            if message["find"]["id"] == answer["find"]["id"]:
+                break
+    status, ready = await api.call("GET", "/readyz")
+    assert status == 200, ready
+    redis = api.client.app[SERVICES].redis
+    assert await redis.get(marker_key(prefix, hunt_id)) is not None
+    assert await redis.zcard(board_key(prefix, hunt_id)) == 3 + len(statuses) - statuses.count(503)
+    assert cluster.crossslot_errors() == {}
 
 
 def test_every_key_of_a_hunter_or_a_hunt_is_in_one_slot_of_the_cluster(
-    redis_cluster: RedisCluster,
+    cluster: RedisCluster,
 ) -> None:
     """The key scheme as the cluster itself computes slots (CLUSTER KEYSLOT)."""
-    client = redis_cluster.any_client()
+    client = cluster.any_client()
     try:
         for prefix in ("geohunt:", "x:nearby:"):
             for n in (1, 42, 10**9):
