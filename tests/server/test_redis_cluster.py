@@ -23,7 +23,7 @@ from server.common.redis_keys import board_key, hunter_tag, marker_key, stream_k
 from server.http.app_keys import SERVICES
 from server.http.auth import Role
 from tests.support.api import Api, unique
-from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, at, make_hunt, ws_until
+from tests.support.builders import LIVE_TIMEOUT_S, TIMES_SQUARE, Hunt, at, make_hunt, ws_until
 from tests.support.identity import nonce as siwe_nonce
 from tests.support.identity import siwe
 
@@ -73,10 +73,15 @@ async def test_scans_gate_leaderboard_nonces_and_pushes_work_on_the_cluster(
     caplog.set_level(logging.WARNING)
     services = api.client.app[SERVICES]
     prefix = api.settings.redis_prefix
-    hunts = [await make_hunt(api, rules={"scans_per_minute": 4}) for _ in range(3)]
-    ids = [await hunt_id_of(api, h.slug) for h in hunts]
-    # The hunts' keys sit on more than one primary: the calls below cross nodes.
-    assert len({cluster.owner_of(stream_key(prefix, i)) for i in ids}) >= 2
+    # Three hunts whose keys sit on more than one primary, so that the calls below cross nodes.
+    # A hunt's slot follows from its id, that is from how many hunts the database held before
+    # (what earlier tests made): hunts are made until the last three span two primaries.
+    hunts: list[Hunt] = []
+    ids: list[int] = []
+    while len(ids) < 3 or len({cluster.owner_of(stream_key(prefix, i)) for i in ids}) < 2:
+        hunts.append(await make_hunt(api, rules={"scans_per_minute": 4}))
+        ids.append(await hunt_id_of(api, hunts[-1].slug))
+        hunts, ids = hunts[-3:], ids[-3:]
     clues = {h.slug: [await h.clue() for _ in range(4)] for h in hunts}
     screens = [
         await api.client.ws_connect(
