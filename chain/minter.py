@@ -7,7 +7,6 @@ chain/mint_calls.py, as the swaps' are in chain/swap_calls.py.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -78,18 +77,6 @@ class Minter:
         """The node's whole answer to one request (`result` or `error`), unformatted."""
         answer = await rpc(self.w3.provider.make_request(RPCEndpoint(method), params))
         return dict(answer)
-
-    async def _raw_all(self, calls: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
-        """The node's whole answers to several requests, in their order, asked in one JSON-RPC
-        batch: one round trip, and the per-request cost of the client and the node paid once.
-        A node that takes no batches is asked them one by one, all at once."""
-        if len(calls) < 2:
-            return [await self._raw(method, params) for method, params in calls]
-        requests = [(RPCEndpoint(method), params) for method, params in calls]
-        answers = await rpc(self.w3.provider.make_batch_request(requests))
-        if not isinstance(answers, list) or len(answers) != len(calls):
-            return list(await asyncio.gather(*(self._raw(m, p) for m, p in calls)))
-        return [dict(answer) for answer in answers]
 
     async def balance(self) -> int:
         return int(await rpc(self.w3.eth.get_balance(self.address)))
@@ -177,18 +164,13 @@ class Minter:
         that would need more (a contract wallet's costly checks) is refused as out of gas
         before anything is signed, never sent to fail. Asked raw, as receipts are: web3's
         formatting of the request and answer costs four times the round trip itself."""
-        return self._refusal(await self._raw("eth_call", [self._swap_call(job), "latest"]))
-
-    def _swap_call(self, job: SwapJob) -> dict[str, str]:
-        return {
+        tx = {
             "from": self.address,
             "to": self.contract_address,
             "data": "0x" + swap_call_data(job).hex(),
             "gas": hex(SWAP_GAS_ALLOWANCE),
         }
-
-    @staticmethod
-    def _refusal(answer: dict[str, Any]) -> Refused | None:
+        answer = await self._raw("eth_call", [tx, "latest"])
         error = answer.get("error")
         if error is None:
             return None
@@ -246,10 +228,16 @@ class Minter:
 
     async def send_all(self, raws: Sequence[bytes]) -> list[Rejected | None]:
         """Broadcast several in one JSON-RPC batch (one round trip, in the order given), each
-        with the node's refusal or None ('already known' counts as sent)."""
-        calls = [("eth_sendRawTransaction", ["0x" + raw.hex()]) for raw in raws]
+        with the node's refusal or None ('already known' counts as sent). A node that takes no
+        batches is sent them one by one."""
+        if len(raws) < 2:
+            return [await self._refusal_of(raw) for raw in raws]
+        requests = [(RPCEndpoint("eth_sendRawTransaction"), ["0x" + raw.hex()]) for raw in raws]
+        answers = await rpc(self.w3.provider.make_batch_request(requests))
+        if not isinstance(answers, list) or len(answers) != len(raws):
+            return [await self._refusal_of(raw) for raw in raws]
         refusals: list[Rejected | None] = []
-        for answer in await self._raw_all(calls):
+        for answer in answers:
             rejected = Rejected(str(answer["error"])) if "error" in answer else None
             refusals.append(None if rejected is None or rejected.already_known else rejected)
         return refusals
@@ -262,12 +250,9 @@ class Minter:
         return None
 
     async def receipt(self, tx_hash: str) -> Receipt | None:
-        return self._receipt_in(await self._raw("eth_getTransactionReceipt", [tx_hash]), tx_hash)
-
-    @staticmethod
-    def _receipt_in(answer: dict[str, Any], tx_hash: str) -> Receipt | None:
         # The raw answer: web3's formatting of a receipt with a hundred logs costs more than
         # the round trip, and only two fields matter here.
+        answer = await self._raw("eth_getTransactionReceipt", [tx_hash])
         if "error" in answer:
             raise Rejected(str(answer["error"]))
         found = answer.get("result")
