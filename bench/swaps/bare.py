@@ -21,7 +21,6 @@ from chain.queries import PENDING_SWAPS_SQL
 from chain.swap_calls import SWAP_GAS_ALLOWANCE, swap_call_data
 
 RECEIPT_POLL_S = 0.02
-STALL_S = 2.0
 
 
 async def swap_jobs(db: asyncpg.Connection, ids: list[int]) -> list[SwapJob]:
@@ -77,11 +76,10 @@ async def _bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int)
     max_fee = 2 * await minter.base_fee() + priority
     window = asyncio.Semaphore(in_flight)
     reverted = 0
-    nudges = 0
     started = time.perf_counter()
 
     async def one(k: int, job: SwapJob) -> None:
-        nonlocal reverted, nudges
+        nonlocal reverted
         async with window:
             signed = minter.sign_data(
                 swap_call_data(job),
@@ -92,16 +90,8 @@ async def _bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int)
             )
             await minter.send(signed.raw)
             receipt = await minter.receipt(signed.hash)
-            waited = 0.0
             while receipt is None:
                 await asyncio.sleep(RECEIPT_POLL_S)
-                waited += RECEIPT_POLL_S
-                if waited >= STALL_S:
-                    # anvil's automine can stop with transactions pending under a burst
-                    # (the worker would replace its stuck one): have it mine, and say so.
-                    await w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-                    nudges += 1
-                    waited = 0.0
                 receipt = await minter.receipt(signed.hash)
             reverted += not receipt.ok
 
@@ -117,5 +107,4 @@ async def _bare_run(w3: Any, contract: str, jobs: list[SwapJob], in_flight: int)
         "seconds": elapsed,
         "rate": len(jobs) / elapsed,
         "reverted": reverted,
-        "anvil_nudges": nudges,
     }

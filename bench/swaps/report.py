@@ -159,7 +159,7 @@ def section(results: dict[str, Any], command: str) -> str:
         f"| a / b (median of the rounds' ratios) | {s['ratio']:.2f} | ≥ {MIN_RATIO:.2f} |"
         f" {met(s['targets']['ratio'])} |",
         "",
-        f"Rounds (a vs b, swaps/s): {rounds}." + _nudges(bare),
+        f"Rounds (a vs b, swaps/s): {rounds}.",
         "",
         f"(c) Steady {steady['target_rate']:g} swaps/s for {cfg['steady_s']:g} s"
         f" ({steady['swaps']} swaps): taker's signature → `completed`"
@@ -241,12 +241,3 @@ def _what_sets_the_pace(results: dict[str, Any], cap: float) -> str:
         f" over every {bare_turnaround:.0f} ms; meanwhile the accepted swaps waited"
         f" {_median(worker, 'queued_ms', 'p50'):.0f} ms at the median to be claimed."
     )
-
-
-def _nudges(bare: list[dict[str, Any]]) -> str:
-    """Where anvil's automine stalled under the bare script's burst (it waited for a receipt
-    2 s and had the node mine a block): none, as a rule."""
-    nudges = sum(b.get("anvil_nudges", 0) for b in bare)
-    if not nudges:
-        return ""
-    return f" The bare script had anvil mine a stalled block {nudges} time(s)."
