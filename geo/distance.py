@@ -25,9 +25,9 @@ def geodesic_m(a: LatLon, b: LatLon) -> float:
     return float(_WGS84.Inverse(a.lat, a.lon, b.lat, b.lon, _DISTANCE)["s12"])
 
 
-# The great circle on a sphere of the mean radius is within this fraction of the geodesic
-# for any two points on Earth (the radii of curvature of WGS84 lie within 0.6% of it); a
-# margin of twice that is kept wherever a verdict rests on the bound.
+# The great circle on a sphere of the mean radius is within 0.6% of the geodesic for any two
+# points on Earth (the radii of curvature of WGS84 lie within 0.6% of it); SPHERE_ERROR is
+# twice that, the margin kept wherever a verdict rests on the bound.
 EARTH_MEAN_RADIUS_M = 6_371_008.8
 SPHERE_ERROR = 0.012
 
