@@ -41,8 +41,9 @@ def test_quick_nearby_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         ("open", "scan", "201"),
     ):
         entry = results[group][name]
-        assert entry["completed"] > 0 and entry["errors"] == 0
-        assert set(entry["statuses"]) == {status}, (group, name, entry)
+        assert entry["errors"] == 0 and entry["statuses"].get(status, 0) > 0, (group, name, entry)
+        # Or 503: admission control shedding while other tests keep the machine busy.
+        assert set(entry["statuses"]) <= {status, "503"}, (group, name, entry)
     # Hunters stand among the billboards: answers are full, some revealed, some with tickets.
     assert results["answers"]["hints"] == 50 and results["answers"]["truncated"] == 1
     assert results["answers"]["revealed"] > 0 and results["answers"]["tickets"] > 0
