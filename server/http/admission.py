@@ -32,7 +32,7 @@ from aiohttp import web
 
 from hunt_engine.errors import HuntError
 from server.http.metrics import INFLIGHT, OVERLOADED, QUEUE_DELAY, SHED
-from server.http.problems import from_error
+from server.http.problems import PROBLEM_TYPE, from_error
 
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
 # Retry-After grows with the length of an overload (one second per second of it), up to this.
@@ -89,6 +89,7 @@ class Admission:
         self._queue: deque[_Waiter] = deque()
         self._window_end = -math.inf
         self._window_min = math.inf
+        self._refusal_bodies: dict[int, bytes] = {}
 
     # -- CoDel ------------------------------------------------------------------------------
 
@@ -134,11 +135,7 @@ class Admission:
                 return False
             self.inflight += 1
             return True
-        # No slot free: the wait ahead, from the requests queued before it and how long a
-        # slot is held. One that would wait too long is refused now rather than later.
-        expected = waited + (self.waiting + 1) * self.service_s / self.max_inflight
-        if expected > self.allowed_s():
-            self.observe(now, expected)
+        if self._hopeless(now, waited):
             return False
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bool] = loop.create_future()
@@ -154,6 +151,19 @@ class Admission:
             elif waiter.result():
                 self.leave()  # granted, then cancelled before it could start
             raise
+
+    def refuses_now(self, now: float) -> bool:
+        """Whether a request arriving now would be refused at once (counted as refused)."""
+        return self.inflight >= self.max_inflight and self._hopeless(now, 0.0)
+
+    def _hopeless(self, now: float, waited: float) -> bool:
+        """No slot is free: the wait ahead, from the requests queued before it and how long a
+        slot is held. One that would wait too long is refused now rather than later."""
+        expected = waited + (self.waiting + 1) * self.service_s / self.max_inflight
+        if expected > self.allowed_s():
+            self.observe(now, expected)
+            return True
+        return False
 
     @property
     def queued(self) -> int:
@@ -192,14 +202,29 @@ class Admission:
 
     # -- answers ----------------------------------------------------------------------------
 
+    def refusal_body(self, retry_after_s: int) -> bytes:
+        """The problem+json of a refusal, serialised once per Retry-After (a storm is mostly
+        refusals: each must cost little)."""
+        body = self._refusal_bodies.get(retry_after_s)
+        if body is None:
+            detail = (
+                "the server has more requests than it can answer in time; try again in"
+                f" {retry_after_s} s"
+            )
+            response = from_error(Overloaded(detail, retry_after_s=retry_after_s))
+            assert isinstance(response.body, bytes)
+            body = self._refusal_bodies[retry_after_s] = response.body
+        return body
+
     def shed(self, request: web.Request, reason: str = "overloaded") -> web.Response:
         retry = self.retry_after_s(time.monotonic())
         SHED.labels(route_of(request), reason).inc()
-        response = from_error(
-            Overloaded(
-                f"the server has more requests than it can answer in time; try again in {retry} s",
-                retry_after_s=retry,
-            )
+        response = web.Response(
+            status=503,
+            body=self.refusal_body(retry),
+            content_type=PROBLEM_TYPE,
+            charset="utf-8",
+            headers={"Retry-After": str(retry)},
         )
         if not request.content.is_eof():
             # The body is never read: this connection carries no other request.

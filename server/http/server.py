@@ -38,11 +38,14 @@ from aiohttp.http_exceptions import (
     InvalidURLError,
     LineTooLong,
 )
+from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import BaseRequest
 
 from infra.settings import SettingsError
+from server.http.admission import ADMISSION
 from server.http.problems import status_problem
+from server.http.refusal import EarlyRefusal, fixed_paths
 from server.http.validation import RequestTimeout
 
 
@@ -129,6 +132,7 @@ class HardenedRequestHandler(web.RequestHandler):
         *,
         loop: asyncio.AbstractEventLoop,
         options: HttpOptions,
+        refusals: EarlyRefusal | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(manager, loop=loop, **kwargs)
@@ -139,6 +143,7 @@ class HardenedRequestHandler(web.RequestHandler):
         self._body: StreamReader | None = None
         # When the latest request's headers were parsed: its queue delay starts there (admission).
         self.parsed_at: float | None = None
+        self.refusals = refusals
 
     # -- deadlines -------------------------------------------------------------------------
 
@@ -156,7 +161,25 @@ class HardenedRequestHandler(web.RequestHandler):
     def data_received(self, data: bytes) -> None:
         between_requests = self._body is None or self._body.is_eof()
         count = self._request_count
-        super().data_received(data)
+        # While `start()` waits for this connection's next request, parse without waking it:
+        # a request refused here (`_refused_early`) never reaches it.
+        waiter = self._waiter if self.refusals is not None and not self._messages else None
+        if waiter is not None:
+            self._waiter = None
+        try:
+            super().data_received(data)
+        finally:
+            if waiter is not None:
+                self._waiter = waiter
+        if waiter is not None and not waiter.done():
+            if self._close or self._force_close:
+                waiter.cancel()  # as aiohttp's close() would have
+            elif self._messages:
+                if self._refused_early():
+                    # Answered: the connection is idle again (or closed), no deadline runs.
+                    self._cancel_head()
+                    return
+                waiter.set_result(None)
         if self.transport is None or self._force_close or self._close:
             return
         if self._request_count != count and self._messages:
@@ -178,6 +201,39 @@ class HardenedRequestHandler(web.RequestHandler):
         if data and between_requests and not self._upgraded:
             # Bytes of a request whose headers are not complete yet.
             self._arm_head()
+
+    def _refused_early(self) -> bool:
+        """Answer the one request just parsed with `503 overloaded` here, if admission would
+        refuse it at once (server/http/refusal.py)."""
+        assert self.refusals is not None and self.transport is not None
+        if len(self._messages) != 1:
+            return False  # pipelined: the app answers them in order
+        message, payload = self._messages[0]
+        if not isinstance(message, RawRequestMessage) or message.upgrade:
+            return False
+        if message.method == "HEAD":
+            return False  # its answer has no body: the app's way
+        body_left = not payload.is_eof()
+        close = body_left or message.should_close
+        answer = self.refusals.refusal(message.path.partition("?")[0], close)
+        if answer is None:
+            return False
+        self._messages.popleft()
+        if self._parser is not None:
+            self._parser.message_consumed()
+        self.transport.write(answer)
+        if close:
+            # The body is never read (or the client asked): no other request on this connection.
+            self.force_close()
+        elif self._keepalive_timeout:
+            # Idle again: closed after the keep-alive timeout, as after any answer.
+            self._keepalive = True
+            self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
+            if self._keepalive_handle is None:
+                self._keepalive_handle = self._loop.call_at(
+                    self._next_keepalive_close_time, self._process_keepalive
+                )
+        return True
 
     def _arm_head(self) -> None:
         if self._head_timer is None:
@@ -261,13 +317,17 @@ class HardenedServer(web.Server):
         handler: Callable[..., Any],
         *,
         options: HttpOptions,
+        refusals: EarlyRefusal | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
         self.options = options
+        self.refusals = refusals
 
     def __call__(self) -> web.RequestHandler:
-        return HardenedRequestHandler(self, loop=self._loop, options=self.options, **self._kwargs)
+        return HardenedRequestHandler(
+            self, loop=self._loop, options=self.options, refusals=self.refusals, **self._kwargs
+        )
 
 
 class HardenedAppRunner(web.AppRunner):
@@ -283,9 +343,14 @@ class HardenedAppRunner(web.AppRunner):
         # The app starts up and freezes in AppRunner's own `_make_server`; only the class of
         # the server it returns is replaced, with the same handler, factory and arguments.
         base = await super()._make_server()
+        admission = self.app.get(ADMISSION)
+        refusals = None
+        if admission is not None:
+            refusals = EarlyRefusal(admission, fixed_paths(self.app, admission.streams))
         return HardenedServer(
             base.request_handler,
             options=self.options,
+            refusals=refusals,
             request_factory=base.request_factory,
             handler_cancellation=base.handler_cancellation,
             loop=asyncio.get_running_loop(),

@@ -9,34 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 
 from infra.settings import Settings, SettingsError
 from server.app import create_app
-from server.http.admission import ADMISSION, RETRY_AFTER_MAX_S, Admission
-from server.http.server import make_runner
+from server.http.admission import RETRY_AFTER_MAX_S, Admission
 from tests.support.api import Api
-from tests.support.builders import TIMES_SQUARE, Hunt, at, make_hunt
-
-PROBLEM = "application/problem+json"
-BOUND_S = 20.0  # a bound against hanging, never a measurement
-
-
-async def until(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + BOUND_S
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        await asyncio.sleep(0.005)
-
+from tests.support.builders import TIMES_SQUARE, Hunt, at
+from tests.support.served import BOUND_S, PROBLEM, finds_and_attempts, until
 
 # -- CoDel's state, from delays given with their times ----------------------------------------
 
@@ -150,94 +135,7 @@ def test_admission_settings_are_read_in_milliseconds_and_checked() -> None:
             Settings.from_env({**env, name: value})
 
 
-# -- the app, served as `geohunt serve` serves it ---------------------------------------------
-
-
-@dataclass
-class Served:
-    api: Api
-    app: web.Application
-    runner: web.AppRunner
-    port: int
-    release: asyncio.Event  # set: the held requests answer
-
-    @property
-    def admission(self) -> Admission:
-        return self.app[ADMISSION]
-
-    def lost_connections(self) -> int:
-        """Connections the server saw close while their request is still being handled."""
-        assert self.runner.server is not None
-        return sum(1 for handler in self.runner.server.connections if handler.transport is None)
-
-    async def hold_the_only_slot(self) -> asyncio.Task[Any]:
-        """A request that keeps the process's one slot until `release` is set (sent again if
-        it happens to be shed on its way in)."""
-        while True:
-            held = asyncio.create_task(self.api.call("GET", "/test/hold"))
-            await until(lambda: held.done() or self.admission.inflight == 1, "hold admitted")  # noqa: B023
-            if not held.done():
-                return held
-
-    async def metric(self, name: str, **labels: str) -> float:
-        status, text = await self.api.call("GET", "/metrics")
-        assert status == 200
-        return metric_value(text.decode(), name, labels)
-
-
-def metric_value(text: str, name: str, labels: dict[str, str]) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        match = re.match(rf"^{name}(?:{{(.*)}})? (\S+)$", line)
-        if match is None:
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1) or ""))
-        if all(found.get(k) == v for k, v in labels.items()):
-            total += float(match.group(2))
-    return total
-
-
-@contextlib.asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[Served]:
-    release = asyncio.Event()
-
-    async def hold(request: web.Request) -> web.Response:
-        await release.wait()
-        return web.json_response({"held": True})
-
-    app = create_app(settings, extra_routes=[web.get("/test/hold", hold)])
-    runner = make_runner(app, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        port = int(runner.addresses[0][1])
-        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as session:
-            yield Served(Api(session, settings), app, runner, port, release)
-    finally:
-        release.set()
-        await runner.cleanup()
-
-
-@pytest.fixture
-def serve_with(
-    settings_factory: Any,
-) -> Callable[..., contextlib.AbstractAsyncContextManager[Served]]:
-    return lambda **changes: served(settings_factory(**changes))
-
-
-@pytest.fixture
-async def billboard(api: Api) -> tuple[Hunt, dict[str, Any]]:
-    hunt = await make_hunt(api, rules={"scans_per_minute": 1000})
-    clue = await hunt.clue(collectible=await hunt.collectible(supply=1000))
-    return hunt, clue
-
-
-async def finds_and_attempts(db: asyncpg.Connection, hunter_id: int) -> tuple[int, int]:
-    finds = await db.fetchval("SELECT count(*) FROM finds WHERE hunter_id = $1", hunter_id)
-    attempts = await db.fetchval(
-        "SELECT count(*) FROM scan_attempts WHERE hunter_id = $1", hunter_id
-    )
-    return int(finds), int(attempts)
+# -- the app, served as `geohunt serve` serves it (tests/support/served.py) --------------------
 
 
 async def test_what_cannot_wait_is_shed_with_retry_after_and_health_never_is(
