@@ -9,8 +9,8 @@ the process is *overloaded* while the smallest delay seen over a whole interval 
 target: a burst that drains within an interval is absorbed, a standing queue is not. While
 overloaded, a request that waits longer than the target is shed; otherwise only one that waits
 longer than an interval. A request that finds no slot free and would wait too long (the queue
-ahead of it, times the average time a slot is held, over the slots) is shed at once, not after
-waiting; one that waited is shed when its time is up, or at the head of the queue when it waited
+ahead of it, times the average time a slot is held, over the slots; while overloaded, longer
+than a quarter of the target) is shed at once, not after waiting; one that waited is shed when its time is up, or at the head of the queue when it waited
 past what is allowed by then. Delays count as they end (a request shed at once counts with the
 wait it was spared), and are exported as `geohunt_queue_delay_seconds`.
 
@@ -37,6 +37,11 @@ from server.http.problems import PROBLEM_TYPE, from_error
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
 # Retry-After grows with the length of an overload (one second per second of it), up to this.
 RETRY_AFTER_MAX_S = 10
+# While overloaded, a request is queued only if the wait ahead of it is at most this share of
+# the target: that wait is an average, and one queued that then waits past the target costs more
+# than one refused at once (its wait, a timer, the app's refusal instead of the connection's)
+# and answers later.
+OVERLOADED_QUEUE_SHARE = 0.25
 # Weight of each request's slot time in the moving average of them.
 SERVICE_EWMA = 0.05
 
@@ -160,7 +165,10 @@ class Admission:
         """No slot is free: the wait ahead, from the requests queued before it and how long a
         slot is held. One that would wait too long is refused now rather than later."""
         expected = waited + (self.waiting + 1) * self.service_s / self.max_inflight
-        if expected > self.allowed_s():
+        limit = self.allowed_s()
+        if self.overloaded_since is not None:
+            limit *= OVERLOADED_QUEUE_SHARE
+        if expected > limit:
             self.observe(now, expected)
             return True
         return False

@@ -102,6 +102,27 @@ async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
     assert admission.inflight == 0 and admission.queued == 0
 
 
+async def test_while_overloaded_only_a_short_wait_is_queued() -> None:
+    admission = Admission(target_s=0.4, interval_s=1, max_inflight=1)
+    assert await admission.enter(time.monotonic())
+    later = time.monotonic() + 10  # a window of its own, after a quiet interval
+    admission.observe(later, 1.0)
+    admission.observe(later + admission.interval_s, 1.0)
+    assert admission.overloaded and admission.allowed_s() == 0.4
+    # Ahead: 0.2 s, within the target but past a quarter of it: refused without waiting.
+    admission.service_s = 0.2
+    assert not await admission.enter(time.monotonic())
+    assert admission.queued == 0
+    # Ahead: 0.05 s, within a quarter of the target: it waits for the slot.
+    admission.service_s = 0.05
+    waiting = asyncio.create_task(admission.enter(time.monotonic()))
+    await until(lambda: admission.queued == 1, "one waiting")
+    admission.leave()
+    assert await waiting
+    admission.leave()
+    assert admission.inflight == 0 and admission.queued == 0
+
+
 async def test_a_request_cancelled_while_waiting_leaves_no_slot_taken() -> None:
     admission = Admission(target_s=0.001, interval_s=30, max_inflight=1)
     assert await admission.enter(time.monotonic())
