@@ -68,7 +68,8 @@ FAST_TESTS := tests/hunt_engine tests/geo \
 	tests/infra/test_settings.py tests/infra/test_embedded.py tests/infra/test_migrations.py \
 	tests/server/identity/test_token_hardening.py tests/server/identity/test_identity.py \
 	tests/server/identity/test_passkeys.py \
-	tests/server/http/test_security.py \
+	tests/server/http/test_security_auth.py tests/server/http/test_security_values.py \
+	tests/server/http/test_security_bodies.py \
 	tests/server/clues/test_clues.py tests/server/clues/test_clue_import.py \
 	tests/server/common/test_catalog_sync.py tests/server/common/test_leaderboard.py \
 	tests/server/common/test_redis_keys.py tests/infra/test_redis_client.py \
