@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from chain.anvil import DEV_ACCOUNTS, AnvilProcess
-from chain.client import connect
+from chain.client import connect, keep_connections
 from chain.deploy import deploy_collectible, grant_minter
 from infra.settings import Settings
 
@@ -38,6 +38,9 @@ async def fresh_chain(
     anvil = AnvilProcess(block_time=SAFETY_BLOCK_S, mixed_mining=True)
     await asyncio.to_thread(anvil.start)
     w3 = connect(anvil.url)
+    # As the worker's client does (server/bootstrap/chain_jobs.py): the bare script pays no
+    # new connection, nor web3's thread hop, per request either.
+    await keep_connections(w3)
     try:
         contract = await deploy_collectible(
             w3, DEPLOYER[1], base_uri="http://bench/", minter=MINTER[0]
