@@ -18,7 +18,7 @@ from datetime import datetime
 import asyncpg
 
 from chain.jobs import Batch, Job, Settled, SignedTx, Signer, StoredTx, swap_job_of
-from chain.queries import (
+from chain.minting.queries import (
     BATCH_NOT_MINED_SQL,
     BATCHES_MINED_SQL,
     CLAIM_FRESH_SQL,
@@ -30,14 +30,13 @@ from chain.queries import (
     MARK_SENT_SQL,
     PENDING_BATCHES_SQL,
     PENDING_JOBS_SQL,
-    PENDING_SWAPS_SQL,
     PENDING_TXS_SQL,
     RECORD_SIGNER_SQL,
     REQUEUE_JOBS_SQL,
     RETRY_FAILED_SQL,
     STORE_BATCHES_SQL,
-    SWAP_TX_SQL,
 )
+from chain.queries import PENDING_SWAPS_SQL, SWAP_TX_SQL
 
 __all__ = ["Batch", "Job", "MintStore", "Settled", "SignedTx", "Signer", "StoredTx", "retry_failed"]
 

@@ -15,11 +15,13 @@ import asyncpg
 
 from chain.jobs import Batch, Refused, SwapSigner, swap_job_of
 from chain.mint_store import stored_tx
-from chain.queries import (
+from chain.minting.queries import (
     BATCH_MINED_SQL,
     BATCH_NOT_MINED_SQL,
-    CLAIM_SWAPS_SQL,
     DROP_BATCH_SQL,
+)
+from chain.queries import (
+    CLAIM_SWAPS_SQL,
     EXPIRE_SWAPS_SQL,
     STORE_SWAP_BATCHES_SQL,
     SWAP_REQUEUED_SQL,
