@@ -10,9 +10,10 @@ target: a burst that drains within an interval is absorbed, a standing queue is 
 overloaded, a request that waits longer than the target is shed; otherwise only one that waits
 longer than an interval. A request that finds no slot free and would wait too long (the queue
 ahead of it, times the average time a slot is held, over the slots; while overloaded, longer
-than a quarter of the target) is shed at once, not after waiting; one that waited is shed when its time is up, or at the head of the queue when it waited
-past what is allowed by then. Delays count as they end (a request shed at once counts with the
-wait it was spared), and are exported as `geohunt_queue_delay_seconds`.
+than a quarter of the target) is shed at once, not after waiting; one that waited is shed when
+its time is up, or at the head of the queue when it waited past what is allowed by then. Delays
+count as they end (a request shed at once counts with the wait it was spared), and are exported
+as `geohunt_queue_delay_seconds`.
 
 `/healthz`, `/readyz` and `/metrics` are never shed nor queued. Streams (WebSocket, SSE) are shed
 at the door like any request but hold no slot while they last. A scan checks `before_claim` just

@@ -116,7 +116,7 @@ async def test_what_the_app_must_answer_still_reaches_it(
         # A body still arriving is never read: refused here, then the connection is closed.
         reader, writer = await asyncio.open_connection("127.0.0.1", s.port)
         writer.write(
-            b"POST /v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"code\": "
+            b'POST /v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{"code": '
         )
         raw = await asyncio.wait_for(reader.read(), BOUND_S)  # answered, then closed
         head = raw.split(b"\r\n\r\n", 1)[0].decode().lower()
