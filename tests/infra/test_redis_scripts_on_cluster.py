@@ -1,23 +1,26 @@
-"""Lua scripts on a Redis Cluster (started here) after a slot moved: the client still knows every
-primary, so a script reloaded after NOSCRIPT reaches the slot's new owner.
+"""Lua scripts on a Redis Cluster (started here) after a slot moved and after a failover: the
+client still knows every primary, so a script loaded again after NOSCRIPT reaches the node that
+now serves the slot (a promoted replica has no scripts: Redis 7 does not replicate them).
 
 Before redis-py 7.2, a MOVED answered to a command sent before the client had followed an
 earlier MOVED for the same slot was taken for a failover, and the client marked the slot's new
 primary a replica: `SCRIPT LOAD`, sent to the primaries it knew, never reached that node again,
 and every later call of a script there met NOSCRIPT (the live relay stopped delivering for good
-after a reshard under load)."""
+after a reshard under load). redis-py 7.4 instead lost the promoted replica from its primaries
+after a failover, with the same effect; 8.2 gets both right."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.exceptions import RedisError
 
 from infra.local_redis_cluster import RedisCluster, available, redis_cluster
-from infra.redis_client import connect_redis
+from infra.redis_client import RedisClient, connect_redis
 from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
 from infra.settings import Settings
 
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.skipif(not available(), reason="Debian's redis-server a
 
 KEY = "{scripts-test}:counter"
 INCREMENT = "return redis.call('INCR', KEYS[1])"
+BOUND_S = 30.0  # a bound against hanging, never a measurement
 
 
 @pytest.fixture(scope="module")
@@ -33,31 +37,72 @@ def cluster() -> Iterator[RedisCluster]:
         yield started
 
 
-async def test_a_script_reaches_the_new_owner_of_a_moved_slot(cluster: RedisCluster) -> None:
+@pytest.fixture
+async def cluster_client(cluster: RedisCluster) -> AsyncIterator[RedisClient]:
     settings = dataclasses.replace(
         Settings.from_env({"GEOHUNT_SECRET": "s" * 40}),
         redis_cluster_nodes=tuple(("127.0.0.1", n.port) for n in cluster.nodes[:3]),
     )
-    redis = connect_redis(settings)
+    client = connect_redis(settings)
     try:
-        script = register_script(redis, INCREMENT)
-        call = [ScriptCall([KEY], [])]
-        assert await run_script_or_raise(redis, script, call) == [1]
-
-        _, target = await asyncio.to_thread(cluster.move_slot_of, KEY)
-        # Callers at once, as scans and the relay are: several meet MOVED for the same slot.
-        answers = await asyncio.gather(
-            *(run_script_or_raise(redis, script, call) for _ in range(3))
-        )
-        assert sorted(a[0] for a in answers) == [2, 3, 4]
-        primaries = sorted(n.port for n in cluster.primaries())
-        assert sorted(n.port for n in redis.get_primaries()) == primaries  # type: ignore[union-attr]
-
-        # The new owner loses its scripts (restarted, or a replica promoted): loaded again there.
-        owner = next(n for n in cluster.nodes if n.port == target)
-        with contextlib.closing(owner.client()) as client:
-            client.script_flush()
-        assert await run_script_or_raise(redis, script, call) == [5]
-        assert await run_script_or_raise(redis, script, call * 2) == [6, 7]
+        yield client
     finally:
-        await redis.aclose()
+        await client.aclose()
+
+
+def known_primaries(client: RedisClient) -> list[int]:
+    return sorted(n.port for n in client.get_primaries())  # type: ignore[union-attr]
+
+
+async def test_a_script_reaches_the_new_owner_of_a_moved_slot(
+    cluster: RedisCluster, cluster_client: RedisClient
+) -> None:
+    script = register_script(cluster_client, INCREMENT)
+    call = [ScriptCall([KEY], [])]
+    assert await run_script_or_raise(cluster_client, script, call) == [1]
+
+    _, target = await asyncio.to_thread(cluster.move_slot_of, KEY)
+    # Callers at once, as scans and the relay are: several meet MOVED for the same slot.
+    answers = await asyncio.gather(
+        *(run_script_or_raise(cluster_client, script, call) for _ in range(3))
+    )
+    assert sorted(a[0] for a in answers) == [2, 3, 4]
+    assert known_primaries(cluster_client) == sorted(n.port for n in cluster.primaries())
+
+    # The new owner loses its scripts (restarted, or a replica promoted): loaded again there.
+    owner = next(n for n in cluster.nodes if n.port == target)
+    with contextlib.closing(owner.client()) as client:
+        client.script_flush()
+    assert await run_script_or_raise(cluster_client, script, call) == [5]
+    assert await run_script_or_raise(cluster_client, script, call * 2) == [6, 7]
+
+
+async def test_a_script_runs_on_a_promoted_replica(
+    cluster: RedisCluster, cluster_client: RedisClient
+) -> None:
+    """Runs after the slot move (it leaves a shard without a replica)."""
+    key = "{failover-test}:counter"
+    script = register_script(cluster_client, INCREMENT)
+    call = [ScriptCall([key], [])]
+    assert await run_script_or_raise(cluster_client, script, call) == [1]
+    dead = cluster.kill_primary_of(key)
+    promoted = asyncio.create_task(asyncio.to_thread(cluster.wait_promoted, dead))
+    # Callers keep calling (alone and two in a pipeline) while the shard has no primary: they
+    # fail until the client has found the promoted replica, then every one runs there.
+    calls = (call, call * 2, call)
+    deadline = asyncio.get_running_loop().time() + BOUND_S
+    while True:
+        try:
+            async with asyncio.timeout(1.0):
+                answers = await asyncio.gather(
+                    *(run_script_or_raise(cluster_client, script, c) for c in calls)
+                )
+            if promoted.done():
+                break
+        except (RedisError, TimeoutError):
+            pass
+        assert asyncio.get_running_loop().time() < deadline, "the promoted replica never served"
+        await asyncio.sleep(0.05)
+    await promoted
+    assert sum(len(a) for a in answers) == 4
+    assert known_primaries(cluster_client) == sorted(n.port for n in cluster.primaries())

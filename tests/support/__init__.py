@@ -12,4 +12,6 @@
 - geo: reference answers for the geo tests from geographiclib
 - browser: Debian's Chromium driven by Playwright
 - bench: a benchmark's quick mode run as its own command
+- admission_app: the app served as `geohunt serve` serves it, with a route that holds its slots
+- security: problem assertions, raw requests and the fixtures of the security tests
 """

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
+from tests.support.admission_app import Served, serve_holding
 from tests.support.api import Api
 from tests.support.builders import Hunt, make_hunt
-from tests.support.served import Served, served
 
 
 @pytest.fixture
 def serve_with(
     settings_factory: Any,
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Served]]:
-    return lambda **changes: served(settings_factory(**changes))
+    return lambda **changes: serve_holding(settings_factory(**changes))
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import pytest
 from infra.settings import Settings, SettingsError
 from server.app import create_app
 from server.http.admission import RETRY_AFTER_MAX_S, Admission
+from tests.support.admission_app import BOUND_S, PROBLEM, finds_and_attempts, until_true
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, Hunt, at
-from tests.support.served import BOUND_S, PROBLEM, finds_and_attempts, until
 
 # -- CoDel's state, from delays given with their times ----------------------------------------
 
@@ -71,7 +71,7 @@ async def test_the_queue_is_first_come_first_served_and_bounded_by_time() -> Non
     assert await admission.enter(time.monotonic())
     first = asyncio.create_task(admission.enter(time.monotonic()))
     second = asyncio.create_task(admission.enter(time.monotonic()))
-    await until(lambda: admission.queued == 2, "two waiting")
+    await until_true(lambda: admission.queued == 2, "two waiting")
     admission.leave()
     assert await first and admission.inflight == 1 and not second.done()
     admission.leave()
@@ -92,7 +92,7 @@ async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
     assert await admission.enter(time.monotonic())
     admission.service_s = 6  # a slot is held this long, on average
     first = asyncio.create_task(admission.enter(time.monotonic()))  # would wait ~6 s: queued
-    await until(lambda: admission.queued == 1, "one waiting")
+    await until_true(lambda: admission.queued == 1, "one waiting")
     # A second would wait ~12 s, past the interval: refused without waiting for anything.
     assert not await admission.enter(time.monotonic())
     assert admission.queued == 1 and not first.done()
@@ -116,7 +116,7 @@ async def test_while_overloaded_only_a_short_wait_is_queued() -> None:
     # Ahead: 0.05 s, within a quarter of the target: it waits for the slot.
     admission.service_s = 0.05
     waiting = asyncio.create_task(admission.enter(time.monotonic()))
-    await until(lambda: admission.queued == 1, "one waiting")
+    await until_true(lambda: admission.queued == 1, "one waiting")
     admission.leave()
     assert await waiting
     admission.leave()
@@ -127,7 +127,7 @@ async def test_a_request_cancelled_while_waiting_leaves_no_slot_taken() -> None:
     admission = Admission(target_s=0.001, interval_s=30, max_inflight=1)
     assert await admission.enter(time.monotonic())
     waiting = asyncio.create_task(admission.enter(time.monotonic()))
-    await until(lambda: admission.queued == 1, "one waiting")
+    await until_true(lambda: admission.queued == 1, "one waiting")
     waiting.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await waiting
@@ -201,7 +201,7 @@ async def test_what_cannot_wait_is_shed_with_retry_after_and_health_never_is(
 
         s.release.set()
         assert (await held)[0] == 200
-        await until(lambda: s.admission.inflight == 0, "the slot given back")
+        await until_true(lambda: s.admission.inflight == 0, "the slot given back")
 
 
 async def test_a_body_still_arriving_is_not_read_when_shed(
@@ -264,13 +264,13 @@ async def test_a_scan_whose_client_left_while_it_waited_is_not_claimed(
             + body
         )
         await writer.drain()
-        await until(lambda: s.admission.queued == 1, "the scan waiting for a slot")
+        await until_true(lambda: s.admission.queued == 1, "the scan waiting for a slot")
         writer.close()  # the fan gave up
-        await until(lambda: s.lost_connections() == 1, "the server saw it close")
+        await until_true(lambda: s.lost_connections() == 1, "the server saw it close")
 
         s.release.set()
         assert (await held)[0] == 200
-        await until(lambda: s.admission.inflight == 0, "every slot given back")
+        await until_true(lambda: s.admission.inflight == 0, "every slot given back")
         assert (
             await s.metric("geohunt_shed_total", route="/v1/scans", reason="client_gone")
             == gone + 1

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.admission_app import BOUND_S, Served, metric_value
 from tests.support.builders import TIMES_SQUARE, Hunt, at
-from tests.support.served import BOUND_S, Served, metric_value
 
 OVERLOADED = {"route": "/v1/scans", "reason": "overloaded"}
 # Answers to /v1/scans that went through the app (its timing middleware counts them).

@@ -25,7 +25,7 @@ PROBLEM = "application/problem+json"
 BOUND_S = 20.0  # a bound against hanging, never a measurement
 
 
-async def until(check: Callable[[], bool], what: str) -> None:
+async def until_true(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + BOUND_S
     while not check():
         assert time.monotonic() < deadline, f"never happened: {what}"
@@ -54,7 +54,7 @@ class Served:
         it happens to be shed on its way in)."""
         while True:
             held = asyncio.create_task(self.api.call("GET", "/test/hold"))
-            await until(lambda: held.done() or self.admission.inflight == 1, "hold admitted")  # noqa: B023
+            await until_true(lambda: held.done() or self.admission.inflight == 1, "hold admitted")  # noqa: B023
             if not held.done():
                 return held
 
@@ -77,7 +77,7 @@ def metric_value(text: str, name: str, labels: dict[str, str]) -> float:
 
 
 @contextlib.asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[Served]:
+async def serve_holding(settings: Settings) -> AsyncIterator[Served]:
     release = asyncio.Event()
 
     async def hold(request: web.Request) -> web.Response:
