@@ -12,7 +12,9 @@ servers) builds its runner here, so they all get the same options:
 - a body must arrive within `body_timeout_s` of its headers, or reading it fails with a 408
   problem (`RequestTimeout`) and the connection is closed;
 - a body the app did not read to its end is never drained (`lingering_time=0`): the answer is
-  sent with `Connection: close` and the connection closed, whatever the declared length.
+  sent with `Connection: close` and the connection closed, whatever the declared length;
+- a request that admission control would refuse at once is answered `503 overloaded` by the
+  connection, before the app sees it (server/http/refusal.py).
 
 Known gap: with HTTP/1.1 pipelining, the start of a next request that arrives in the same
 segment as the end of the previous one is not seen as "headers begun" (the C parser does not
