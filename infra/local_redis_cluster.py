@@ -66,7 +66,7 @@ class Node:
 
     def info(self, section: str) -> dict[str, object]:
         with contextlib.closing(self.client()) as client:
-            info: dict[str, object] = client.info(section)  # type: ignore[assignment]
+            info: dict[str, object] = client.info(section)
             return dict(info)
 
 

@@ -13,7 +13,7 @@ hunt or hunter (`grouped`), pipelined, or read per slot (`slot_of`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
@@ -23,6 +23,8 @@ from redis.exceptions import RedisClusterException, RedisError
 from infra.settings import Settings
 
 RedisClient: TypeAlias = Redis | RedisCluster
+# A stream's entries as XRANGE, XREVRANGE and XREAD answer them: (id, fields) pairs.
+StreamEntries: TypeAlias = list[tuple[bytes, dict[bytes, bytes]]]
 # What a Redis call may raise when Redis, or part of a cluster, is away: the cluster client's
 # own errors (a slot not covered during a failover, a layout it cannot learn) are no RedisError.
 REDIS_FAILURES: tuple[type[Exception], ...] = (
@@ -99,3 +101,19 @@ def grouped(items: Iterable[T], by: Callable[[T], K]) -> list[list[T]]:
     for item in items:
         groups.setdefault(by(item), []).append(item)
     return list(groups.values())
+
+
+def stream_entries(answer: Any) -> StreamEntries:
+    """An XRANGE or XREVRANGE answer with the type it has here.
+
+    redis-py types replies for every client setting at once (bytes or str, RESP2 or RESP3, so
+    unions with None); ours are built with neither `decode_responses` nor RESP3 (`connect_redis`),
+    so a stream's ids and fields arrive as bytes, and an empty range as an empty list.
+    """
+    return cast(StreamEntries, answer or [])
+
+
+def stream_reads(answer: Any) -> list[tuple[bytes, StreamEntries]]:
+    """An XREAD answer, per stream key, with the type it has here (see `stream_entries`); None
+    (nothing arrived while it blocked) as an empty list."""
+    return cast(list[tuple[bytes, StreamEntries]], answer or [])

@@ -26,7 +26,16 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from infra.redis_client import REDIS_FAILURES, RedisClient, guarded, is_cluster, slot_of
+from infra.redis_client import (
+    REDIS_FAILURES,
+    RedisClient,
+    StreamEntries,
+    guarded,
+    is_cluster,
+    slot_of,
+    stream_entries,
+    stream_reads,
+)
 from server.common.leaderboard import Leaderboard
 from server.live.frames import Batch, Message, Sink, parse_event_id
 from server.live.relay import stream_key
@@ -125,7 +134,9 @@ class Hub:
 
     async def top_id(self, hunt_id: int) -> str:
         """The id of the stream's newest entry ("0-0" for none)."""
-        newest = await self._redis.xrevrange(stream_key(self._prefix, hunt_id), count=1)
+        newest = stream_entries(
+            await self._redis.xrevrange(stream_key(self._prefix, hunt_id), count=1)
+        )
         return newest[0][0].decode() if newest else "0-0"
 
     async def join(self, hunt_id: int, slug: str, sink: Sink) -> Client:
@@ -216,14 +227,14 @@ class Hub:
                     log.warning("live hub: cannot read Redis (%s); retrying", err)
                 await asyncio.sleep(min(2.0, 0.1 * 2**failures))
                 continue
-            for key, entries in answer or []:
+            for key, entries in stream_reads(answer):
                 try:
                     self._fan_out(hunts[key.decode()], entries)
                 except Exception:
                     # A bug must not end the hub: every client here would stop hearing.
                     log.exception("live hub: could not fan out %s", key)
 
-    def _fan_out(self, hunt_id: int, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+    def _fan_out(self, hunt_id: int, entries: StreamEntries) -> None:
         if hunt_id not in self._positions:
             return  # its last client left during the read
         found = False

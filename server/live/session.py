@@ -17,7 +17,7 @@ import asyncpg
 from redis.exceptions import ResponseError
 
 from hunt_engine.errors import HuntError
-from infra.redis_client import RedisClient
+from infra.redis_client import RedisClient, stream_entries
 from server.common.leaderboard import Leaderboard
 from server.live.frames import Message, parse_event_id
 from server.live.hub import TOP, Hub
@@ -51,7 +51,9 @@ async def snapshot(
         name = await conn.fetchval(HUNT_NAME_SQL, hunt_id)
         rows = await conn.fetch(COLLECTIBLES_SQL, hunt_id)
     entries = await leaderboard.top(hunt_id, TOP)
-    newest = await redis.xrevrange(stream_key(prefix, hunt_id), max=upto, count=RECENT * 3)
+    newest = stream_entries(
+        await redis.xrevrange(stream_key(prefix, hunt_id), max=upto, count=RECENT * 3)
+    )
     recent = []
     for raw_id, fields in newest:
         message = Message.from_stream(raw_id.decode(), fields[b"data"])
@@ -86,7 +88,7 @@ async def replay(
     are no longer kept (trimmed, or lost with Redis), and a snapshot must be sent instead."""
     key = stream_key(prefix, hunt_id)
     try:
-        first = await redis.xrange(key, count=1)
+        first = stream_entries(await redis.xrange(key, count=1))
     except ResponseError:
         first = []
     if not first:
@@ -97,7 +99,9 @@ async def replay(
     messages: list[Message] = []
     position = after
     while True:
-        page = await redis.xrange(key, min=f"({position[0]}-{position[1]}", count=REPLAY_PAGE)
+        page = stream_entries(
+            await redis.xrange(key, min=f"({position[0]}-{position[1]}", count=REPLAY_PAGE)
+        )
         for raw_id, fields in page:
             message = Message.from_stream(raw_id.decode(), fields[b"data"])
             messages.append(message)
