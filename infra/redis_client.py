@@ -44,6 +44,10 @@ CLUSTER_RETRIES = 3
 CONNECT_TIMEOUT_S = 1.0
 SOCKET_TIMEOUT_S = 5.0
 
+# RESP2, said rather than left to the library's default: replies keep the shapes the code
+# reads (`stream_entries`), whichever default a later redis-py picks.
+RESP_VERSION = 2
+
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
@@ -79,9 +83,10 @@ def connect_redis(settings: Settings) -> RedisClient:
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), CLUSTER_RETRIES),
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_timeout=SOCKET_TIMEOUT_S,
+            protocol=RESP_VERSION,
         )
     assert settings.redis_url, "resolve service URLs before connecting to Redis"
-    client: Redis = Redis.from_url(settings.redis_url)
+    client: Redis = Redis.from_url(settings.redis_url, protocol=RESP_VERSION)
     return client
 
 
@@ -107,8 +112,8 @@ def stream_entries(answer: Any) -> StreamEntries:
     """An XRANGE or XREVRANGE answer with the type it has here.
 
     redis-py types replies for every client setting at once (bytes or str, RESP2 or RESP3, so
-    unions with None); ours are built with neither `decode_responses` nor RESP3 (`connect_redis`),
-    so a stream's ids and fields arrive as bytes, and an empty range as an empty list.
+    unions with None); ours are built without `decode_responses`, on RESP2 (`connect_redis`), so
+    a stream's ids and fields arrive as bytes, and an empty range as an empty list.
     """
     return cast(StreamEntries, answer or [])
 
