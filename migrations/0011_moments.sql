@@ -112,7 +112,7 @@ CREATE TABLE moment_folds (
 );
 
 -- The mint outbox of moments, beside mint_jobs (finds): the same statuses and columns, keyed by
--- the moment, with its token id. The worker claims from both (chain/queries.py).
+-- the moment, with its token id. The worker claims from both (chain/minting/queries.py).
 CREATE TABLE moment_mints (
     moment_id  bigint PRIMARY KEY REFERENCES moments ON DELETE CASCADE,
     token_id   bigint NOT NULL UNIQUE REFERENCES moments (token_id)
