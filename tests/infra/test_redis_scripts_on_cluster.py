@@ -105,6 +105,7 @@ async def test_a_script_runs_on_a_promoted_replica(
     new_owner = next(n for n in cluster.nodes if n.port == cluster.owner_of(key))
     with contextlib.closing(new_owner.client()) as client:
         client.script_flush()
-    before = int(await cluster_client.get(key))
-    assert await run_script_or_raise(cluster_client, script, call) == [before + 1]
-    assert await run_script_or_raise(cluster_client, script, call * 2) == [before + 2, before + 3]
+    # (Calls cut short by the timeout above may still land meanwhile: counted, not pinned.)
+    [one] = await run_script_or_raise(cluster_client, script, call)
+    two = await run_script_or_raise(cluster_client, script, call * 2)
+    assert one > max(max(a) for a in answers) and one < two[0] < two[1]
