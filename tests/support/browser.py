@@ -5,9 +5,11 @@ without it these tests fail, never skip: the pages would be untested."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import math
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -135,9 +137,35 @@ async def phone(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
-            yield await _phone_context(browser, origin, at)
+            device = await _phone_context(browser, origin, at)
+            try:
+                yield device
+            except Exception as err:
+                await _leave_evidence(device, err)
+                raise
         finally:
             await browser.close()
+
+
+async def _leave_evidence(device: Phone, err: Exception) -> None:
+    """What each tab showed when the test failed: a screenshot in test-artifacts/failed/, and
+    its address, errors and last requests as notes on the error (a failure seen once under a
+    loaded suite can then be read, not guessed)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
+    stem = re.sub(r"[^\w.-]+", "-", test.rsplit("::", 1)[-1])[:80]
+    folder = ARTIFACTS / "failed"
+    for n, tab in enumerate(device.tabs):
+        path = folder / f"{stem}-tab{n}.png"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            async with asyncio.timeout(5):
+                await tab.page.screenshot(path=str(path), full_page=True)
+        except Exception:  # noqa: BLE001 - evidence is best effort; the test's error stands
+            path = None
+        err.add_note(
+            f"tab {n}: at {tab.page.url}; screenshot {path}; errors {tab.errors[-5:]}; "
+            f"last requests {tab.requested[-8:]}"
+        )
 
 
 @dataclass
