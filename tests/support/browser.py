@@ -155,7 +155,7 @@ async def _leave_evidence(device: Phone, err: Exception) -> None:
     stem = re.sub(r"[^\w.-]+", "-", test.rsplit("::", 1)[-1])[:80]
     folder = ARTIFACTS / "failed"
     for n, tab in enumerate(device.tabs):
-        path = folder / f"{stem}-tab{n}.png"
+        path: Path | None = folder / f"{stem}-tab{n}.png"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             async with asyncio.timeout(5):
