@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -29,7 +28,7 @@ from hunt_engine.scan_rules import Admitted, ScanFacts, admit
 from server.common.catalog import Catalog
 from server.common.gate import ScanGate, body_hash
 from server.common.leaderboard import Leaderboard
-from server.http.metrics import ALERTS, SCANS
+from server.http.metrics import SCANS
 from server.http.responses import iso
 from server.scans.batcher import ClaimBatcher
 from server.scans.hunter_state import UNKNOWN, HunterState, HunterStateCache
@@ -37,16 +36,10 @@ from server.scans.queries import (
     CLAIM_SQL,
     HUNTER_STATE_FOR_UPDATE_SQL,
     HUNTER_STATE_SQL,
-    REJECT_SQL,
 )
+from server.scans.refusals import record_refusal
 from server.scans.schemas import ScanIn
 
-log = logging.getLogger(__name__)
-
-# A photo of a static code circulating online: this many hunters, this far, this recently.
-LEAK_HUNTERS = 5
-LEAK_DISTANCE_M = 1000.0
-LEAK_WINDOW = timedelta(minutes=10)
 # How long a retried Idempotency-Key waits for its first request before a 409.
 IN_FLIGHT_WAIT_S = 10.0
 IN_FLIGHT_POLL_S = 0.05
@@ -316,28 +309,10 @@ class ScanService:
         distance_m: float | None,
         address: str | None,
     ) -> None:
-        clue, hunt = target.clue, target.hunt
-        alert = await (self._pool if conn is None else conn).fetchval(
-            REJECT_SQL,
-            hunter_id,
-            hunt.id if hunt else None,
-            clue.id if clue else None,
-            verdict,
-            scan.lat,
-            scan.lon,
-            scan.accuracy_m,
-            distance_m,
-            scan.scanned_at,
-            scan.device_id,
-            address,
-            bool(clue and clue.kind.printed and clue.kind.located),
-            LEAK_DISTANCE_M,
-            LEAK_HUNTERS,
-            LEAK_WINDOW,
+        db = self._pool if conn is None else conn
+        await record_refusal(
+            db, hunter_id, scan, target.hunt, target.clue, verdict, distance_m, address
         )
-        if alert is not None:
-            ALERTS.labels("leaked_code").inc()
-            log.warning("leaked_code alert %s raised for clue %s", alert, clue.id if clue else None)
 
     def _answer(self, row: asyncpg.Record, target: _Target, rank: int) -> dict[str, Any]:
         assert target.clue is not None
