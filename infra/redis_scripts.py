@@ -63,9 +63,13 @@ async def run_script_or_raise(
     return answers
 
 
-def _call(redis: RedisClient, command: str, body: Any, call: ScriptCall) -> Awaitable[Any]:
+def _command(command: str, body: Any, call: ScriptCall) -> tuple[Any, ...]:
     """EVALSHA with the script's digest, or EVAL with its text; routed by the call's keys."""
-    return redis.execute_command(command, body, len(call.keys), *call.keys, *call.args)
+    return (command, body, len(call.keys), *call.keys, *call.args)
+
+
+def _call(redis: RedisClient, command: str, body: Any, call: ScriptCall) -> Awaitable[Any]:
+    return redis.execute_command(*_command(command, body, call))
 
 
 async def _pipelined(
@@ -75,5 +79,5 @@ async def _pipelined(
         for call in calls:
             # As raw commands: redis-py refuses `evalsha` in a cluster's pipeline, for fear
             # of NOSCRIPT, which is handled here.
-            pipe.execute_command(command, body, len(call.keys), *call.keys, *call.args)
+            pipe.execute_command(*_command(command, body, call))
         return list(await pipe.execute(raise_on_error=False))
