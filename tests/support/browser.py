@@ -148,18 +148,16 @@ async def phone(
 
 
 async def _leave_evidence(device: Phone, err: Exception) -> None:
-    """What each tab showed when the test failed: a screenshot in test-artifacts/failed/, and
+    """What each tab showed when the test failed: a screenshot in test-artifacts/ (failed-*), and
     its address, errors and last requests as notes on the error (a failure seen once under a
     loaded suite can then be read, not guessed)."""
     test = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
     stem = re.sub(r"[^\w.-]+", "-", test.rsplit("::", 1)[-1])[:80]
-    folder = ARTIFACTS / "failed"
     for n, tab in enumerate(device.tabs):
-        path: Path | None = folder / f"{stem}-tab{n}.png"
+        path: Path | None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
             async with asyncio.timeout(5):
-                await tab.page.screenshot(path=str(path), full_page=True)
+                path = await screenshot(tab, f"failed-{stem}-tab{n}")
         except Exception:  # noqa: BLE001 - evidence is best effort; the test's error stands
             path = None
         err.add_note(
