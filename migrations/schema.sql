@@ -335,26 +335,35 @@ BEGIN
         INSERT INTO collectible_counts AS cc (collectible_id, minted)
         SELECT collectible_id, count(*) FROM minted GROUP BY 1 ORDER BY 1
         ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted
+    ), events AS (
+        SELECT m.hunt_id, m.find_id,
+            -- the hunt's hundreds: each group of a hundred tokens is one row
+            (row_number() OVER (PARTITION BY m.hunt_id ORDER BY m.find_id) - 1) / 100 AS part,
+            jsonb_build_object(
+                'type', 'mint',
+                'hunt', hu.slug,
+                'find_id', m.find_id,
+                'token_id', m.find_id,
+                'hunter', jsonb_build_object(
+                    'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
+                'collectible', jsonb_build_object(
+                    'key', c.key, 'name', c.name, 'episode', c.episode),
+                'tx_hash', COALESCE(m.tx_hash, b.mined_hash),
+                'contract', COALESCE(m.contract, b.contract),
+                'chain_id', COALESCE(m.chain_id, b.chain_id),
+                'minted_at', live_time(m.minted_at)) AS event
+        FROM minted m
+        JOIN hunts hu ON hu.id = m.hunt_id
+        JOIN hunters h ON h.id = m.hunter_id
+        JOIN collectibles c ON c.id = m.collectible_id
+        LEFT JOIN mint_batches b ON b.id = m.batch_id
     )
     INSERT INTO live_events (hunt_id, kind, payload)
-    SELECT m.hunt_id, 'mint', jsonb_build_object(
-        'type', 'mint',
-        'hunt', hu.slug,
-        'find_id', m.find_id,
-        'token_id', m.find_id,
-        'hunter', jsonb_build_object(
-            'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
-        'collectible', jsonb_build_object('key', c.key, 'name', c.name, 'episode', c.episode),
-        'tx_hash', COALESCE(m.tx_hash, b.mined_hash),
-        'contract', COALESCE(m.contract, b.contract),
-        'chain_id', COALESCE(m.chain_id, b.chain_id),
-        'minted_at', live_time(m.minted_at))
-    FROM minted m
-    JOIN hunts hu ON hu.id = m.hunt_id
-    JOIN hunters h ON h.id = m.hunter_id
-    JOIN collectibles c ON c.id = m.collectible_id
-    LEFT JOIN mint_batches b ON b.id = m.batch_id
-    ORDER BY m.find_id;
+    SELECT hunt_id, 'mints', jsonb_build_object(
+        'type', 'mints', 'events', jsonb_agg(event ORDER BY find_id))
+    FROM events
+    GROUP BY hunt_id, part
+    ORDER BY min(find_id);
     IF FOUND THEN
         PERFORM live_wake();
     END IF;
@@ -721,7 +730,7 @@ CREATE TABLE public.live_events (
     seq bigint,
     delivered_at timestamp with time zone,
     CONSTRAINT live_events_check CHECK (((delivered_at IS NULL) OR (seq IS NOT NULL))),
-    CONSTRAINT live_events_kind_check CHECK ((kind = ANY (ARRAY['find'::text, 'mint'::text, 'alert'::text])))
+    CONSTRAINT live_events_kind_check CHECK ((kind = ANY (ARRAY['find'::text, 'mint'::text, 'mints'::text, 'alert'::text])))
 );
 CREATE SEQUENCE public.live_events_id_seq
     START WITH 1

@@ -38,13 +38,19 @@ SELECT hunt_id FROM live_events WHERE delivered_at IS NOT NULL
 UNION
 SELECT DISTINCT hunt_id FROM hunt_scores
 """
-# The newest $2 delivered events of each of the hunts $1, to refill streams Redis lost.
+# The delivered rows of each of the hunts $1 that hold its newest $2 stream entries, to refill
+# streams Redis lost (a `mints` row holds one entry per element of its events).
 KEPT_SQL = """
-SELECT seq, hunt_id, payload FROM (
-    SELECT seq, hunt_id, payload,
-           row_number() OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS age
-    FROM live_events WHERE delivered_at IS NOT NULL AND hunt_id = ANY($1::bigint[])
-) kept WHERE age <= $2 ORDER BY seq
+SELECT seq, hunt_id, kind, payload FROM (
+    SELECT seq, hunt_id, kind, payload, entries,
+           sum(entries) OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS newest
+    FROM (
+        SELECT seq, hunt_id, kind, payload,
+               CASE WHEN kind = 'mints' THEN jsonb_array_length(payload->'events') ELSE 1 END
+                   AS entries
+        FROM live_events WHERE delivered_at IS NOT NULL AND hunt_id = ANY($1::bigint[])
+    ) counted
+) kept WHERE newest - entries < $2 ORDER BY seq
 """
 CLEANUP_SQL = """
 DELETE FROM live_events WHERE delivered_at < now() - $1::interval

@@ -10,8 +10,9 @@ the commit order it saw), then a Lua script per hunt applies the hunt's events t
 atomically: the find's leaderboard entry (ZADD GT of the committed score: idempotent) and
 `XADD` with the explicit id `{seq}-0` (a repeat is refused by the stream, so a batch re-sent
 after a crash between Redis and the commit adds nothing twice), then the rows are marked
-delivered. The hunts' calls go in one pipeline. While Redis is down events wait in PostgreSQL
-and the relay retries at each poll.
+delivered. A `mints` row (one per hunt and hundred tokens of a settled statement) becomes one
+`mint` entry per token, `{seq}-0`, `{seq}-1`, ... (`stream_events`). The hunts' calls go in
+one pipeline. While Redis is down events wait in PostgreSQL and the relay retries at each poll.
 
 Each hunt has a marker, `marker_key`, the highest seq of the hunt that Redis holds. It lives in
 the hunt's hash slot with the hunt's stream and leaderboard, so on a Redis Cluster it is lost
@@ -65,6 +66,7 @@ RETENTION = timedelta(hours=1)  # delivered events kept in PostgreSQL, to refill
 CLEANUP_EVERY_S = 60.0
 REDIS_TIMEOUT_S = 10.0
 _CHECK_CHUNK = 1000  # markers read in one pipeline
+_CALL_ENTRIES = 1000  # stream entries in one delivery script call (about) or refill pipeline
 
 # One hunt's events of a batch. KEYS[1] the hunt's marker, KEYS[2] its stream, KEYS[3] its
 # leaderboard (one slot). ARGV[1] the seq the marker must hold already, ARGV[2] the hunt's
@@ -102,8 +104,17 @@ def stream_key(prefix: str, hunt_id: int) -> str:
     return _stream_key(prefix, hunt_id)
 
 
-def stream_id(seq: int) -> str:
-    return f"{seq}-0"
+def stream_id(seq: int, sub: int = 0) -> str:
+    return f"{seq}-{sub}"
+
+
+def stream_events(seq: int, kind: str, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The stream entries one live_events row stands for, each (stream id, message): one for
+    most rows; for a `mints` row (a settled statement's mints of one hunt, migration 0017), one
+    `mint` message per element, numbered {seq}-0, {seq}-1, ... in the row's order."""
+    if kind == "mints":
+        return [(stream_id(seq, i), event) for i, event in enumerate(payload["events"])]
+    return [(stream_id(seq), payload)]
 
 
 def score_entry(payload: dict[str, Any]) -> tuple[str, int] | None:
@@ -260,23 +271,31 @@ class Relay:
     async def _apply(self, hunts: list[list[asyncpg.Record]]) -> list[list[asyncpg.Record]]:
         """Each hunt's events (in seq order) in one script call, the calls in one pipeline; the
         hunts whose marker says Redis lost some of their data (nothing of theirs applied)."""
-        calls = []
+        calls, owners = [], []
         for events in hunts:
             hunt_id = int(events[0]["hunt_id"])
             keys = [self.marker(hunt_id), stream_key(self._prefix, hunt_id)]
             keys.append(self._leaderboard.key(hunt_id))
-            args: list[Any] = [self._high.get(hunt_id, 0), events[-1]["seq"], STREAM_MAXLEN]
-            for row in events:
-                payload = row["payload"]
-                entry = score_entry(payload)
-                args += [stream_id(row["seq"]), json.dumps(payload, ensure_ascii=False)]
-                args += list(entry) if entry else ["", 0]
-                if entry:
-                    self._leaderboard.names.remember(int(entry[0]), payload["hunter"]["name"])
-            calls.append(ScriptCall(keys, args))
+            # A hunt's rows may stand for many entries (`mints` rows): sent in calls of about
+            # _CALL_ENTRIES entries, in order, each raising the marker to its own last row (a
+            # call checks only the marker the batch started from, which never goes down).
+            args: list[Any] = []
+            for i, row in enumerate(events):
+                for event_id, payload in stream_events(row["seq"], row["kind"], row["payload"]):
+                    entry = score_entry(payload)
+                    args += [event_id, json.dumps(payload, ensure_ascii=False)]
+                    args += list(entry) if entry else ["", 0]
+                    if entry:
+                        self._leaderboard.names.remember(int(entry[0]), payload["hunter"]["name"])
+                if len(args) >= 4 * _CALL_ENTRIES or i == len(events) - 1:
+                    head = [self._high.get(hunt_id, 0), row["seq"], STREAM_MAXLEN]
+                    calls.append(ScriptCall(keys, head + args))
+                    owners.append(hunt_id)
+                    args = []
         async with asyncio.timeout(REDIS_TIMEOUT_S):
             added = await run_script_or_raise(self._redis, self._script, calls)
-        return [events for events, n in zip(hunts, added, strict=True) if n == -1]
+        lost = {hunt_id for hunt_id, n in zip(owners, added, strict=True) if n == -1}
+        return [events for events in hunts if int(events[0]["hunt_id"]) in lost]
 
     async def recover(self, conn: asyncpg.Connection, hunt_ids: list[int]) -> None:
         """Refill the hunts' streams from the kept events and rebuild their leaderboards,
@@ -286,14 +305,19 @@ class Relay:
         lost = sum(1 for h in hunt_ids if h in self._high)
         high = await _delivered_high(conn, hunt_ids)
         kept = await conn.fetch(KEPT_SQL, hunt_ids, STREAM_MAXLEN)
+        entries = [
+            (row["hunt_id"], event_id, payload)
+            for row in kept
+            for event_id, payload in stream_events(row["seq"], row["kind"], row["payload"])
+        ]
         async with asyncio.timeout(REDIS_TIMEOUT_S * 6):
-            for start in range(0, len(kept), 1000):
+            for start in range(0, len(entries), _CALL_ENTRIES):
                 async with self._redis.pipeline(transaction=False) as pipe:
-                    for row in kept[start : start + 1000]:
+                    for hunt_id, event_id, payload in entries[start : start + _CALL_ENTRIES]:
                         pipe.xadd(
-                            stream_key(self._prefix, row["hunt_id"]),
-                            {"data": json.dumps(row["payload"], ensure_ascii=False)},
-                            id=stream_id(row["seq"]),
+                            stream_key(self._prefix, hunt_id),
+                            {"data": json.dumps(payload, ensure_ascii=False)},
+                            id=event_id,
                             maxlen=STREAM_MAXLEN,
                             approximate=True,
                         )
@@ -315,7 +339,7 @@ class Relay:
             " PostgreSQL in %.1f s",
             len(hunt_ids),
             len(hunt_ids) - lost,
-            len(kept),
+            len(entries),
             len(boards),
             time.perf_counter() - started,
         )

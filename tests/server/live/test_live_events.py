@@ -13,9 +13,11 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
+from bench.mint.finds import CLAIM_MANY
 from infra.db import create_pool
 from infra.settings import Settings
 from server.common.leaderboard import Leaderboard, sort_key
+from server.live import relay as relay_module
 from server.live.relay import Relay, stream_key
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt
@@ -69,7 +71,7 @@ async def test_a_find_writes_its_event_with_the_committed_score(
     assert payload["find"]["found_at"].endswith("Z")
 
 
-async def test_a_mint_writes_one_event_per_job_whether_settled_or_inserted_minted(
+async def test_a_settled_statement_writes_one_mints_row_and_an_inserted_job_its_own(
     api: Api, db: asyncpg.Connection
 ) -> None:
     hunt = await make_hunt(api)
@@ -80,6 +82,7 @@ async def test_a_mint_writes_one_event_per_job_whether_settled_or_inserted_minte
         body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
         _, answer = await api.call("POST", "/v1/scans", 201, headers=me, json=body)
         finds.append(answer["find"]["id"])
+    hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
     wallet = "0x" + "ab" * 20
     settled, inserted = finds[:2], finds[2]
     # Settled as the worker does (one statement for the batch), and then once more: a job
@@ -100,14 +103,75 @@ async def test_a_mint_writes_one_event_per_job_whether_settled_or_inserted_minte
         wallet,
     )
     rows = await db.fetch(
-        "SELECT payload FROM live_events WHERE kind = 'mint'"
-        " AND (payload->>'find_id')::bigint = ANY($1::bigint[])",
-        finds,
+        "SELECT kind, payload FROM live_events WHERE hunt_id = $1 AND kind IN ('mint', 'mints')"
+        " ORDER BY id",
+        hunt_id,
     )
-    payloads = sorted((json.loads(r["payload"]) for r in rows), key=lambda p: p["find_id"])
+    assert [r["kind"] for r in rows] == ["mints", "mint"]
+    batch, alone = (json.loads(r["payload"]) for r in rows)
+    assert batch["type"] == "mints"
+    payloads = [*batch["events"], alone]
+    assert [p["type"] for p in payloads] == ["mint"] * 3
     assert [p["find_id"] for p in payloads] == finds
     assert [p["tx_hash"] for p in payloads] == ["0x01", "0x01", "0x02"]
     assert all(p["hunt"] == hunt.slug and p["chain_id"] == 31337 for p in payloads)
+
+
+async def test_a_mints_row_holds_a_hundred_and_becomes_one_stream_entry_per_token(
+    api: Api,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    prefix: str,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small script calls, so that one hunt's rows go in several calls of one pipeline.
+    monkeypatch.setattr(relay_module, "_CALL_ENTRIES", 60)
+    hunt = await make_hunt(api)
+    clue = await hunt.clue()
+    ids = await db.fetchrow(
+        "SELECT hunt_id, collectible_id, id FROM clues WHERE id = $1", clue["id"]
+    )
+    hunt_id = ids["hunt_id"]
+    # 250 finds of new hunters with wallets, as the minting benchmark makes them: one mint
+    # job each.
+    finds = [r[0] for r in await db.fetch(CLAIM_MANY, *ids, 250)]
+    await db.execute(
+        "UPDATE mint_jobs SET status = 'minted', tx_hash = '0x01', contract = '0xc0',"
+        " chain_id = 31337, minted_at = now() WHERE find_id = ANY($1::bigint[])",
+        finds,
+    )
+    sql = (
+        "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
+        " AND kind = 'mints' AND delivered_at IS NOT NULL ORDER BY id"
+    )
+    rows = await db.fetch(sql, hunt_id)
+    while len(rows) < 3:  # until the app's own relay has numbered and delivered them
+        await asyncio.sleep(0.02)
+        rows = await db.fetch(sql, hunt_id)
+    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    assert [len(r["payload"]["events"]) for r in records] == [100, 100, 50]
+
+    relay = relay_on(pool, redis, prefix)
+    await redis.set(relay.marker(hunt_id), 0)
+    assert await relay._apply([records]) == []  # type: ignore[list-item]
+    assert await relay._apply([records]) == []  # type: ignore[list-item]  # a repeat adds nothing
+    expected = [f"{r['seq']}-{i}" for r in records for i in range(len(r["payload"]["events"]))]
+    entries = await redis.xrange(stream_key(prefix, hunt_id))
+    assert [e[0].decode() for e in entries] == expected
+    messages = [json.loads(e[1][b"data"]) for e in entries]
+    assert [m["find_id"] for m in messages] == sorted(finds)
+    assert {m["type"] for m in messages} == {"mint"}
+    assert int(await redis.get(relay.marker(hunt_id))) == rows[-1]["seq"]
+
+    # Redis loses the stream: the refill from PostgreSQL gives back the same entries.
+    await redis.delete(stream_key(prefix, hunt_id), relay.marker(hunt_id))
+    async with pool.acquire() as conn:
+        await relay.recover(conn, [hunt_id])
+    refilled = await redis.xrange(stream_key(prefix, hunt_id))
+    # The hunt's 250 finds wrote an event each too: the refill holds them, then the mints.
+    assert len(refilled) == 500
+    assert [(e[0], e[1]) for e in refilled[250:]] == [(e[0], e[1]) for e in entries]
 
 
 async def test_a_rolled_back_change_writes_no_event(api: Api, db: asyncpg.Connection) -> None:

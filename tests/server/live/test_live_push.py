@@ -135,6 +135,57 @@ async def test_sse_resumes_after_last_event_id_with_every_missed_event_once(
     again.close()
 
 
+async def test_mints_settled_together_arrive_one_by_one_and_resume_between_them(
+    api: Api, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api)
+    clues = [await hunt.clue() for _ in range(3)]
+    headers = {**screen(api, hunt.slug), **SSE}
+    path = f"/v1/hunts/{hunt.slug}/events"
+    finds = []
+    for clue in clues:
+        hunter_id, me = await api.hunter()
+        await db.execute(
+            "UPDATE hunters SET wallet = $2 WHERE id = $1", hunter_id, f"0x{hunter_id:040x}"
+        )
+        _, body = await api.call(
+            "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
+        )
+        finds.append(body["find"]["id"])
+    first = await api.client.get(path, headers=headers)
+    events = SseReader(first)
+    # The three settled by one statement, as the worker settles its mined batches.
+    await db.execute(
+        "UPDATE mint_jobs SET status = 'minted', tx_hash = $2, minted_at = now()"
+        " WHERE find_id = ANY($1::bigint[])",
+        finds,
+        "0x" + "cd" * 32,
+    )
+    mints: list[tuple[str | None, dict[str, Any]]] = []
+    while len(mints) < 3:
+        event_id, body = await events.next()
+        assert body["type"] != "mints"  # never seen by a client
+        if body["type"] == "mint":
+            mints.append((event_id, body))
+    first.close()
+    assert [body["find_id"] for _, body in mints] == finds
+    assert [body["event_id"] for _, body in mints] == [event_id for event_id, _ in mints]
+    seq = str(mints[0][0]).split("-")[0]
+    assert [event_id for event_id, _ in mints] == [f"{seq}-0", f"{seq}-1", f"{seq}-2"]
+
+    # A screen that lost its connection after the first resumes with the other two.
+    again = await api.client.get(path, headers={**headers, "Last-Event-ID": str(mints[0][0])})
+    resumed = SseReader(again)
+    got = []
+    while True:
+        _, body = await resumed.next()
+        if body["type"] == "leaderboard":
+            break  # what the replay ends with
+        got.append(body["find_id"])
+    again.close()
+    assert got == finds[1:]
+
+
 async def test_live_routes_check_roles_and_hunts(api: Api) -> None:
     hunt, other = await make_hunt(api), await make_hunt(api)
     _, hunter = await api.hunter()
