@@ -303,10 +303,11 @@ END $$;
 CREATE FUNCTION public.live_name(p_handle text, p_wallet text, p_id bigint) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$
-    SELECT COALESCE(p_handle, left(p_wallet, 6) || '…' || right(p_wallet, 4), 'hunter ' || p_id)
+    SELECT COALESCE(p_handle, left(p_wallet, 6) || '…' || right(p_wallet, 4),
+        'hunter ' || p_id::text)
 $$;
 CREATE FUNCTION public.live_time(t timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;

@@ -174,6 +174,30 @@ async def test_a_mints_row_holds_a_hundred_and_becomes_one_stream_entry_per_toke
     assert [(e[0], e[1]) for e in refilled[250:]] == [(e[0], e[1]) for e in entries]
 
 
+async def test_the_names_and_times_of_events_are_built_inline(db: asyncpg.Connection) -> None:
+    """live_name and live_time are inlined into the statements that call them (migration
+    0018), not run as nested queries for every event, and still say what they said."""
+    ids = [
+        await db.fetchval(
+            "INSERT INTO hunters (handle, wallet, created_at) VALUES ($1, $2,"
+            " '2026-12-06 21:05:07.5+01') RETURNING id",
+            handle,
+            wallet,
+        )
+        for handle, wallet in (("Ana", None), (None, "0x" + "ab" * 19 + "01"), (None, None))
+    ]
+    sql = (
+        "SELECT live_name(handle, wallet, id), live_time(created_at) FROM hunters"
+        " WHERE id = ANY($1::bigint[]) ORDER BY id"
+    )
+    rows = await db.fetch(sql, ids)
+    assert [r[0] for r in rows] == ["Ana", "0xabab…ab01", f"hunter {ids[2]}"]
+    assert {r[1] for r in rows} == {"2026-12-06T20:05:07.500000Z"}
+    plan = "\n".join(r[0] for r in await db.fetch(f"EXPLAIN (VERBOSE, COSTS OFF) {sql}", ids))
+    assert "to_char(" in plan and "COALESCE(" in plan
+    assert "live_name" not in plan and "live_time" not in plan
+
+
 async def test_a_rolled_back_change_writes_no_event(api: Api, db: asyncpg.Connection) -> None:
     hunt = await make_hunt(api)
     hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
