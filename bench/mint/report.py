@@ -58,7 +58,8 @@ def section(results: dict[str, Any], command: str) -> str:
         f"| a2 / a: two keys over one (median of the rounds' ratios) | {keys_ratio:.2f} |"
         f" > {MIN_KEYS_RATIO:.2f} | {met(keys_ratio > MIN_KEYS_RATIO)} |",
         "",
-        f"Rounds (a / a2 / b, interleaved): {rounds}. Transactions per run:"
+        f"Rounds (a / a2 / b, interleaved, after a warm-up round of {cfg['finds'] // 5} finds"
+        f" not counted): {rounds}. Transactions per run:"
         f" {results['worker'][0]['transactions']} (worker), {per_key} (two keys),"
         f" {results['bare'][0]['transactions']} (bare).",
         "",
