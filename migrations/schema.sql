@@ -48,6 +48,7 @@ CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[
     LANGUAGE plpgsql
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 #variable_conflict use_column
 DECLARE
