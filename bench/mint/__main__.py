@@ -53,8 +53,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         hunt = await seed_hunt(db)
         # A first round of a fifth of the finds, not counted: in every run the first round was
         # the slowest for the worker (and the fastest for the bare script), whatever it held.
-        warm_up = max(1, args.finds // 5)
-        for measured, n in ((False, warm_up), *[(True, args.finds)] * args.rounds):
+        # (A quick run, which tests the harness only, has none.)
+        warm_up = [] if args.quick else [(False, max(1, args.finds // 5))]
+        for measured, n in (*warm_up, *[(True, args.finds)] * args.rounds):
             # One worker process with one key, then with two (each key a sender of its own,
             # sharing the queue), then the bare script: back to back, on the same machine.
             round_results: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from bench.cli import parsed, published
 from bench.workers import report
 from bench.workers.run import Options, run
 
-QUICK = {"duration": 2, "rounds": 1, "warmup": 1, "collectibles": 10, "quiet_wait": 0.0}
+QUICK = {"duration": 2, "rounds": 1, "warmup": 0, "collectibles": 10, "quiet_wait": 0.0}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

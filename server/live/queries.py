@@ -39,15 +39,16 @@ UNION
 SELECT DISTINCT hunt_id FROM hunt_scores
 """
 # The delivered rows of each of the hunts $1 that hold its newest $2 stream entries, to refill
-# streams Redis lost (a `mints` row holds one entry per element of its events).
+# streams Redis lost (a batch row, `finds` or `mints`, holds one entry per element of its
+# events).
 KEPT_SQL = """
 SELECT seq, hunt_id, kind, payload FROM (
     SELECT seq, hunt_id, kind, payload, entries,
            sum(entries) OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS newest
     FROM (
         SELECT seq, hunt_id, kind, payload,
-               CASE WHEN kind = 'mints' THEN jsonb_array_length(payload->'events') ELSE 1 END
-                   AS entries
+               CASE WHEN kind IN ('finds', 'mints')  -- relay.BATCH_KINDS
+                   THEN jsonb_array_length(payload->'events') ELSE 1 END AS entries
         FROM live_events WHERE delivered_at IS NOT NULL AND hunt_id = ANY($1::bigint[])
     ) counted
 ) kept WHERE newest - entries < $2 ORDER BY seq

@@ -170,8 +170,9 @@ class SseReader:
 async def delivered(db: Any, find_ids: list[int]) -> None:
     """Until the relay has put these finds' events in the stream (`db`: an asyncpg connection)."""
     while await db.fetchval(
-        "SELECT count(*) FROM live_events WHERE kind = 'find' AND delivered_at IS NOT NULL"
-        " AND (payload->'find'->>'id')::bigint = ANY($1::bigint[])",
+        "SELECT count(*) FROM live_events e, jsonb_array_elements(e.payload->'events') AS f"
+        " WHERE e.kind = 'finds' AND e.delivered_at IS NOT NULL"
+        " AND (f->'find'->>'id')::bigint = ANY($1::bigint[])",
         find_ids,
     ) < len(find_ids):
         await asyncio.sleep(0.02)

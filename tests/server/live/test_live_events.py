@@ -19,6 +19,7 @@ from infra.settings import Settings
 from server.common.leaderboard import Leaderboard, sort_key
 from server.live import relay as relay_module
 from server.live.relay import Relay, stream_key
+from server.scans.queries import CLAIMS_SQL
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt
 
@@ -55,11 +56,14 @@ async def test_a_find_writes_its_event_with_the_committed_score(
         "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
     )
     row = await db.fetchrow(
-        "SELECT kind, payload FROM live_events WHERE (payload->'find'->>'id')::bigint = $1",
+        "SELECT kind, payload FROM live_events WHERE (payload->'events'->0->'find'->>'id')::bigint"
+        " = $1",
         answer["find"]["id"],
     )
-    payload = json.loads(row["payload"])
-    assert row["kind"] == "find" and payload["type"] == "find" and payload["hunt"] == hunt.slug
+    batch = json.loads(row["payload"])
+    assert row["kind"] == "finds" and batch["type"] == "finds" and len(batch["events"]) == 1
+    [payload] = batch["events"]
+    assert payload["type"] == "find" and payload["hunt"] == hunt.slug
     assert payload["hunter"]["hunter_id"] == hunter_id and payload["hunter"]["score"] == 1
     assert payload["collectible"] == {
         "key": key,
@@ -69,6 +73,59 @@ async def test_a_find_writes_its_event_with_the_committed_score(
         "supply": 3,
     }
     assert payload["find"]["found_at"].endswith("Z")
+
+
+async def test_a_claim_batch_writes_one_finds_row_whose_finds_each_reach_stream_and_board(
+    api: Api, pool: asyncpg.Pool, redis: Redis, prefix: str, db: asyncpg.Connection
+) -> None:
+    hunt = await make_hunt(api)
+    clue = await hunt.clue()
+    ids = await db.fetchrow(
+        "SELECT hunt_id, collectible_id, id FROM clues WHERE id = $1", clue["id"]
+    )
+    hunt_id = ids["hunt_id"]
+    hunters = [(await api.hunter())[0] for _ in range(3)]
+    n = len(hunters)
+    # As a group commit claims three scans that met: one claim_finds call.
+    claims = await db.fetch(
+        CLAIMS_SQL,
+        hunters,
+        [0] * n,
+        [hunt_id] * n,
+        [ids["collectible_id"]] * n,
+        [ids["id"]] * n,
+        *[[None] * n] * 5,
+        ["device"] * n,
+        [None] * n,
+    )
+    assert [c["verdict"] for c in claims] == ["accepted"] * n
+    rows = await db.fetch(
+        "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
+        " AND kind = 'finds' ORDER BY id",
+        hunt_id,
+    )
+    assert len(rows) == 1
+    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
+    events = records[0]["payload"]["events"]
+    assert [e["find"]["id"] for e in events] == [c["find_id"] for c in claims]
+    assert [e["hunter"]["hunter_id"] for e in events] == hunters
+
+    while records[0]["seq"] is None:  # until the app's own relay has numbered it
+        await asyncio.sleep(0.02)
+        records[0]["seq"] = await db.fetchval(
+            "SELECT seq FROM live_events WHERE id = $1", records[0]["id"]
+        )
+    relay = relay_on(pool, redis, prefix)
+    await redis.set(relay.marker(hunt_id), 0)
+    assert await relay._apply([records]) == []  # type: ignore[list-item]
+    entries = await redis.xrange(stream_key(prefix, hunt_id))
+    seq = records[0]["seq"]
+    assert [e[0].decode() for e in entries] == [f"{seq}-{i}" for i in range(n)]
+    assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
+        c["find_id"] for c in claims
+    ]
+    board = await redis.zrange(relay._leaderboard.key(hunt_id), 0, -1)
+    assert sorted(int(m) for m in board) == sorted(hunters)
 
 
 async def test_a_settled_statement_writes_one_mints_row_and_an_inserted_job_its_own(
@@ -239,11 +296,12 @@ async def test_relay_delivers_each_event_once_in_order_and_a_repeat_adds_nothing
     assert await relay._apply([records]) == []  # type: ignore[list-item]
     assert await relay._apply([records]) == []  # type: ignore[list-item]  # again, as after a crash
     entries = await redis.xrange(stream_key(prefix, hunt_id))
+    # Each scan was a claim batch of its own: a `finds` row of one find each.
     assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in rows]
     assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
-        r["payload"]["find"]["id"] for r in records
+        r["payload"]["events"][0]["find"]["id"] for r in records
     ]
-    last = records[-1]["payload"]["hunter"]
+    last = records[-1]["payload"]["events"][0]["hunter"]
     expected = sort_key(3, datetime.fromisoformat(last["last_find_at"]))
     assert await redis.zscore(relay._leaderboard.key(hunt_id), str(hunter_id)) == expected
     assert int(await redis.get(relay.marker(hunt_id))) == rows[-1]["seq"]
