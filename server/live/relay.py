@@ -12,7 +12,8 @@ atomically: the find's leaderboard entry (ZADD GT of the committed score: idempo
 after a crash between Redis and the commit adds nothing twice), then the rows are marked
 delivered. A batch row (`finds` or `mints`: one per hunt and hundred finds of a claim batch,
 or tokens of a settled statement) becomes one `find` or `mint` entry each, `{seq}-0`,
-`{seq}-1`, ... (`stream_events`). The hunts' calls go in one pipeline. While Redis is down events wait in PostgreSQL and the relay retries at each poll.
+`{seq}-1`, ... (`stream_events`). The hunts' calls go in one pipeline. While Redis is down
+events wait in PostgreSQL and the relay retries at each poll.
 
 Each hunt has a marker, `marker_key`, the highest seq of the hunt that Redis holds. It lives in
 the hunt's hash slot with the hunt's stream and leaderboard, so on a Redis Cluster it is lost
@@ -278,7 +279,7 @@ class Relay:
             hunt_id = int(events[0]["hunt_id"])
             keys = [self.marker(hunt_id), stream_key(self._prefix, hunt_id)]
             keys.append(self._leaderboard.key(hunt_id))
-            # A hunt's rows may stand for many entries (`mints` rows): sent in calls of about
+            # A hunt's rows may stand for many entries (batch rows): sent in calls of about
             # _CALL_ENTRIES entries, in order, each raising the marker to its own last row (a
             # call checks only the marker the batch started from, which never goes down).
             args: list[Any] = []
