@@ -47,7 +47,7 @@ SELECT seq, hunt_id, kind, payload FROM (
            sum(entries) OVER (PARTITION BY hunt_id ORDER BY seq DESC) AS newest
     FROM (
         SELECT seq, hunt_id, kind, payload,
-               CASE WHEN kind IN ('finds', 'mints')  -- relay.BATCH_KINDS
+               CASE WHEN kind IN ('finds', 'mints')  -- entries.BATCH_KINDS
                    THEN jsonb_array_length(payload->'events') ELSE 1 END AS entries
         FROM live_events WHERE delivered_at IS NOT NULL AND hunt_id = ANY($1::bigint[])
     ) counted

@@ -10,10 +10,9 @@ the commit order it saw), then a Lua script per hunt applies the hunt's events t
 atomically: the find's leaderboard entry (ZADD GT of the committed score: idempotent) and
 `XADD` with the explicit id `{seq}-0` (a repeat is refused by the stream, so a batch re-sent
 after a crash between Redis and the commit adds nothing twice), then the rows are marked
-delivered. A batch row (`finds` or `mints`: one per hunt and hundred finds of a claim batch,
-or tokens of a settled statement) becomes one `find` or `mint` entry each, `{seq}-0`,
-`{seq}-1`, ... (`stream_events`). The hunts' calls go in one pipeline. While Redis is down
-events wait in PostgreSQL and the relay retries at each poll.
+delivered. A batch row (`finds` or `mints`) becomes one entry per event it holds, `{seq}-0`,
+`{seq}-1`, ... (entries.py). The hunts' calls go in one pipeline. While Redis is down events
+wait in PostgreSQL and the relay retries at each poll.
 
 Each hunt has a marker, `marker_key`, the highest seq of the hunt that Redis holds. It lives in
 the hunt's hash slot with the hunt's stream and leaderboard, so on a Redis Cluster it is lost
@@ -36,7 +35,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -46,8 +45,9 @@ from infra.listen import Notifications, connection_alive
 from infra.locks import AdvisoryLock, release_session_lock, try_session_lock
 from infra.redis_client import RedisClient, grouped
 from infra.redis_scripts import ScriptCall, register_script, run_script_or_raise
-from server.common.leaderboard import Leaderboard, sort_key
+from server.common.leaderboard import Leaderboard
 from server.common.redis_keys import stream_key as _stream_key
+from server.live.entries import score_entry, stream_events
 from server.live.queries import (
     CLEANUP_SQL,
     DELIVERED_SQL,
@@ -67,7 +67,6 @@ RETENTION = timedelta(hours=1)  # delivered events kept in PostgreSQL, to refill
 CLEANUP_EVERY_S = 60.0
 REDIS_TIMEOUT_S = 10.0
 _CHECK_CHUNK = 1000  # markers read in one pipeline
-BATCH_KINDS = frozenset({"finds", "mints"})  # live_events rows that hold many events
 _CALL_ENTRIES = 1000  # stream entries in one delivery script call (about) or refill pipeline
 
 # One hunt's events of a batch. KEYS[1] the hunt's marker, KEYS[2] its stream, KEYS[3] its
@@ -104,29 +103,6 @@ class RedisLostData(Exception):
 
 def stream_key(prefix: str, hunt_id: int) -> str:
     return _stream_key(prefix, hunt_id)
-
-
-def stream_id(seq: int, sub: int = 0) -> str:
-    return f"{seq}-{sub}"
-
-
-def stream_events(seq: int, kind: str, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The stream entries one live_events row stands for, each (stream id, message): one for
-    most rows; for a batch row (`finds`: a claim batch's finds of one hunt, migration 0020;
-    `mints`: a settled statement's mints of one hunt, 0017), one message per element, numbered
-    {seq}-0, {seq}-1, ... in the row's order."""
-    if kind in BATCH_KINDS:
-        return [(stream_id(seq, i), event) for i, event in enumerate(payload["events"])]
-    return [(stream_id(seq), payload)]
-
-
-def score_entry(payload: dict[str, Any]) -> tuple[str, int] | None:
-    """The leaderboard entry a find event carries: (member, sort key)."""
-    hunter = payload.get("hunter") or {}
-    score, reached = hunter.get("score"), hunter.get("last_find_at")
-    if payload.get("type") != "find" or score is None or reached is None:
-        return None
-    return str(hunter["hunter_id"]), sort_key(int(score), datetime.fromisoformat(reached))
 
 
 class Relay:
