@@ -47,6 +47,8 @@ from bench.fan_app.hunt import Fan, Hunt
 from bench.fan_app.options import FanAppOptions
 
 UI_TIMEOUT_MS = 20_000  # a bound against hanging, never a measurement
+LOAD_TRIES = 5  # loads of the code page when the server sheds them (503)
+MAX_WAIT_S = 5.0  # the longest Retry-After waited before a reload
 BINDING = "geohuntBenchClaimed"
 READY = "geohuntBenchReady"
 FOUND = "You found"
@@ -132,6 +134,7 @@ class ClaimRun:
     foreign: list[str] = field(default_factory=list)  # requests to another origin
     server: dict[str, Any] = field(default_factory=dict)  # the server's time for the claims
     machine: dict[str, float] = field(default_factory=dict)  # how busy, and with what
+    refused: int = 0  # code page loads the server shed (503) and the fan reloaded
 
     def watch(self, page: Page, origin: str) -> None:
         """Note the page's script errors, CSP violations and requests to another origin."""
@@ -196,11 +199,7 @@ async def _claim_in(
     await context.expose_function(BINDING, lambda m: _settle(marks, m))
     await context.expose_function(READY, lambda: _settle(ready, None))
     await context.add_init_script(script=PROBE)
-    page = await context.new_page()
-    run.watch(page, hunt.origin)
-    answer = await page.goto(hunt.origin + hunt.code_path)
-    if answer is None or answer.status != 200:
-        raise RuntimeError(f"{hunt.code_path} answered {answer and answer.status}")
+    page = await _open(context, hunt, run)
     button = page.get_by_role("button", name="Claim", exact=True, disabled=False)
     await button.wait_for(timeout=UI_TIMEOUT_MS)
     await asyncio.wait_for(ready, UI_TIMEOUT_MS / 1000)
@@ -217,6 +216,30 @@ async def _claim_in(
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(screenshot), full_page=True)
     return Claim(got, outside_ms, text)
+
+
+async def _open(context: BrowserContext, hunt: Hunt, run: ClaimRun) -> Page:
+    """The code page, loaded as a fan's browser loads it. A load the server refuses with `503
+    overloaded` (admission control, on a machine busy with other work) is tried again after its
+    Retry-After, as a fan would reload, and counted; a page that was refused is closed with its
+    console error (the refused load itself), so only the page that loaded is watched."""
+    for attempt in range(1, LOAD_TRIES + 1):
+        page = await context.new_page()
+        seen = ClaimRun()
+        seen.watch(page, hunt.origin)
+        answer = await page.goto(hunt.origin + hunt.code_path)
+        if answer is not None and answer.status == 503 and attempt < LOAD_TRIES:
+            run.refused += 1
+            await page.close()
+            await asyncio.sleep(min(float(answer.headers.get("retry-after") or 1), MAX_WAIT_S))
+            continue
+        if answer is None or answer.status != 200:
+            raise RuntimeError(f"{hunt.code_path} answered {answer and answer.status}")
+        run.watch(page, hunt.origin)
+        run.errors += seen.errors
+        run.foreign += seen.foreign
+        return page
+    raise AssertionError("unreachable")
 
 
 def _settle(future: asyncio.Future[Any], value: Any) -> None:
@@ -261,4 +284,5 @@ def summary(run: ClaimRun) -> dict[str, Any]:
         "status": run.claims[-1].status if run.claims else "",
         "errors": run.errors,
         "foreign_requests": run.foreign,
+        "refused_loads": run.refused,
     }

@@ -229,7 +229,14 @@ def outcome(results: dict[str, Any]) -> str:
         if not c["errors"] and not c["foreign_requests"]
         else f"errors: {c['errors'][:3]}; requests to other origins: {c['foreign_requests'][:3]}"
     )
-    return f"{during}{found}; the last status read \u201c{c['status']}\u201d; {clean}."
+    refused = c.get("refused_loads", 0)
+    shed = (
+        f" The server shed {refused} loads of the code page (503), each reloaded after its"
+        " Retry-After."
+        if refused
+        else ""
+    )
+    return f"{during}{found}; the last status read \u201c{c['status']}\u201d; {clean}.{shed}"
 
 
 def server_row(label: str, server: dict[str, Any]) -> str:
