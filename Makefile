@@ -76,7 +76,7 @@ FAST_TESTS := tests/hunt_engine tests/geo \
 	tests/server/scans/test_scan_verdicts.py tests/server/scans/test_scan_races.py \
 	tests/server/test_redis_down.py tests/server/ratings/test_stats.py \
 	tests/server/fans/test_fans_twins.py tests/server/live/test_live_events.py \
-	tests/server/live/test_entries.py \
+	tests/server/live/test_entries.py tests/server/live/test_live_batches.py \
 	tests/server/moments \
 	tests/server/ar/test_ar_nearby.py tests/server/test_smoke_api.py \
 	tests/server/codes/test_codes.py tests/server/hunts/test_hunt_list.py tests/server/http/test_head.py \

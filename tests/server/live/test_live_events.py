@@ -3,46 +3,19 @@ events to Redis streams once each, in one order, and keeps them while Redis is a
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from bench.mint.finds import CLAIM_MANY
-from infra.db import create_pool
 from infra.settings import Settings
-from server.common.leaderboard import Leaderboard, sort_key
-from server.live import relay as relay_module
-from server.live.relay import Relay, stream_key
-from server.scans.queries import CLAIMS_SQL
+from server.common.leaderboard import sort_key
+from server.live.relay import stream_key
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt
-
-
-@pytest.fixture
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(settings)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    """A Redis prefix of the test's own, removed afterwards."""
-    name = f"geohunt-relay-{uuid.uuid4().hex[:8]}:"
-    yield name
-    keys = [k async for k in redis.scan_iter(match=name + "*", count=1000)]
-    if keys:
-        await redis.delete(*keys)
-
-
-def relay_on(pool: asyncpg.Pool, redis: Redis, prefix: str) -> Relay:
-    return Relay(pool, redis, prefix, Leaderboard(redis, prefix, pool))
+from tests.support.live import delivered_rows, relay_on
 
 
 async def test_a_find_writes_its_event_with_the_committed_score(
@@ -73,162 +46,6 @@ async def test_a_find_writes_its_event_with_the_committed_score(
         "supply": 3,
     }
     assert payload["find"]["found_at"].endswith("Z")
-
-
-async def test_a_claim_batch_writes_one_finds_row_whose_finds_each_reach_stream_and_board(
-    api: Api, pool: asyncpg.Pool, redis: Redis, prefix: str, db: asyncpg.Connection
-) -> None:
-    hunt = await make_hunt(api)
-    clue = await hunt.clue()
-    ids = await db.fetchrow(
-        "SELECT hunt_id, collectible_id, id FROM clues WHERE id = $1", clue["id"]
-    )
-    hunt_id = ids["hunt_id"]
-    hunters = [(await api.hunter())[0] for _ in range(3)]
-    n = len(hunters)
-    # As a group commit claims three scans that met: one claim_finds call.
-    claims = await db.fetch(
-        CLAIMS_SQL,
-        hunters,
-        [0] * n,
-        [hunt_id] * n,
-        [ids["collectible_id"]] * n,
-        [ids["id"]] * n,
-        *[[None] * n] * 5,
-        ["device"] * n,
-        [None] * n,
-    )
-    assert [c["verdict"] for c in claims] == ["accepted"] * n
-    rows = await db.fetch(
-        "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
-        " AND kind = 'finds' ORDER BY id",
-        hunt_id,
-    )
-    assert len(rows) == 1
-    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
-    events = records[0]["payload"]["events"]
-    assert [e["find"]["id"] for e in events] == [c["find_id"] for c in claims]
-    assert [e["hunter"]["hunter_id"] for e in events] == hunters
-
-    while records[0]["seq"] is None:  # until the app's own relay has numbered it
-        await asyncio.sleep(0.02)
-        records[0]["seq"] = await db.fetchval(
-            "SELECT seq FROM live_events WHERE id = $1", records[0]["id"]
-        )
-    relay = relay_on(pool, redis, prefix)
-    await redis.set(relay.marker(hunt_id), 0)
-    assert await relay._apply([records]) == []  # type: ignore[list-item]
-    entries = await redis.xrange(stream_key(prefix, hunt_id))
-    seq = records[0]["seq"]
-    assert [e[0].decode() for e in entries] == [f"{seq}-{i}" for i in range(n)]
-    assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
-        c["find_id"] for c in claims
-    ]
-    board = await redis.zrange(relay._leaderboard.key(hunt_id), 0, -1)
-    assert sorted(int(m) for m in board) == sorted(hunters)
-
-
-async def test_a_settled_statement_writes_one_mints_row_and_an_inserted_job_its_own(
-    api: Api, db: asyncpg.Connection
-) -> None:
-    hunt = await make_hunt(api)
-    finds = []
-    for _ in range(3):
-        clue = await hunt.clue()
-        _, me = await api.hunter()
-        body = {"code": hunt.code(clue), **at(TIMES_SQUARE)}
-        _, answer = await api.call("POST", "/v1/scans", 201, headers=me, json=body)
-        finds.append(answer["find"]["id"])
-    hunt_id = await db.fetchval("SELECT id FROM hunts WHERE slug = $1", hunt.slug)
-    wallet = "0x" + "ab" * 20
-    settled, inserted = finds[:2], finds[2]
-    # Settled as the worker does (one statement for the batch), and then once more: a job
-    # already minted announces nothing new.
-    await db.execute(
-        "INSERT INTO mint_jobs (find_id, wallet) SELECT unnest($1::bigint[]), $2", settled, wallet
-    )
-    for _ in range(2):
-        await db.execute(
-            "UPDATE mint_jobs SET status = 'minted', tx_hash = '0x01', contract = '0xc0',"
-            " chain_id = 31337, minted_at = now() WHERE find_id = ANY($1::bigint[])",
-            settled,
-        )
-    await db.execute(
-        "INSERT INTO mint_jobs (find_id, wallet, status, tx_hash, contract, chain_id, minted_at)"
-        " VALUES ($1, $2, 'minted', '0x02', '0xc0', 31337, now())",
-        inserted,
-        wallet,
-    )
-    rows = await db.fetch(
-        "SELECT kind, payload FROM live_events WHERE hunt_id = $1 AND kind IN ('mint', 'mints')"
-        " ORDER BY id",
-        hunt_id,
-    )
-    assert [r["kind"] for r in rows] == ["mints", "mint"]
-    batch, alone = (json.loads(r["payload"]) for r in rows)
-    assert batch["type"] == "mints"
-    payloads = [*batch["events"], alone]
-    assert [p["type"] for p in payloads] == ["mint"] * 3
-    assert [p["find_id"] for p in payloads] == finds
-    assert [p["tx_hash"] for p in payloads] == ["0x01", "0x01", "0x02"]
-    assert all(p["hunt"] == hunt.slug and p["chain_id"] == 31337 for p in payloads)
-
-
-async def test_a_mints_row_holds_a_hundred_and_becomes_one_stream_entry_per_token(
-    api: Api,
-    pool: asyncpg.Pool,
-    redis: Redis,
-    prefix: str,
-    db: asyncpg.Connection,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Small script calls, so that one hunt's rows go in several calls of one pipeline.
-    monkeypatch.setattr(relay_module, "_CALL_ENTRIES", 60)
-    hunt = await make_hunt(api)
-    clue = await hunt.clue()
-    ids = await db.fetchrow(
-        "SELECT hunt_id, collectible_id, id FROM clues WHERE id = $1", clue["id"]
-    )
-    hunt_id = ids["hunt_id"]
-    # 250 finds of new hunters with wallets, as the minting benchmark makes them: one mint
-    # job each.
-    finds = [r[0] for r in await db.fetch(CLAIM_MANY, *ids, 250)]
-    await db.execute(
-        "UPDATE mint_jobs SET status = 'minted', tx_hash = '0x01', contract = '0xc0',"
-        " chain_id = 31337, minted_at = now() WHERE find_id = ANY($1::bigint[])",
-        finds,
-    )
-    sql = (
-        "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
-        " AND kind = 'mints' AND delivered_at IS NOT NULL ORDER BY id"
-    )
-    rows = await db.fetch(sql, hunt_id)
-    while len(rows) < 3:  # until the app's own relay has numbered and delivered them
-        await asyncio.sleep(0.02)
-        rows = await db.fetch(sql, hunt_id)
-    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
-    assert [len(r["payload"]["events"]) for r in records] == [100, 100, 50]
-
-    relay = relay_on(pool, redis, prefix)
-    await redis.set(relay.marker(hunt_id), 0)
-    assert await relay._apply([records]) == []  # type: ignore[list-item]
-    assert await relay._apply([records]) == []  # type: ignore[list-item]  # a repeat adds nothing
-    expected = [f"{r['seq']}-{i}" for r in records for i in range(len(r["payload"]["events"]))]
-    entries = await redis.xrange(stream_key(prefix, hunt_id))
-    assert [e[0].decode() for e in entries] == expected
-    messages = [json.loads(e[1][b"data"]) for e in entries]
-    assert [m["find_id"] for m in messages] == sorted(finds)
-    assert {m["type"] for m in messages} == {"mint"}
-    assert int(await redis.get(relay.marker(hunt_id))) == rows[-1]["seq"]
-
-    # Redis loses the stream: the refill from PostgreSQL gives back the same entries.
-    await redis.delete(stream_key(prefix, hunt_id), relay.marker(hunt_id))
-    async with pool.acquire() as conn:
-        await relay.recover(conn, [hunt_id])
-    refilled = await redis.xrange(stream_key(prefix, hunt_id))
-    # The hunt's 250 finds wrote an event each too: the refill holds them, then the mints.
-    assert len(refilled) == 500
-    assert [(e[0], e[1]) for e in refilled[250:]] == [(e[0], e[1]) for e in entries]
 
 
 async def test_the_names_and_times_of_events_are_built_inline(db: asyncpg.Connection) -> None:
@@ -286,25 +103,21 @@ async def test_relay_delivers_each_event_once_in_order_and_a_repeat_adds_nothing
         "SELECT id, seq, hunt_id, kind, payload FROM live_events WHERE hunt_id = $1"
         " AND delivered_at IS NOT NULL ORDER BY id"
     )
-    rows = await db.fetch(sql, hunt_id)
-    while len(rows) < 3:  # until the app's own relay has numbered and delivered them
-        await asyncio.sleep(0.02)
-        rows = await db.fetch(sql, hunt_id)
+    records = await delivered_rows(db, sql, hunt_id, 3)
     relay = relay_on(pool, redis, prefix)
     await redis.set(relay.marker(hunt_id), 0)
-    records = [dict(r) | {"payload": json.loads(r["payload"])} for r in rows]
     assert await relay._apply([records]) == []  # type: ignore[list-item]
     assert await relay._apply([records]) == []  # type: ignore[list-item]  # again, as after a crash
     entries = await redis.xrange(stream_key(prefix, hunt_id))
     # Each scan was a claim batch of its own: a `finds` row of one find each.
-    assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in rows]
+    assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in records]
     assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
         r["payload"]["events"][0]["find"]["id"] for r in records
     ]
     last = records[-1]["payload"]["events"][0]["hunter"]
     expected = sort_key(3, datetime.fromisoformat(last["last_find_at"]))
     assert await redis.zscore(relay._leaderboard.key(hunt_id), str(hunter_id)) == expected
-    assert int(await redis.get(relay.marker(hunt_id))) == rows[-1]["seq"]
+    assert int(await redis.get(relay.marker(hunt_id))) == records[-1]["seq"]
 
 
 async def test_events_wait_in_postgresql_while_redis_is_away(

@@ -117,22 +117,31 @@ async def test_sse_resumes_after_last_event_id_with_every_missed_event_once(
         )
         missed.append(body["find"]["id"])
     await asyncio.wait_for(delivered(db, missed), 20)
-    again = await api.client.get(path, headers={**headers, "Last-Event-ID": str(last_id)})
-    resumed = SseReader(again)
-    got = []
-    while True:
-        _, body = await resumed.next()
-        if body["type"] == "leaderboard":
-            break  # what the replay ends with
-        assert body["type"] == "find", body
-        got.append(body["find"]["id"])
-    assert got == missed
-    [entry] = body["entries"]
+    got, board = await replay(api, path, headers, str(last_id))
+    assert all(body["type"] == "find" for body in got), got
+    assert [body["find"]["id"] for body in got] == missed
+    [entry] = board["entries"]
     assert entry["score"] == 4
     # A malformed id is refused, not ignored.
     status, problem = await api.call("GET", path, headers={**headers, "Last-Event-ID": "x"})
     assert status == 400 and problem["code"] == "invalid_request"
-    again.close()
+
+
+async def replay(
+    api: Api, path: str, headers: dict[str, str], last_id: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """What an SSE client resuming after `last_id` is sent: the messages it missed, and the
+    leaderboard that ends the replay."""
+    response = await api.client.get(path, headers={**headers, "Last-Event-ID": last_id})
+    reader, missed = SseReader(response), []
+    try:
+        while True:
+            _, body = await reader.next()
+            if body["type"] == "leaderboard":
+                return missed, body
+            missed.append(body)
+    finally:
+        response.close()
 
 
 async def test_mints_settled_together_arrive_one_by_one_and_resume_between_them(
@@ -174,16 +183,8 @@ async def test_mints_settled_together_arrive_one_by_one_and_resume_between_them(
     assert [event_id for event_id, _ in mints] == [f"{seq}-0", f"{seq}-1", f"{seq}-2"]
 
     # A screen that lost its connection after the first resumes with the other two.
-    again = await api.client.get(path, headers={**headers, "Last-Event-ID": str(mints[0][0])})
-    resumed = SseReader(again)
-    got = []
-    while True:
-        _, body = await resumed.next()
-        if body["type"] == "leaderboard":
-            break  # what the replay ends with
-        got.append(body["find_id"])
-    again.close()
-    assert got == finds[1:]
+    got, _ = await replay(api, path, headers, str(mints[0][0]))
+    assert [body["find_id"] for body in got] == finds[1:]
 
 
 async def test_live_routes_check_roles_and_hunts(api: Api) -> None:
