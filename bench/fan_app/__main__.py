@@ -26,6 +26,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--quiet-wait", dest="quiet_wait_s", type=float, help="see bench [120; 0 with --quick]"
     )
+    p.add_argument(
+        "--queue-target-ms",
+        type=float,
+        help="the server's GEOHUNT_QUEUE_TARGET_MS [its own; 1000 with --quick]",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the database and server log")
     return p.parse_args(argv)
 
@@ -39,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         fans=max(1, int(pick("fans"))),
         warmup=max(0, int(pick("warmup"))),
         quiet_wait_s=float(pick("quiet_wait_s")),
+        queue_target_ms=pick("queue_target_ms"),
         keep_db=args.keep_db,
         reports=args.reports,
         screenshot=args.screenshot,

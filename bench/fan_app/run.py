@@ -22,7 +22,9 @@ async def run(opts: FanAppOptions) -> dict[str, Any]:
     chromium.require()
     build = built_app()
     results: dict[str, Any] = {"build": build, "precached": precached(build)}
-    async with scratch_stack("fanapp", keep=opts.keep_db, log=print) as stack:
+    target = opts.queue_target_ms
+    env = None if target is None else {"GEOHUNT_QUEUE_TARGET_MS": f"{target:g}"}
+    async with scratch_stack("fanapp", keep=opts.keep_db, log=print, env=env) as stack:
         results["services"] = await stack.service_facts()
         in_browser = opts.warmup + opts.fans
         hunt = await seed_hunt(stack, opts.billboards, in_browser + opts.fans)
