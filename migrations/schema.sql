@@ -49,6 +49,7 @@ CREATE FUNCTION public.claim_finds(p_hunter bigint[], p_expected_version bigint[
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 #variable_conflict use_column
 DECLARE
