@@ -82,7 +82,6 @@ def options(args: argparse.Namespace) -> Options:
         profile_dir=args.profile,
         keep_db=args.keep_db,
         quiet_wait_s=args.quiet_wait,
-        shedding_ok=args.quick,
     )
 
 

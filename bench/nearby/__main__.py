@@ -48,7 +48,6 @@ def options(args: argparse.Namespace) -> NearbyOptions:
         install=not args.no_install,
         keep_db=args.keep_db,
         quiet_wait_s=args.quiet_wait,
-        shedding_ok=args.quick,
     )
 
 

@@ -32,4 +32,3 @@ class NearbyOptions:
     install: bool = True
     keep_db: bool = False
     quiet_wait_s: float = 120.0
-    shedding_ok: bool = False  # see bench.loads.Options

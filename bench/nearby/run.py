@@ -38,7 +38,6 @@ def bench_options(opts: NearbyOptions) -> Options:
         install=opts.install,
         keep_db=opts.keep_db,
         quiet_wait_s=opts.quiet_wait_s,
-        shedding_ok=opts.shedding_ok,
     )
 
 

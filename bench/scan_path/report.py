@@ -69,8 +69,9 @@ def section(results: dict[str, Any], command: str) -> str:
         f"billboards of {small} collectibles in a cluster 800 m across, {results['hunters']:,} "
         f"hunters. The rate-limit script runs on every scan (limit {o['scans_per_minute']:,}"
         "/min, so it never refuses). Every scan is a distinct (hunter, collectible) pair sent "
-        "from the spot, so all should be accepted (201); consecutive scans go to different "
-        "billboards, except in the hot-spot row, where every scan in flight is of one "
+        "from the spot, so all should be accepted (201), or refused with 503 when admission "
+        "control sheds them; consecutive scans go to different billboards, except in the "
+        "hot-spot row, where every scan in flight is of one "
         f"collectible (by {results.get('hot_hunters', 0):,} other hunters).",
         f"- Closed loop: {gen}, {o['connections']} connections, {o['rounds']} round(s) of "
         f"{o['duration']} s per load, a, b and c interleaved in each round, same server; req/s "
@@ -117,7 +118,8 @@ def section(results: dict[str, Any], command: str) -> str:
         f"| {big:,} clues no more than 10% slower than {small} | "
         f"{r['c_big_accepted_rps']:,.0f} vs {r['c_accepted_rps']:,.0f} accepted/s "
         f"({r['big_over_small']:.2f}) | {met(t['big_over_small'])} |",
-        f"| every scan accepted | {'yes' if t['only_201'] else results['non_201']} | "
+        f"| every scan accepted, or shed by admission control (503) | "
+        f"{'yes' if t['only_201'] else results['non_201']}{shed(results)} | "
         f"{met(t['only_201'])} |",
         "",
         f"Bulk import of the extra clues: {results['import_s']:.1f} s; server start with "
@@ -172,6 +174,15 @@ def reading(results: dict[str, Any]) -> str:
             "measurement; the `other` CPU column shows what they took from each phase."
         )
     return text
+
+
+def shed(results: dict[str, Any]) -> str:
+    """The measured loads' 503s, if any: "; shed: 1 (rounds.scan_big.r2)"."""
+    counts = results.get("shed") or {}
+    if not counts:
+        return ""
+    where = ", ".join(f"{n:,} in {label}" for label, n in counts.items())
+    return f"; shed: {where}"
 
 
 def write(path: Path, results: dict[str, Any], command: str) -> None:

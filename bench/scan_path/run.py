@@ -52,6 +52,7 @@ async def run(opts: Options) -> dict[str, Any]:
         results["pairs"] = plan.capacity
         results["finds"] = await stack.db.fetchval("SELECT count(*) FROM finds")
         results["non_201"] = bench.non_201
+        results["shed"] = bench.shed
         return results
 
 

@@ -40,8 +40,20 @@ def test_benchmark_runs_end_to_end(tmp_path: Path, generator: str) -> None:
         for group in ("closed", "open"):
             entry = results[group][name]
             assert entry["completed"] > 0
-            assert set(entry["statuses"]) == {"201"}, entry
+            # 201, or 503 where admission control shed a scan while other tests kept the
+            # machine busy: each measured 503 is reported as shed.
+            assert entry["statuses"].get("201", 0) > 0 and set(entry["statuses"]) <= {
+                "201",
+                "503",
+            }, entry
             assert entry["errors"] == 0
+    measured = {
+        f"{group}.{name}": entry["statuses"]["503"]
+        for group in ("open", "rounds")  # what was measured; `closed` adds the rounds up
+        for name, entry in results[group].items()
+        if "503" in entry["statuses"]
+    }
+    assert results["shed"] == measured
     assert results["finds"] >= results["closed"]["scan"]["completed"]
     assert results["clues_big"] == 60
     assert set(results["summary"]["ratios"]) >= {"c_over_b", "c_over_a", "big_over_small"}
