@@ -233,11 +233,13 @@ def reading(results: dict[str, Any]) -> str:
         )
     if shed:
         parts.append(
-            "A 503 is answered at once when no slot is free and the queue ahead would take"
-            " too long, otherwise when its wait in the admission queue runs out: after"
-            f" {adm['queue_target_ms']:g} ms while a process is overloaded, after"
-            f" {adm['queue_interval_ms']:g} ms before it knows it is, plus whatever the event"
-            f" loop owes it on a saturated machine (503 p50 {_ms(shed.get('p50'))} ms, p99"
+            "A 503 is decided as the request reaches its process: when no slot is free and"
+            " the queue ahead would take longer than a request may wait"
+            f" ({adm['queue_target_ms']:g} ms while a process is overloaded, a quarter of it at"
+            f" the door; {adm['queue_interval_ms']:g} ms before it knows it is), or when the"
+            " request waited that long for the event loop; a queued request is served in its"
+            " turn. Its latency is what the event loop and the"
+            f" listen queue owe it on a saturated machine (503 p50 {_ms(shed.get('p50'))} ms, p99"
             f" {_ms(shed.get('p99'))} ms at {last['label']}). `/healthz` is never queued, but"
             " shares the loop, the listen queue and the CPU with everything else."
         )

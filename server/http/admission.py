@@ -6,14 +6,21 @@ server/http/server.py; where the app is served otherwise, from when it reaches t
 to the moment it may start: the time it waited for the event loop, then for one of the
 process's `max_inflight` slots in the admission queue (first come, first served). As in CoDel,
 the process is *overloaded* while the smallest delay seen over a whole interval stays above the
-target: a burst that drains within an interval is absorbed, a standing queue is not. While
-overloaded, a request that waits longer than the target is shed; otherwise only one that waits
-longer than an interval. A request that finds no slot free and would wait too long (the queue
-ahead of it, times the average time a slot is held, over the slots; while overloaded, longer
-than a quarter of the target) is shed at once, not after waiting; one that waited is shed when
-its time is up, or at the head of the queue when it waited past what is allowed by then. Delays
-count as they end (a request shed at once counts with the wait it was spared), and are exported
-as `geohunt_queue_delay_seconds`.
+target: a burst that drains within an interval is absorbed, a standing queue is not. A request
+may wait the target while the process is overloaded, an interval otherwise.
+
+The queue is kept short at its door. A request that finds no slot free is queued only if the
+wait ahead of it (the requests queued before it, times the average time a slot is held, over the
+slots) is within what it may wait, a quarter of that while overloaded; otherwise it is shed at
+once. One that was queued is served when its turn comes: refusing it then would throw away the
+wait it has spent and answer it late, while the door already keeps the queue short (under a
+storm of five times the capacity this kept accepted scans at the rate of one times, against
+three quarters of it when a queued request was shed at its deadline: "Scan storms",
+BENCHMARKS.md). Only one queued past the scan budget, when the wait ahead was misjudged (the
+database stalled), is shed from the queue.
+A request that finds a slot free after waiting for the event loop longer than it may is shed:
+that wait is the loop's own queue. Delays count as they end (a request shed at once counts with
+the wait it was spared), and are exported as `geohunt_queue_delay_seconds`.
 
 `/healthz`, `/readyz` and `/metrics` are never shed nor queued. Streams (WebSocket, SSE) are shed
 at the door like any request but hold no slot while they last. A scan checks `before_claim` just
@@ -131,8 +138,9 @@ class Admission:
     # -- the queue --------------------------------------------------------------------------
 
     async def enter(self, arrived: float) -> bool:
-        """Take a slot (True), or be refused one (False: shed) when the request waited, or
-        would wait, longer than allowed; the caller gives a slot back with `leave`."""
+        """Take a slot (True), or be refused one (False: shed) when the request waited for the
+        loop, or would wait in the queue, longer than allowed; the caller gives a slot back with
+        `leave`."""
         now = time.monotonic()
         waited = now - arrived
         if self.inflight < self.max_inflight:
@@ -145,7 +153,7 @@ class Admission:
             return False
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bool] = loop.create_future()
-        timer = loop.call_later(self.allowed_s() - waited, self._expire, waiter, arrived)
+        timer = loop.call_later(self.scan_budget_s - waited, self._expire, waiter, arrived)
         self._queue.append((waiter, arrived, timer))
         self.waiting += 1
         try:
@@ -180,7 +188,7 @@ class Admission:
         return self.waiting
 
     def leave(self, held_s: float | None = None) -> None:
-        """Give a slot back (held for `held_s`), to the first request waiting that may still."""
+        """Give a slot back (held for `held_s`), to the first request still waiting."""
         if held_s is not None:
             self.service_s += SERVICE_EWMA * (held_s - self.service_s)
         self.inflight -= 1
@@ -193,9 +201,6 @@ class Admission:
             timer.cancel()
             now = time.monotonic()
             self.observe(now, now - arrived)
-            if now - arrived > self.allowed_s():
-                waiter.set_result(False)
-                continue
             self.inflight += 1
             waiter.set_result(True)
 

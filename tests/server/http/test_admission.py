@@ -79,12 +79,30 @@ async def test_the_queue_is_first_come_first_served_and_bounded_by_time() -> Non
     admission.leave()
     assert admission.inflight == 0 and admission.queued == 0
 
-    # No slot comes within what a request may wait: refused (shed), and the slot count holds.
-    impatient = Admission(target_s=0.001, interval_s=0.01, max_inflight=1)
+    # No slot comes within the budget (the wait ahead was misjudged): refused (shed), and the
+    # slot count holds.
+    impatient = Admission(target_s=0.001, interval_s=0.01, max_inflight=1, scan_budget_s=0.05)
     assert await impatient.enter(time.monotonic())
+    started = time.monotonic()
     assert not await impatient.enter(time.monotonic())
+    assert time.monotonic() - started >= 0.05
     impatient.leave()
     assert impatient.inflight == 0 and impatient.queued == 0
+
+
+async def test_a_queued_request_is_served_even_after_its_allowed_wait() -> None:
+    # Queued because the wait ahead looked short (5 ms of an allowed 10), then the slot is held
+    # far longer: the request is served when the slot comes back, not refused at 10 ms.
+    admission = Admission(target_s=0.001, interval_s=0.01, max_inflight=1, scan_budget_s=5)
+    assert await admission.enter(time.monotonic())
+    waiting = asyncio.create_task(admission.enter(time.monotonic()))
+    await until_true(lambda: admission.queued == 1, "one waiting")
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    admission.leave()
+    assert await waiting and admission.inflight == 1
+    admission.leave()
+    assert admission.inflight == 0 and admission.queued == 0
 
 
 async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
