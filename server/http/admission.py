@@ -13,14 +13,14 @@ The queue is kept short at its door. A request that finds no slot free is queued
 wait ahead of it (the requests queued before it, times the average time a slot is held, over the
 slots) is within what it may wait, a quarter of that while overloaded; otherwise it is shed at
 once. One that was queued is served when its turn comes: refusing it then would throw away the
-wait it has spent and answer it late, while the door already keeps the queue short (under a
-storm of five times the capacity this kept accepted scans at the rate of one times, against
-three quarters of it when a queued request was shed at its deadline: "Scan storms",
+wait it has spent and answer it late, while the door already keeps the queue short (offered
+five times the capacity, two processes accepted 0.88-0.98 of the scans a second they accepted
+at one times, against 0.75-0.79 when a queued request was shed at its deadline: "Scan storms",
 BENCHMARKS.md). Only one queued past the scan budget, when the wait ahead was misjudged (the
-database stalled), is shed from the queue.
-A request that finds a slot free after waiting for the event loop longer than it may is shed:
-that wait is the loop's own queue. Delays count as they end (a request shed at once counts with
-the wait it was spared), and are exported as `geohunt_queue_delay_seconds`.
+database stalled), is shed from the queue. A request that finds a slot free after waiting for
+the event loop longer than it may is shed: that wait is the loop's own queue. Delays count as
+they end (a request shed at once counts with the wait it was spared), and are exported as
+`geohunt_queue_delay_seconds`.
 
 `/healthz`, `/readyz` and `/metrics` are never shed nor queued. Streams (WebSocket, SSE) are shed
 at the door like any request but hold no slot while they last. A scan checks `before_claim` just
