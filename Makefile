@@ -73,6 +73,7 @@ FAST_TESTS := tests/hunt_engine tests/geo \
 	tests/server/clues/test_clues.py tests/server/clues/test_clue_import.py \
 	tests/server/common/test_catalog_sync.py tests/server/common/test_leaderboard.py \
 	tests/server/common/test_redis_keys.py tests/infra/test_redis_client.py \
+	tests/infra/test_local_redis_cluster.py \
 	tests/server/scans/test_scan_verdicts.py tests/server/scans/test_scan_races.py \
 	tests/server/scans/test_claim_plans.py \
 	tests/server/test_redis_down.py tests/server/ratings/test_stats.py \

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from infra.ports import free_port
 
@@ -219,8 +221,7 @@ def redis_cluster(primaries: int = 3) -> Iterator[RedisCluster]:
     cluster = RedisCluster(nodes, folder)
     try:
         for node in nodes:
-            node.start()
-        _wait_answering(nodes)
+            _start_answering(node)
         subprocess.run(  # noqa: S603 - our own arguments
             [REDIS_CLI, "--cluster", "create", *(n.address for n in nodes),
              "--cluster-replicas", "1", "--cluster-yes"],
@@ -239,15 +240,36 @@ def redis_cluster(primaries: int = 3) -> Iterator[RedisCluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_answering(nodes: list[Node]) -> None:
+def _start_answering(node: Node, tries: int = 5) -> None:
+    """Start `node` and wait until it answers. A port taken between `free_port` and the bind
+    (on a busy machine, the ephemeral port of some outgoing connection) makes redis-server exit
+    at once: the node then starts again on other ports."""
+    for _ in range(tries):
+        node.start()
+        if _answers(node):
+            return
+        node.port, node.bus_port = free_port(), free_port()
+    raise RuntimeError(f"redis-server did not start in {tries} tries (see {node.folder})")
+
+
+def _answers(node: Node) -> bool:
+    """Whether the node's own process answers on its port (False: it exited, and whatever
+    answers there is another's); raises past the timeout."""
+    assert node.proc is not None
     deadline = time.monotonic() + START_TIMEOUT_S
-    for node in nodes:
+    # No retries of its own: redis-py's default backs off for seconds after a refused connection.
+    probe = redis.Redis(port=node.port, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+    with contextlib.closing(probe):
         while True:
             try:
-                with contextlib.closing(node.client()) as client:
-                    client.ping()
-                break
+                info = cast(dict[str, object], probe.info("server"))
+                if info.get("process_id") == node.proc.pid:
+                    return True
+                raise redis.ConnectionError("another process answers on the node's port")
             except redis.RedisError:
+                if node.proc.poll() is not None:
+                    node.proc = None
+                    return False
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
