@@ -248,6 +248,8 @@ def _start_answering(node: Node, tries: int = 5) -> None:
         node.start()
         if _answers(node):
             return
+        # What the failed start wrote names its ports: the cluster's config starts afresh.
+        (node.folder / "nodes.conf").unlink(missing_ok=True)
         node.port, node.bus_port = free_port(), free_port()
     raise RuntimeError(f"redis-server did not start in {tries} tries (see {node.folder})")
 

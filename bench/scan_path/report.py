@@ -177,7 +177,7 @@ def reading(results: dict[str, Any]) -> str:
 
 
 def shed(results: dict[str, Any]) -> str:
-    """The measured loads' 503s, if any: "; shed: 1 (rounds.scan_big.r2)"."""
+    """The measured loads' 503s, if any: "; shed: 1 in rounds.scan_big.r2"."""
     counts = results.get("shed") or {}
     if not counts:
         return ""

@@ -238,8 +238,8 @@ def reading(results: dict[str, Any]) -> str:
             f" ({adm['queue_target_ms']:g} ms while a process is overloaded, a quarter of it at"
             f" the door; {adm['queue_interval_ms']:g} ms before it knows it is), or when the"
             " request waited that long for the event loop; a queued request is served in its"
-            " turn. Its latency is what the event loop and the"
-            f" listen queue owe it on a saturated machine (503 p50 {_ms(shed.get('p50'))} ms, p99"
+            " turn. Its latency is what the event loop and the listen queue owe it on a"
+            f" saturated machine (503 p50 {_ms(shed.get('p50'))} ms, p99"
             f" {_ms(shed.get('p99'))} ms at {last['label']}). `/healthz` is never queued, but"
             " shares the loop, the listen queue and the CPU with everything else."
         )
