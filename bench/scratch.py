@@ -37,6 +37,10 @@ from infra.redis_client import RedisClient, connect_redis
 from infra.settings import Settings
 
 READY_TIMEOUT_S = 300.0
+# The servers of a smoke run (`--quick`) of a latency benchmark, beside a busy test suite: a
+# request may wait a second for the event loop and a slot, so that the loop's lag on a loaded
+# machine does not shed the harness's own requests. Admission is the storm benchmark's to test.
+PATIENT_ADMISSION = {"GEOHUNT_QUEUE_TARGET_MS": "1000"}
 # `bench` is not installed with the package: its modules run from the checkout.
 REPOSITORY = Path(__file__).resolve().parents[1]
 # What `POST /bench/insert` writes: a row shaped like a scan attempt.
