@@ -24,7 +24,7 @@ import asyncpg
 
 from bench.cli import parsed
 from bench.report import machine_line, measured_line, met, percentiles, publish, record
-from bench.scratch import PATIENT_ADMISSION, scratch_stack
+from bench.scratch import PATIENT_QUEUE_TARGET_MS, admission_env, scratch_stack
 from bench.seed import ORGANISER, cluster_point, feature
 from server.clues.importer import import_features
 from server.http.auth import Role, TokenIssuer
@@ -180,7 +180,8 @@ async def measure(port: int, path: str, token: str, requests: int, clients: int)
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    async with scratch_stack("stats", env=PATIENT_ADMISSION if args.quick else None) as stack:
+    patient = PATIENT_QUEUE_TARGET_MS if args.quick else None
+    async with scratch_stack("stats", env=admission_env(patient)) as stack:
         slug, results["seed"] = await seed(stack.db, args)
         await stack.start()
         token = TokenIssuer(stack.settings.jwt_key).issue(Role.ORGANISER, "bench", 3600)[0]

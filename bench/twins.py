@@ -25,7 +25,7 @@ import asyncpg
 
 from bench.cli import parsed
 from bench.report import machine_line, measured_line, met, percentiles, publish, record
-from bench.scratch import PATIENT_ADMISSION, scratch_stack
+from bench.scratch import PATIENT_QUEUE_TARGET_MS, admission_env, scratch_stack
 from server.http.auth import Role, TokenIssuer
 
 BEGIN, END = "<!-- bench:twins:begin -->", "<!-- bench:twins:end -->"
@@ -154,7 +154,8 @@ async def measure(port: int, tokens: list[str], requests: int, clients: int) -> 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"config": {k: v for k, v in vars(args).items() if k != "out"}}
-    async with scratch_stack("twins", env=PATIENT_ADMISSION if args.quick else None) as stack:
+    patient = PATIENT_QUEUE_TARGET_MS if args.quick else None
+    async with scratch_stack("twins", env=admission_env(patient)) as stack:
         seeded = results["seed"] = await seed(stack.db, args)
         await stack.start()
         issuer = TokenIssuer(stack.settings.jwt_key)

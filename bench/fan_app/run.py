@@ -12,7 +12,7 @@ from bench.fan_app.bare_scans import bare_scans
 from bench.fan_app.build import built_app, precached
 from bench.fan_app.hunt import finds_of_billboard, seed_hunt
 from bench.fan_app.options import FanAppOptions
-from bench.scratch import scratch_stack
+from bench.scratch import admission_env, scratch_stack
 
 # The pages of a first load: a fan who scanned a billboard's code, and one who opened the app.
 PAGES = (("code", "/c/{code}"), ("home", "/"))
@@ -22,8 +22,7 @@ async def run(opts: FanAppOptions) -> dict[str, Any]:
     chromium.require()
     build = built_app()
     results: dict[str, Any] = {"build": build, "precached": precached(build)}
-    target = opts.queue_target_ms
-    env = None if target is None else {"GEOHUNT_QUEUE_TARGET_MS": f"{target:g}"}
+    env = admission_env(opts.queue_target_ms)
     async with scratch_stack("fanapp", keep=opts.keep_db, log=print, env=env) as stack:
         results["services"] = await stack.service_facts()
         in_browser = opts.warmup + opts.fans
