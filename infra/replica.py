@@ -98,10 +98,18 @@ class ReadRouter:
         self._samples: deque[tuple[float, int]] = deque()
         # The replica held everything the primary had at this monotonic time; None: unusable.
         self._fresh_as_of: float | None = None
-        # The last measured lag in seconds (a lower bound when it is beyond every sample kept);
-        # None before the first measurement and while the replica is away.
-        self.lag_s: float | None = None
+        # The monotonic time the lag counts from: `_fresh_as_of`, or, when the replica is
+        # beyond every sample kept, the oldest one (a lower bound); None before the first
+        # measurement and while the replica is away.
+        self._behind_since: float | None = None
         self._state = "unknown"
+
+    @property
+    def lag_s(self) -> float | None:
+        """How far behind the replica is now, in seconds: it ages with the clock between
+        measurements, as `usable()` does, so the two never disagree."""
+        since = self._behind_since
+        return None if since is None else time.monotonic() - since
 
     def usable(self) -> bool:
         fresh = self._fresh_as_of
@@ -203,14 +211,13 @@ class ReadRouter:
             return
         replayed = int(row["replayed"])
         held = [t for t, p in self._samples if p <= replayed]
-        now = time.monotonic()
         if held:
             self._fresh_as_of = held[-1]
             while self._samples[0][0] < held[-1]:
                 self._samples.popleft()  # it holds them all: never needed again
         else:
             self._fresh_as_of = None
-        self.lag_s = now - (held[-1] if held else self._samples[0][0])
+        self._behind_since = held[-1] if held else self._samples[0][0]
         if self.usable():
             self._report("replica", "reads that may be a moment behind go to the replica")
         else:
@@ -218,7 +225,7 @@ class ReadRouter:
 
     def _lost(self, why: str) -> None:
         self._fresh_as_of = None
-        self.lag_s = None
+        self._behind_since = None
         self._report("away", f"the replica is not used: {why}")
 
     def _report(self, state: str, message: str) -> None:
