@@ -18,6 +18,7 @@ import sys
 
 from aiohttp import web
 
+from infra.event_loop import loop_factory
 from infra.settings import Settings
 from server.app import create_app
 from server.http.app_keys import SERVICES
@@ -68,6 +69,7 @@ def main() -> None:
         access_log=None,
         print=None,
         reuse_port=args.reuse_port,
+        loop_factory=loop_factory(settings.event_loop),
     )
 
 

@@ -101,11 +101,20 @@ def serve(host: str, port: int, workers: int | None, reuse_port: bool) -> None:
 def serve_here(
     settings: Settings, host: str, port: int, options: HttpOptions, reuse_port: bool
 ) -> None:
+    from infra.event_loop import loop_factory
     from server.app import create_app
     from server.http.server import run_app
 
     app = create_app(settings)
-    run_app(app, host=host, port=port, options=options, access_log=None, reuse_port=reuse_port)
+    run_app(
+        app,
+        host=host,
+        port=port,
+        options=options,
+        access_log=None,
+        reuse_port=reuse_port,
+        loop_factory=loop_factory(settings.event_loop),
+    )
 
 
 @main.command()
@@ -169,11 +178,12 @@ def demo(host: str, port: int, out: Path, no_serve: bool) -> None:
 @main.command()
 def follow() -> None:
     """Read the contract's Transfer events into the ratings (CHAIN_RPC_URL); stops on SIGTERM."""
+    from infra.event_loop import run
     from server.bootstrap.chain_jobs import run_follower
 
     settings = load_settings()
     try:
-        asyncio.run(run_follower(settings))
+        run(run_follower(settings), settings.event_loop)
     except SettingsError as err:
         raise click.ClickException(str(err)) from None
 
@@ -181,11 +191,12 @@ def follow() -> None:
 @main.command()
 def worker() -> None:
     """Mint verified finds on chain (CHAIN_RPC_URL, MINTER_PRIVATE_KEY[S]); stops on SIGTERM."""
+    from infra.event_loop import run
     from server.bootstrap.chain_jobs import run_worker
 
     settings = load_settings()
     try:
-        asyncio.run(run_worker(settings))
+        run(run_worker(settings), settings.event_loop)
     except SettingsError as err:
         raise click.ClickException(str(err)) from None
 

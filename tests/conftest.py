@@ -7,6 +7,7 @@ earlier run left behind. What tests share besides fixtures is in tests/support/.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import uuid
@@ -32,6 +33,17 @@ pytest_plugins = [
     "tests.support.fan_app",
     "tests.support.swap_api",
 ]
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    """The tests run on the event loop the processes run on (infra/event_loop.py): uvloop, or
+    asyncio's own with GEOHUNT_EVENT_LOOP=asyncio."""
+    if (os.environ.get("GEOHUNT_EVENT_LOOP") or "uvloop") == "uvloop":
+        import uvloop
+
+        return uvloop.EventLoopPolicy()
+    return asyncio.DefaultEventLoopPolicy()
 
 
 @pytest.fixture(scope="session")

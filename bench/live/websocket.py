@@ -9,6 +9,7 @@ import secrets
 import struct
 import time
 from collections import defaultdict
+from typing import cast
 
 
 class Receipts:
@@ -36,9 +37,8 @@ class WsClient(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.write(self.request)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's derive from no asyncio class
+        self.transport.write(self.request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():

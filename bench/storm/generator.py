@@ -31,7 +31,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.report import percentiles
 from bench.seed import pair
@@ -49,8 +49,7 @@ class Conn(asyncio.Protocol):
         self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's derive from no asyncio class
 
     def data_received(self, data: bytes) -> None:
         self.buf += data

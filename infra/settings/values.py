@@ -20,6 +20,16 @@ def number(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return _bounded(env, name, default, low, high, float, "a number")
 
 
+def choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    """Variable `name`, one of `allowed`; `default` when unset or empty."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}")
+    return raw
+
+
 def _bounded(
     env: Mapping[str, str],
     name: str,

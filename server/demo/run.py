@@ -25,6 +25,7 @@ import click
 from aiohttp import ClientSession, ClientTimeout, web
 from eth_account import Account
 
+from infra.event_loop import run
 from infra.settings import DEV_SECRET_FILE, Settings, SettingsError
 from server.demo.guide import instructions, showcase_scans
 from server.demo.on_chain import DemoChain, demo_chain, siwe_body, wait_minted
@@ -80,7 +81,7 @@ def run_demo(host: str, port: int, out: Path, serve: bool) -> None:
     except SettingsError as err:
         raise click.ClickException(str(err)) from None
     try:
-        asyncio.run(_run(settings, host, port, out, serve))
+        run(_run(settings, host, port, out, serve), settings.event_loop)
     except DemoError as err:
         raise click.ClickException(str(err)) from None
     except KeyboardInterrupt:

@@ -375,10 +375,12 @@ def run_app(
     options: HttpOptions | None = None,
     print: Callable[..., None] | None = print,  # noqa: A002 - as in web.run_app
     reuse_port: bool = False,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
     **kwargs: Any,
 ) -> None:
     """`web.run_app(app, host=..., port=...)` with this module's runner: serves until SIGINT or
-    SIGTERM, then shuts the app down. With `reuse_port`, processes share the port (SO_REUSEPORT)."""
+    SIGTERM, then shuts the app down. With `reuse_port`, processes share the port (SO_REUSEPORT);
+    `loop_factory` makes the event loop (infra/event_loop.py)."""
 
     async def serve() -> None:
         runner = make_runner(app, options, handle_signals=True, **kwargs)
@@ -392,7 +394,7 @@ def run_app(
         finally:
             await runner.cleanup()
 
-    loop = asyncio.new_event_loop()
+    loop = loop_factory()
     asyncio.set_event_loop(loop)
     main = loop.create_task(serve())
     try:

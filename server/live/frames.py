@@ -13,7 +13,7 @@ import json
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 EVENT_ID = re.compile(r"^(\d{1,19})-(\d{1,19})$")
 
@@ -130,7 +130,8 @@ class Sink:
         transport = self.transport
         if transport is None or transport.is_closing():
             return False
-        assert isinstance(transport, asyncio.WriteTransport)
+        # A cast, not an isinstance check: uvloop's transports do not derive from asyncio's.
+        transport = cast(asyncio.WriteTransport, transport)
         if transport.get_write_buffer_size() > self.max_buffer:
             return False
         transport.write(frame)
