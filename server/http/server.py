@@ -15,6 +15,8 @@ servers) builds its runner here, so they all get the same options:
   sent with `Connection: close` and the connection closed, whatever the declared length;
 - a request that admission control would refuse at once is answered `503 overloaded` by the
   connection, before the app sees it (server/http/refusal.py).
+- `run_app` (`geohunt serve`) accepts every waiting connection each time its socket is ready,
+  on uvloop too (server/http/site.py).
 
 Known gap: with HTTP/1.1 pipelining, the start of a next request that arrives in the same
 segment as the end of the previous one is not seen as "headers begun" (the C parser does not
@@ -48,6 +50,7 @@ from infra.settings import SettingsError
 from server.http.admission import ADMISSION
 from server.http.problems import status_problem
 from server.http.refusal import EarlyRefusal, fixed_paths
+from server.http.site import GreedySite
 from server.http.validation import RequestTimeout
 
 
@@ -386,7 +389,7 @@ def run_app(
         runner = make_runner(app, options, handle_signals=True, **kwargs)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+            site = GreedySite(runner, host, port, reuse_port=reuse_port)
             await site.start()
             if print is not None:
                 print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
