@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 import click
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientSession, ClientTimeout
 from eth_account import Account
 
 from infra.event_loop import run
@@ -115,12 +115,13 @@ async def _serve_demo(
     from server.app import create_app
     from server.http.auth import Role, TokenIssuer
     from server.http.server import make_runner
+    from server.http.site import GreedySite
 
     runner = make_runner(create_app(settings), access_log=None)
     await runner.setup()
     try:
         try:
-            await web.TCPSite(runner, host, port).start()
+            await GreedySite(runner, host, port).start()
         except OSError as err:
             raise DemoError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
         api_url = f"http://{url_host(host)}:{port}"
