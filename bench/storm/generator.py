@@ -25,6 +25,7 @@ measured and reported.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import resource
 import sys
@@ -100,6 +101,7 @@ class Generator:
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
+        self.error_kinds: Counter[str] = Counter()  # how they failed: "ConnectionResetError"...
         self.unsent = 0  # of the abandoned: still connecting when their client gave up
         self.lags: list[float] = []  # ms from a request's due time to its sending
         self.sent = 0
@@ -162,8 +164,9 @@ class Generator:
             else:
                 conn.close()  # the client gives up: the server sees it leave
             return
-        except (OSError, ConnectionError):
+        except (OSError, ConnectionError) as err:
             self.errors.append(int(self.spec["base"]) + n)
+            self.error_kinds[_kind(err)] += 1
             if conn is not None:
                 conn.close()
             return
@@ -239,11 +242,19 @@ class Generator:
             "find_ids": self.find_ids,
             "abandoned": self.abandoned,
             "errors": self.errors,
+            "error_kinds": dict(self.error_kinds),
             "send_lag_ms": percentiles(self.lags),
             "connections_opened": self.opened,
             "abandoned_unsent": self.unsent,
             "cpu_s": round(cpu, 3),
         }
+
+
+def _kind(err: BaseException) -> str:
+    """An error's class, with its errno name when it has one: "OSError EADDRNOTAVAIL"."""
+    number = getattr(err, "errno", None)
+    name = errno.errorcode.get(number, "") if isinstance(number, int) else ""
+    return f"{type(err).__name__} {name}".strip()
 
 
 def _cpu() -> float:

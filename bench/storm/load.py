@@ -8,6 +8,7 @@ import json
 import resource
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
         "find_ids": [i for p in parts for i in p["find_ids"]],
         "abandoned": [i for p in parts for i in p["abandoned"]],
         "errors": [i for p in parts for i in p["errors"]],
+        "error_kinds": dict(sum((Counter(p["error_kinds"]) for p in parts), Counter())),
         # The worst process's: how late the client itself was in sending.
         "send_lag_ms": {
             k: max(p["send_lag_ms"].get(k, 0.0) for p in parts) for k in ("p50", "p99", "max")
