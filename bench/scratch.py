@@ -129,8 +129,10 @@ class Stack:
             await server.stop()
 
     async def service_facts(self) -> dict[str, str]:
-        """The versions and durability settings of PostgreSQL and Redis."""
+        """The versions and durability settings of PostgreSQL and Redis, and the servers' event
+        loop (GEOHUNT_EVENT_LOOP)."""
         facts = {"postgresql": await self.db.fetchval("SHOW server_version")}
+        facts["event_loop"] = self.settings.event_loop
         for name in ("synchronous_commit", "fsync", "shared_buffers"):
             facts[name] = await self.db.fetchval(f"SHOW {name}")
         redis = connect_redis(self.settings)

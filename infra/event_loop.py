@@ -1,11 +1,14 @@
 """The event loop every long-running geohunt process runs on: uvloop by default.
 
 uvloop (libuv under asyncio's interface, by asyncpg's authors) does the loop's own work, its
-sockets, transports and callbacks, in C. In the scan-path benchmark a server process on uvloop
-used about 300 us of CPU per accepted scan against about 420 on asyncio's loop (BENCHMARKS.md).
-`GEOHUNT_EVENT_LOOP=asyncio` runs asyncio's own loop instead, to tell a loop's bug from the
-app's; where uvloop is not installed (it has no Windows build) asyncio's loop runs, and a
-warning says so.
+sockets, transports and callbacks, in C. In the scan-path benchmark (runs interleaved with
+asyncio's loop, BENCHMARKS.md) a server process spent about a quarter less CPU per request on
+HTTP alone (the trivial endpoint: 64-68 us against 88-96) and the same on a scan, whose cost is
+the app's own work; under a storm, where most answers are cheap refusals, more CPU is left for
+scans (accepted scans at 2x the capacity: 1,952 a second against 1,559-1,710). Its listening
+socket needs `server/http/site.py`. `GEOHUNT_EVENT_LOOP=asyncio` runs asyncio's own loop
+instead, to tell a loop's bug from the app's; where uvloop is not installed (it has no Windows
+build) asyncio's loop runs, and a warning says so.
 """
 
 from __future__ import annotations

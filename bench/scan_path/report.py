@@ -65,7 +65,8 @@ def section(results: dict[str, Any], command: str) -> str:
         f"- {machine_line(m, kernel=True)}; server, PostgreSQL {svc['postgresql']} "
         f"(synchronous_commit={svc['synchronous_commit']}, fsync={svc['fsync']}), "
         f"Redis {svc['redis']} and the load generator all share these CPUs.",
-        f"- One server process (aiohttp, asyncpg pool of {o['pool_max']}), one hunt: {small} "
+        f"- One server process (aiohttp on {svc.get('event_loop', 'asyncio')}, asyncpg pool of"
+        f" {o['pool_max']}), one hunt: {small} "
         f"billboards of {small} collectibles in a cluster 800 m across, {results['hunters']:,} "
         f"hunters. The rate-limit script runs on every scan (limit {o['scans_per_minute']:,}"
         "/min, so it never refuses). Every scan is a distinct (hunter, collectible) pair sent "

@@ -113,7 +113,9 @@ def phase_rows(results: dict[str, Any]) -> list[str]:
         if p.get("abandoned_unsent"):
             gave_up += f", {p['abandoned_unsent']:,} of them never sent"
         if p["errors"]:
+            kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(p.get("error_kinds", {}).items()))
             gave_up += f"; {p['errors']:,} failed ({p['errors_finds']:,})"
+            gave_up += f": {kinds}" if kinds else ""
         a, s = p["latency_ms"]["201"], p["latency_ms"]["503"]
         rss = p["rss_mb"]
         rows.append(
@@ -173,8 +175,9 @@ def section(results: dict[str, Any], command: str) -> str:
             " server's processes, PostgreSQL, Redis and the load generator all share these"
             " CPUs: the client's share is in the CPU column.",
             f"- The server as `geohunt serve` runs it: {o['workers']} process(es) on one port"
-            " (the same supervisor and SO_REUSEPORT), each with its asyncpg pool of"
-            f" {adm['db_pool_max']} and its admission queue: target {adm['queue_target_ms']:g}"
+            f" (the same supervisor and SO_REUSEPORT), each on {svc.get('event_loop', 'asyncio')}"
+            f" with its asyncpg pool of {adm['db_pool_max']} and its admission queue: target"
+            f" {adm['queue_target_ms']:g}"
             f" ms, interval {adm['queue_interval_ms']:g} ms, {adm['max_inflight']} in flight,"
             f" scan budget {adm['scan_budget_ms']:g} ms (the defaults).",
             f"- One hunt of {o['collectibles']} clues (no supply limit) in a cluster 800 m"
