@@ -11,7 +11,8 @@ asyncio's own loop, which accepts up to the backlog each time the socket is read
 `GreedySite` does what asyncio's loop does on any loop: it watches the socket itself
 (`add_reader`) and accepts every connection waiting, up to the backlog, then hands each to the
 app's protocol (`connect_accepted_socket`), on which both loops run the connection as they would
-their own.
+their own. It listens on one address: an IPv6 literal, or IPv4 (a name binds its first IPv4
+address, where aiohttp's site binds every address the name resolves to).
 """
 
 from __future__ import annotations
