@@ -166,7 +166,7 @@ class Generator:
             return
         except (OSError, ConnectionError) as err:
             self.errors.append(int(self.spec["base"]) + n)
-            self.error_kinds[_kind(err)] += 1
+            self.error_kinds[error_kind(err)] += 1
             if conn is not None:
                 conn.close()
             return
@@ -250,7 +250,7 @@ class Generator:
         }
 
 
-def _kind(err: BaseException) -> str:
+def error_kind(err: BaseException) -> str:
     """An error's class, with its errno name when it has one: "OSError EADDRNOTAVAIL"."""
     number = getattr(err, "errno", None)
     name = errno.errorcode.get(number, "") if isinstance(number, int) else ""

@@ -1,0 +1,45 @@
+"""The storm report says how the generators' connections failed (bench/storm/report.py)."""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+from bench.storm.generator import error_kind
+from bench.storm.report import phase_rows
+
+
+def phase(**overrides: Any) -> dict[str, Any]:
+    latency = {"p50": 10.0, "p99": 20.0}
+    base: dict[str, Any] = {
+        "label": "5x", "mode": "open", "rate_target": 5000.0, "connections": 0, "sent": 1000,
+        "statuses": {"201": 600, "503": 397}, "accepted_per_s": 600.0,
+        "abandoned": 1, "abandoned_finds": 0, "errors": 0, "errors_finds": 0,
+        "listen_overflows": 0, "latency_ms": {"201": latency, "503": latency},
+        "probe_ms": latency, "send_lag_ms": {"p99": 1.0},
+        "rss_mb": {"first": 300.0, "max": 310.0, "last": 305.0},
+        "cpu_pct": {"server": 50, "postgres": 20, "redis": 2, "loadgen": 20, "bench": 1, "other": 3,
+                    "busy": 95},
+    }  # fmt: skip
+    return {**base, **overrides}
+
+
+def test_failed_connections_are_counted_by_kind() -> None:
+    failed = phase(
+        errors=3,
+        error_kinds={"OSError EADDRNOTAVAIL": 2, "ConnectionResetError ECONNRESET": 1},
+    )
+    rows = phase_rows({"capacity": phase(mode="closed", connections=32), "phases": [failed]})
+    assert (
+        "| 1 (0); 3 failed (0): 1 ConnectionResetError ECONNRESET, 2 OSError EADDRNOTAVAIL |"
+        in (rows[-1])
+    )
+    assert "failed" not in rows[-2]  # the capacity phase: none failed
+
+
+def test_an_error_kind_is_its_class_and_errno_name() -> None:
+    assert error_kind(OSError(errno.EADDRNOTAVAIL, "cannot assign")) == "OSError EADDRNOTAVAIL"
+    assert error_kind(ConnectionRefusedError(errno.ECONNREFUSED, "refused")) == (
+        "ConnectionRefusedError ECONNREFUSED"
+    )
+    assert error_kind(ConnectionError("connection closed")) == "ConnectionError"
