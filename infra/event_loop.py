@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 LOOPS = ("uvloop", "asyncio")
+DEFAULT_LOOP = "uvloop"
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 

@@ -19,7 +19,9 @@ import pytest
 from redis.asyncio import Redis
 
 from infra.embedded import resolve_service_urls
+from infra.event_loop import DEFAULT_LOOP, LOOPS
 from infra.settings import Settings
+from infra.settings.values import choice
 from server.app import create_app
 from tests.support.api import RUN, TEST_SECRET, Api
 from tests.support.database import migrated_database
@@ -39,7 +41,7 @@ pytest_plugins = [
 def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
     """The tests run on the event loop the processes run on (infra/event_loop.py): uvloop, or
     asyncio's own with GEOHUNT_EVENT_LOOP=asyncio."""
-    if (os.environ.get("GEOHUNT_EVENT_LOOP") or "uvloop") == "uvloop":
+    if choice(os.environ, "GEOHUNT_EVENT_LOOP", DEFAULT_LOOP, LOOPS) == "uvloop":
         import uvloop
 
         return uvloop.EventLoopPolicy()

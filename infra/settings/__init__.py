@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hunt_engine.keys import PURPOSE_JWT, PURPOSE_QR, Keyring, derive_key
-from infra.event_loop import LOOPS
+from infra.event_loop import DEFAULT_LOOP, LOOPS
 from infra.settings.chain import address, rpc_url
 from infra.settings.database import read_url
 from infra.settings.follow import FollowSettings
@@ -65,7 +65,7 @@ class Settings:
     max_inflight: int = 64
     scan_budget_s: float = 1.0
     # GEOHUNT_EVENT_LOOP: the event loop of every long-running process (infra/event_loop.py).
-    event_loop: str = "uvloop"
+    event_loop: str = DEFAULT_LOOP
     max_body_bytes: int = 1_048_576
     import_max_bytes: int = 20_971_520
     chain_rpc_url: str | None = None
@@ -147,7 +147,7 @@ class Settings:
             queue_interval_s=number(env, "GEOHUNT_QUEUE_INTERVAL_MS", 100, 1, 60_000) / 1000,
             max_inflight=integer(env, "GEOHUNT_MAX_INFLIGHT", 64, 1, 100_000),
             scan_budget_s=number(env, "GEOHUNT_SCAN_BUDGET_MS", 1000, 1, 600_000) / 1000,
-            event_loop=choice(env, "GEOHUNT_EVENT_LOOP", "uvloop", LOOPS),
+            event_loop=choice(env, "GEOHUNT_EVENT_LOOP", DEFAULT_LOOP, LOOPS),
             demo_wallet_key=demo_wallet_key(env),
             trusted_proxies=trusted_proxies(env),
             tile_url=tile_url(env),
