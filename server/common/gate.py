@@ -2,8 +2,9 @@
 on the idempotency key so that a retried request cannot run twice at once.
 
 The round trip is shared: a scan that finds no gate call in flight sends its own at once; the
-scans that arrive while one is in flight go together in the next, one pipeline of the gate's
-script for all of them (each its own keys and answer).
+scans that arrive while one is in flight go together in the next: one call of the gate's script
+for all of them on one Redis (each its own keys and answer), a pipeline of one call per scan
+on a cluster.
 
 A hunter's keys share a hash tag (server/common/redis_keys.py): on a Redis Cluster each call
 of the script touches one slot, and the pipeline sends each call to the node that holds it.
@@ -25,38 +26,53 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from infra.redis_client import REDIS_FAILURES, RedisClient, guarded
+from infra.redis_client import REDIS_FAILURES, RedisClient, guarded, is_cluster
 from infra.redis_health import CALL_TIMEOUT_S, RedisHealth
 from infra.redis_scripts import ScriptCall, register_script, run_script
 from server.common.coalescer import Coalescer
 from server.common.redis_keys import idempotency_key, rate_key
 
-# KEYS[1] rate counter, KEYS[2] idempotency key (absent without one: both keys are the
-# hunter's, in one slot, and no empty name is sent as a key)
-# ARGV[1] limit per window, ARGV[2] window ms, ARGV[3] body hash, ARGV[4] claim ttl ms
+# The gates of a group of scans. Per scan, ARGV: the number of its keys (1 or 2), its limit per
+# window, the window in ms, its body's hash, the idempotency claim's ttl in ms; KEYS: its rate
+# counter, then its idempotency key when it has one (no empty name is ever sent as a key). On
+# one Redis the whole group is one call; on a cluster each call holds one hunter's keys (one
+# slot). The answer: one {outcome, value} pair per scan, in order.
 _GATE = """
-if #KEYS > 1 then
-  local stored = redis.call('GET', KEYS[2])
-  if stored then
-    return {'stored', stored}
+local function gate(rate, idem, limit, window, hash, ttl)
+  if idem then
+    local stored = redis.call('GET', idem)
+    if stored then
+      return {'stored', stored}
+    end
   end
-end
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-if count > tonumber(ARGV[1]) then
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl < 0 then
-    redis.call('PEXPIRE', KEYS[1], ARGV[2])
-    ttl = tonumber(ARGV[2])
+  local count = redis.call('INCR', rate)
+  if count == 1 then
+    redis.call('PEXPIRE', rate, window)
   end
-  return {'limited', tostring(ttl)}
+  if count > tonumber(limit) then
+    local left = redis.call('PTTL', rate)
+    if left < 0 then
+      redis.call('PEXPIRE', rate, window)
+      left = tonumber(window)
+    end
+    return {'limited', tostring(left)}
+  end
+  if idem then
+    redis.call('SET', idem, 'pending:' .. hash, 'PX', ttl)
+  end
+  return {'ok', tostring(count)}
 end
-if #KEYS > 1 then
-  redis.call('SET', KEYS[2], 'pending:' .. ARGV[3], 'PX', ARGV[4])
+local answers, k = {}, 1
+for i = 1, #ARGV, 5 do
+  local nkeys = tonumber(ARGV[i])
+  local idem = nil
+  if nkeys > 1 then
+    idem = KEYS[k + 1]
+  end
+  answers[#answers + 1] = gate(KEYS[k], idem, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+  k = k + nkeys
 end
-return {'ok', tostring(count)}
+return answers
 """
 
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -123,6 +139,15 @@ class LocalGate:
         self._idem.pop((hunter_id, idem), None)
 
 
+def _merged(calls: list[ScriptCall]) -> ScriptCall:
+    """Scans' gate calls as one call of the script."""
+    if len(calls) == 1:
+        return calls[0]
+    return ScriptCall(
+        [key for call in calls for key in call.keys], [a for call in calls for a in call.args]
+    )
+
+
 class ScanGate:
     def __init__(self, redis: RedisClient, prefix: str, health: RedisHealth | None = None) -> None:
         self._redis = redis
@@ -153,7 +178,7 @@ class ScanGate:
         if self._health.usable():
             try:
                 answer = await self._calls.call(
-                    ScriptCall(keys, [limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS])
+                    ScriptCall(keys, [len(keys), limit, _WINDOW_MS, body_digest, _CLAIM_TTL_MS])
                 )
                 self._health.ok()
             except REDIS_FAILURES as err:
@@ -175,8 +200,14 @@ class ScanGate:
         return GateResult("ok")
 
     async def _send(self, calls: list[ScriptCall]) -> list[Any]:
-        """One pipeline of the gate's script for every scan of the group."""
-        return await run_script(self._redis, self._script, calls)
+        """Every scan's gate in one round trip: on one Redis one call of the script for the
+        whole group; on a cluster one call per scan (its hunter's slot), pipelined."""
+        parts = [[call] for call in calls] if is_cluster(self._redis) else [calls]
+        answers = await run_script(self._redis, self._script, [_merged(p) for p in parts])
+        each: list[Any] = []
+        for part, answer in zip(parts, answers, strict=True):
+            each += [answer] * len(part) if isinstance(answer, Exception) else answer
+        return each
 
     async def remember(
         self, hunter_id: int, idempotency_key: str | None, body_digest: str, answer: dict[str, Any]

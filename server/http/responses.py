@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from infra.json_text import dumps_bytes
 
 
 def _default(value: Any) -> Any:
@@ -16,12 +17,16 @@ def _default(value: Any) -> Any:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, default=_default, ensure_ascii=False)
+    return dumps_bytes(data, _default).decode()
 
 
 def ok(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        text=dumps(data), status=status, content_type="application/json", headers=headers
+        body=dumps_bytes(data, _default),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+        headers=headers,
     )
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import time
@@ -41,6 +40,7 @@ from typing import Any
 import asyncpg
 from redis.exceptions import RedisClusterException, RedisError
 
+from infra.json_text import dumps_bytes
 from infra.listen import Notifications, connection_alive
 from infra.locks import AdvisoryLock, release_session_lock, try_session_lock
 from infra.redis_client import RedisClient, grouped
@@ -262,7 +262,7 @@ class Relay:
             for i, row in enumerate(events):
                 for event_id, payload in stream_events(row["seq"], row["kind"], row["payload"]):
                     entry = score_entry(payload)
-                    args += [event_id, json.dumps(payload, ensure_ascii=False)]
+                    args += [event_id, dumps_bytes(payload)]
                     args += list(entry) if entry else ["", 0]
                     if entry:
                         self._leaderboard.names.remember(int(entry[0]), payload["hunter"]["name"])
@@ -295,7 +295,7 @@ class Relay:
                     for hunt_id, event_id, payload in entries[start : start + _CALL_ENTRIES]:
                         pipe.xadd(
                             stream_key(self._prefix, hunt_id),
-                            {"data": json.dumps(payload, ensure_ascii=False)},
+                            {"data": dumps_bytes(payload)},
                             id=event_id,
                             maxlen=STREAM_MAXLEN,
                             approximate=True,
