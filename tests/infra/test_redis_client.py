@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 import pytest
+from redis._parsers import _AsyncHiredisParser
 from redis.asyncio import Redis, RedisCluster
 
 from infra.redis_client import RedisClient, connect_redis, grouped, is_cluster, slot_of
@@ -70,6 +71,22 @@ async def test_the_settings_choose_the_client() -> None:
     finally:
         await plain.aclose()
         await cluster.aclose()
+
+
+async def test_replies_are_read_by_hiredis(settings: Settings) -> None:
+    """redis-py falls back to its pure-Python parser, silently, when hiredis is missing or older
+    than it accepts: the scan path's Redis calls then cost about a fifth more."""
+    client = connect_redis(settings)
+    try:
+        assert await client.ping()
+        pool = client.connection_pool  # type: ignore[union-attr]
+        connection = await pool.get_connection()
+        try:
+            assert type(connection._parser) is _AsyncHiredisParser
+        finally:
+            await pool.release(connection)
+    finally:
+        await client.aclose()
 
 
 def test_groups_keep_their_order() -> None:
