@@ -42,7 +42,9 @@ class Coalescer(Generic[In, Out]):
         self._waiting.append((item, future))
         if self._sender is None:
             self._sender = asyncio.create_task(self._send_all())
-        return await asyncio.shield(future)
+        # A caller cancelled here cancels its own future only; its item, already waiting or
+        # in a group, is sent all the same, and its answer is dropped (`_settle`).
+        return await future
 
     async def _send_all(self) -> None:
         try:
