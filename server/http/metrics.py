@@ -37,6 +37,11 @@ DB_READS = Counter(
 REPLICA_IN_USE = Gauge(
     "geohunt_db_replica_in_use", "1 while reads that may be a moment behind go to the replica"
 )
+# Objects exempt from garbage collection since start-up (infra/heap.py): 0 where the process
+# was not started by `run_app`.
+HEAP_FROZEN = Gauge(
+    "geohunt_heap_frozen_objects", "Objects left out of garbage collection since start-up"
+)
 REPLICA_LAG = Gauge(
     "geohunt_db_replica_lag_seconds",
     "How far behind the primary the read replica was at its last measurement",

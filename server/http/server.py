@@ -46,8 +46,10 @@ from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import BaseRequest
 
+from infra.heap import freeze_startup_heap
 from infra.settings import SettingsError
 from server.http.admission import ADMISSION
+from server.http.metrics import HEAP_FROZEN
 from server.http.problems import status_problem
 from server.http.refusal import EarlyRefusal, fixed_paths
 from server.http.site import GreedySite
@@ -391,6 +393,7 @@ def run_app(
         try:
             site = GreedySite(runner, host, port, reuse_port=reuse_port)
             await site.start()
+            HEAP_FROZEN.set(freeze_startup_heap())
             if print is not None:
                 print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
             await asyncio.Event().wait()

@@ -127,5 +127,12 @@ async def test_one_worker_serves_in_the_process_itself(serve: Start) -> None:
     server: Serve = await serve("--workers", "1")
     await server.ready(processes=1)
     assert server.children() == [] and listeners(server.proc.pid, server.port) == 1
+    # Its start-up heap is left out of garbage collection (infra/heap.py): the modules, the
+    # catalog and the libraries' machinery, well over ten thousand objects.
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{server.port}/metrics") as answer:
+            text = await answer.text()
+    frozen = [line for line in text.splitlines() if line.startswith("geohunt_heap_frozen_objects")]
+    assert len(frozen) == 1 and float(frozen[0].split()[1]) > 10_000, frozen
     server.proc.send_signal(signal.SIGTERM)
     assert await server.exit_code() == 0
