@@ -42,6 +42,9 @@ HEARTBEAT_S = 5.0
 MIN_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0
 HEALTHY_RUN_S = 30.0
+# After a broadcast the receipts are looked for again at these delays (then every
+# receipt_poll_s): a node that mines on receipt may answer the send before its block is in.
+QUICK_LOOKS_S = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
 class LostSenderLock(RuntimeError):
@@ -199,8 +202,11 @@ class MintWorker:
         """Settle what the chain mined (and replace what is stuck) every `receipt_poll_s`
         while batches are in flight, and as soon as the node took a broadcast: a node that
         mines on receipt (anvil, a dev chain) has its receipts then, and a window slot waits a
-        poll for nothing; elsewhere it is one nonce read a broadcast. Report on the key every
-        few seconds."""
+        poll for nothing. Such a node may answer the send a moment before its block is in, so
+        a broadcast is followed by a few quick looks (QUICK_LOOKS_S) before the poll resumes;
+        elsewhere they cost a few nonce reads a broadcast. Report on the key every few
+        seconds."""
+        looks: list[float] = []  # the quick looks left since the last broadcast
         while not stop.is_set():
             if lock_conn.is_closed():
                 raise LostSenderLock("the lock connection closed")
@@ -208,10 +214,16 @@ class MintWorker:
             sender.sent.clear()
             await sender.track()
             await self._heartbeat(sender)
-            if sender.in_flight:
-                await until(stop, sender.sent.wait(), self.settings.receipt_poll_s)
-            else:
+            if not sender.in_flight:
+                looks.clear()
                 await until(stop, sender.busy.wait(), self.settings.poll_s)
+                continue
+            wait_s = self.settings.receipt_poll_s
+            if looks:
+                wait_s = min(wait_s, looks.pop(0))
+            await until(stop, sender.sent.wait(), wait_s)
+            if sender.sent.is_set():
+                looks = list(QUICK_LOOKS_S)
 
     async def _heartbeat(self, sender: Sender) -> None:
         now = time.monotonic()

@@ -275,6 +275,33 @@ async def test_a_node_that_mines_on_receipt_is_settled_without_waiting_for_the_r
         await wait_until(lambda: all_minted(db, 1), timeout_s=10, what="the mint, settled")
 
 
+async def test_a_block_that_comes_just_after_the_broadcast_is_settled_without_the_receipt_poll(
+    mint_settings: Settings, w3: AsyncWeb3
+) -> None:
+    # A node that mines on receipt may answer the send a moment before its block is in (a busy
+    # anvil does): the worker looks again shortly after a broadcast instead of waiting a poll.
+    db = mint_settings.database_url or ""
+    hunt, collectible_id, clue = await seed_hunt(db)
+    await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
+
+    async def sent() -> bool:
+        conn = await asyncpg.connect(db)
+        try:
+            return bool(await conn.fetchval("SELECT count(sent_at) FROM mint_txs"))
+        finally:
+            await conn.close()
+
+    await w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        async with worker_task(_with_mint(mint_settings, receipt_poll_s=60.0)):
+            await wait_until(sent, timeout_s=10, what="the broadcast")
+            assert (await job_counts(db)) == {"submitted": 1}  # nothing mined yet
+            await w3.provider.make_request("evm_mine", [])
+            await wait_until(lambda: all_minted(db, 1), timeout_s=10, what="the mint, settled")
+    finally:
+        await w3.provider.make_request("evm_setAutomine", [True])
+
+
 async def _settle_time() -> None:
     await asyncio.sleep(0.5)  # ten receipt polls: enough for the worker to act if it would
 
