@@ -84,7 +84,7 @@ FAST_TESTS := tests/hunt_engine tests/geo \
 	tests/server/codes/test_codes.py tests/server/hunts/test_hunt_list.py tests/server/http/test_head.py \
 	tests/server/http/test_admission.py tests/infra/test_db.py tests/infra/test_event_loop.py \
 	tests/server/http/test_site.py tests/infra/test_json_text.py tests/server/common/test_gate.py \
-	tests/server/common/test_coalescer.py
+	tests/server/common/test_coalescer.py tests/infra/test_redis_packing.py
 
 test-fast: venv
 	$(BIN)/pytest -q -p no:cacheprovider $(FAST_TESTS)

@@ -20,6 +20,7 @@ from redis.asyncio.cluster import ClusterNode
 from redis.crc import key_slot
 from redis.exceptions import RedisClusterException, RedisError
 
+from infra.redis_packing import packing_class
 from infra.settings import Settings
 
 RedisClient: TypeAlias = Redis | RedisCluster
@@ -87,6 +88,10 @@ def connect_redis(settings: Settings) -> RedisClient:
         )
     assert settings.redis_url, "resolve service URLs before connecting to Redis"
     client: Redis = Redis.from_url(settings.redis_url, protocol=RESP_VERSION)
+    # Commands packed by hiredis (infra/redis_packing.py), over whichever kind of connection the
+    # URL asks for: none is open yet, so every connection is of that class.
+    pool = client.connection_pool
+    pool.connection_class = packing_class(pool.connection_class)
     return client
 
 
