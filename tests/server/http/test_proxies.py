@@ -10,7 +10,12 @@ import asyncpg
 from aiohttp import web
 
 from server.app import create_app
-from server.http.proxies import forwarded_client, forwarded_scheme, parse_address
+from server.http.proxies import (
+    ADDRESSES_CACHED,
+    forwarded_client,
+    forwarded_scheme,
+    parse_address,
+)
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt, post_scan
 
@@ -123,6 +128,16 @@ def test_header_parsing() -> None:
     assert parse_address("::ffff:10.0.0.1") == ipaddress.ip_address("10.0.0.1")
     assert parse_address("fe80::1%eth0") == ipaddress.ip_address("fe80::1")
     assert parse_address("localhost") is None and parse_address(None) is None
+
+
+def test_an_address_is_parsed_once_and_the_cache_is_bounded() -> None:
+    parse_address.cache_clear()
+    first = parse_address("198.51.100.7")
+    assert parse_address("198.51.100.7") is first
+    assert parse_address.cache_info().hits == 1
+    for n in range(ADDRESSES_CACHED + 10):
+        parse_address(str(ipaddress.IPv4Address(167772160 + n)))
+    assert parse_address.cache_info().currsize == ADDRESSES_CACHED
     assert forwarded_scheme(["HTTPS"]) == "https"
     assert forwarded_scheme(["https", "http"]) == "http"  # the nearest proxy's word
     assert forwarded_scheme(["https, ws"]) is None and forwarded_scheme([]) is None
