@@ -39,14 +39,21 @@ SCHEMES = frozenset({"http", "https"})
 # A client's requests come from one address (or through one proxy): parsed once, not at every
 # request (3 us each, 1% of a scan's server CPU); a storm of new addresses only cycles the cache.
 ADDRESSES_CACHED = 4096
+# Longer than any address with brackets and an interface's zone: never one, and never cached
+# (a header's items are the client's words; the cache holds short strings only).
+ADDRESS_TEXT_MAX = 80
 
 
-@functools.lru_cache(maxsize=ADDRESSES_CACHED)
 def parse_address(text: str | None) -> Address | None:
     """An IP address as a peer or a header names it (IPv6 possibly in brackets or with a zone);
     None for anything else."""
-    if not text:
+    if not text or len(text) > ADDRESS_TEXT_MAX:
         return None
+    return _parse_address(text)
+
+
+@functools.lru_cache(maxsize=ADDRESSES_CACHED)
+def _parse_address(text: str) -> Address | None:
     text = text.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]

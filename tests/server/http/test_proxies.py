@@ -11,7 +11,9 @@ from aiohttp import web
 
 from server.app import create_app
 from server.http.proxies import (
+    ADDRESS_TEXT_MAX,
     ADDRESSES_CACHED,
+    _parse_address,
     forwarded_client,
     forwarded_scheme,
     parse_address,
@@ -131,13 +133,21 @@ def test_header_parsing() -> None:
 
 
 def test_an_address_is_parsed_once_and_the_cache_is_bounded() -> None:
-    parse_address.cache_clear()
+    cache = _parse_address
+    cache.cache_clear()
     first = parse_address("198.51.100.7")
     assert parse_address("198.51.100.7") is first
-    assert parse_address.cache_info().hits == 1
+    assert cache.cache_info().hits == 1
     for n in range(ADDRESSES_CACHED + 10):
         parse_address(str(ipaddress.IPv4Address(167772160 + n)))
-    assert parse_address.cache_info().currsize == ADDRESSES_CACHED
+    assert cache.cache_info().currsize == ADDRESSES_CACHED
+    # A long item of a header is no address, and is not kept.
+    cache.cache_clear()
+    assert parse_address("1" * 8000) is None and forwarded_client(["2" * 8000], []) is None
+    assert cache.cache_info().currsize == 0
+    longest = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%" + "z" * 15 + "]"
+    assert len(longest) <= ADDRESS_TEXT_MAX
+    assert parse_address(longest) == ipaddress.ip_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
     assert forwarded_scheme(["HTTPS"]) == "https"
     assert forwarded_scheme(["https", "http"]) == "http"  # the nearest proxy's word
     assert forwarded_scheme(["https, ws"]) is None and forwarded_scheme([]) is None
