@@ -207,15 +207,7 @@ async def test_a_stuck_transaction_is_replaced_at_the_same_nonce_with_higher_fee
     await w3.provider.make_request("evm_setAutomine", [False])
     try:
         async with worker_task(_with_mint(mint_settings, replace_after_s=1.0)):
-
-            async def replaced() -> bool:
-                conn = await asyncpg.connect(db)
-                try:
-                    return await conn.fetchval("SELECT count(*) FROM mint_txs") >= 2
-                finally:
-                    await conn.close()
-
-            await wait_until(replaced, what="a replacement transaction")
+            await wait_until(lambda: _stored_txs(db, at_least=2), what="a replacement transaction")
             await w3.provider.make_request("evm_mine", [])
             await wait_until(lambda: all_minted(db, 1), what="the find minted")
     finally:
@@ -244,15 +236,7 @@ async def test_minted_waits_for_the_configured_confirmations(
     hunt, collectible_id, clue = await seed_hunt(db)
     await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
     async with worker_task(_with_mint(mint_settings, confirmations=3)):
-
-        async def included() -> bool:
-            conn = await asyncpg.connect(db)
-            try:
-                return bool(await conn.fetchval("SELECT count(*) FROM mint_txs"))
-            finally:
-                await conn.close()
-
-        await wait_until(included, what="the transaction")
+        await wait_until(lambda: _stored_txs(db), what="the transaction")
         await _settle_time()
         # Mined in one block (automine), but 1 confirmation of the 3 asked for.
         assert (await job_counts(db)) == {"submitted": 1}
@@ -283,23 +267,27 @@ async def test_a_block_that_comes_just_after_the_broadcast_is_settled_without_th
     db = mint_settings.database_url or ""
     hunt, collectible_id, clue = await seed_hunt(db)
     await seed_finds(db, hunt, collectible_id, clue, [Account.create().address])
-
-    async def sent() -> bool:
-        conn = await asyncpg.connect(db)
-        try:
-            return bool(await conn.fetchval("SELECT count(sent_at) FROM mint_txs"))
-        finally:
-            await conn.close()
-
     await w3.provider.make_request("evm_setAutomine", [False])
     try:
         async with worker_task(_with_mint(mint_settings, receipt_poll_s=60.0)):
-            await wait_until(sent, timeout_s=10, what="the broadcast")
+            await wait_until(lambda: _stored_txs(db, sent=True), timeout_s=10, what="the broadcast")
             assert (await job_counts(db)) == {"submitted": 1}  # nothing mined yet
             await w3.provider.make_request("evm_mine", [])
             await wait_until(lambda: all_minted(db, 1), timeout_s=10, what="the mint, settled")
     finally:
         await w3.provider.make_request("evm_setAutomine", [True])
+
+
+async def _stored_txs(db: str, *, at_least: int = 1, sent: bool = False) -> bool:
+    """Whether the worker stored `at_least` minting transactions (marked sent, with `sent`)."""
+    conn = await asyncpg.connect(db)
+    try:
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM mint_txs WHERE $1::boolean IS FALSE OR sent_at IS NOT NULL", sent
+        )
+    finally:
+        await conn.close()
+    return int(stored) >= at_least
 
 
 async def _settle_time() -> None:
