@@ -130,6 +130,9 @@ def test_header_parsing() -> None:
     assert parse_address("::ffff:10.0.0.1") == ipaddress.ip_address("10.0.0.1")
     assert parse_address("fe80::1%eth0") == ipaddress.ip_address("fe80::1")
     assert parse_address("localhost") is None and parse_address(None) is None
+    assert forwarded_scheme(["HTTPS"]) == "https"
+    assert forwarded_scheme(["https", "http"]) == "http"  # the nearest proxy's word
+    assert forwarded_scheme(["https, ws"]) is None and forwarded_scheme([]) is None
 
 
 def test_an_address_is_parsed_once_and_the_cache_is_bounded() -> None:
@@ -148,6 +151,3 @@ def test_an_address_is_parsed_once_and_the_cache_is_bounded() -> None:
     longest = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%" + "z" * 15 + "]"
     assert len(longest) <= ADDRESS_TEXT_MAX
     assert parse_address(longest) == ipaddress.ip_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
-    assert forwarded_scheme(["HTTPS"]) == "https"
-    assert forwarded_scheme(["https", "http"]) == "http"  # the nearest proxy's word
-    assert forwarded_scheme(["https, ws"]) is None and forwarded_scheme([]) is None
