@@ -20,6 +20,48 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+CREATE FUNCTION public.batch_ref_exists() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM mint_batches WHERE id = NEW.batch_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "%" violates the batch reference', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation',
+                DETAIL = format('Key (batch_id)=(%s) is not present in table "mint_batches".',
+                    NEW.batch_id);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION public.batch_refs_exist() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    named bigint;
+    kept bigint;
+    missing bigint;
+BEGIN
+    SELECT count(DISTINCT batch_id) INTO named FROM new_rows;
+    IF named = 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO kept FROM (
+        SELECT 1 FROM mint_batches b
+        WHERE b.id IN (SELECT batch_id FROM new_rows)
+        FOR KEY SHARE
+    ) locked;
+    IF kept < named THEN
+        SELECT n.batch_id INTO missing FROM new_rows n
+        WHERE n.batch_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM mint_batches b WHERE b.id = n.batch_id)
+        LIMIT 1;
+        RAISE EXCEPTION 'insert or update on table "%" violates the batch reference', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation',
+                DETAIL = format('Key (batch_id)=(%s) is not present in table "mint_batches".',
+                    missing);
+    END IF;
+    RETURN NULL;
+END $$;
 CREATE FUNCTION public.catalog_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -329,6 +371,30 @@ CREATE FUNCTION public.live_wake() RETURNS void
     -- Delivered on commit, and once per transaction however many events it wrote.
     SELECT pg_notify('geohunt_live', '')
 $$;
+CREATE FUNCTION public.mint_batch_id_kept() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'a mint batch keeps its id (% -> %)', OLD.id, NEW.id
+        USING ERRCODE = 'foreign_key_violation';
+END $$;
+CREATE FUNCTION public.mint_batches_still_named() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    named bigint;
+BEGIN
+    SELECT o.id INTO named FROM old_batches o
+    WHERE EXISTS (SELECT 1 FROM mint_jobs j WHERE j.batch_id = o.id)
+        OR EXISTS (SELECT 1 FROM moment_mints m WHERE m.batch_id = o.id)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'update or delete on table "mint_batches" violates the batch reference'
+            USING ERRCODE = 'foreign_key_violation',
+                DETAIL = format('Key (id)=(%s) is still referenced by a mint job.', named);
+    END IF;
+    RETURN NULL;
+END $$;
 CREATE FUNCTION public.mint_jobs_minted() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1284,9 +1350,15 @@ CREATE TRIGGER hunters_moment_mints AFTER UPDATE OF wallet ON public.hunters FOR
 CREATE TRIGGER hunters_taste AFTER UPDATE OF discoverable ON public.hunters FOR EACH ROW WHEN ((old.discoverable IS DISTINCT FROM new.discoverable)) EXECUTE FUNCTION public.taste_on_privacy();
 CREATE TRIGGER hunts_notify AFTER INSERT OR UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_notify();
 CREATE TRIGGER hunts_touch BEFORE UPDATE OF slug, name, description, starts_at, ends_at, rules ON public.hunts FOR EACH ROW EXECUTE FUNCTION public.catalog_touch();
+CREATE TRIGGER mint_batches_deleted AFTER DELETE ON public.mint_batches REFERENCING OLD TABLE AS old_batches FOR EACH STATEMENT EXECUTE FUNCTION public.mint_batches_still_named();
+CREATE TRIGGER mint_batches_id_kept BEFORE UPDATE OF id ON public.mint_batches FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.mint_batch_id_kept();
+CREATE TRIGGER mint_jobs_batch_ref AFTER INSERT ON public.mint_jobs FOR EACH ROW WHEN ((new.batch_id IS NOT NULL)) EXECUTE FUNCTION public.batch_ref_exists();
+CREATE TRIGGER mint_jobs_batch_refs AFTER UPDATE ON public.mint_jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.batch_refs_exist();
 CREATE CONSTRAINT TRIGGER mint_jobs_live_insert AFTER INSERT ON public.mint_jobs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'minted'::text)) EXECUTE FUNCTION public.live_mint_event();
 CREATE TRIGGER mint_jobs_minted AFTER UPDATE ON public.mint_jobs REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION public.mint_jobs_minted();
 CREATE TRIGGER mint_jobs_queued AFTER INSERT OR UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
+CREATE TRIGGER moment_mints_batch_ref AFTER INSERT ON public.moment_mints FOR EACH ROW WHEN ((new.batch_id IS NOT NULL)) EXECUTE FUNCTION public.batch_ref_exists();
+CREATE TRIGGER moment_mints_batch_refs AFTER UPDATE ON public.moment_mints REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.batch_refs_exist();
 CREATE TRIGGER moment_mints_queued AFTER INSERT OR UPDATE OF status ON public.moment_mints FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 CREATE TRIGGER scan_attempts_rollup AFTER INSERT ON public.scan_attempts REFERENCING NEW TABLE AS new_attempts FOR EACH STATEMENT EXECUTE FUNCTION public.scan_rollup();
 CREATE TRIGGER swaps_accepted AFTER INSERT OR UPDATE OF status ON public.swaps FOR EACH ROW WHEN ((new.status = 'accepted'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
@@ -1323,8 +1395,6 @@ ALTER TABLE ONLY public.live_events
 ALTER TABLE ONLY public.mint_batches
     ADD CONSTRAINT mint_batches_swap_id_fkey FOREIGN KEY (swap_id) REFERENCES public.swaps(id);
 ALTER TABLE ONLY public.mint_jobs
-    ADD CONSTRAINT mint_jobs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id);
-ALTER TABLE ONLY public.mint_jobs
     ADD CONSTRAINT mint_jobs_find_id_fkey FOREIGN KEY (find_id) REFERENCES public.finds(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.mint_txs
     ADD CONSTRAINT mint_txs_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id) ON DELETE CASCADE;
@@ -1334,8 +1404,6 @@ ALTER TABLE ONLY public.moment_folds
     ADD CONSTRAINT moment_folds_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.moment_loves
     ADD CONSTRAINT moment_loves_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
-ALTER TABLE ONLY public.moment_mints
-    ADD CONSTRAINT moment_mints_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.mint_batches(id);
 ALTER TABLE ONLY public.moment_mints
     ADD CONSTRAINT moment_mints_moment_id_fkey FOREIGN KEY (moment_id) REFERENCES public.moments(id) ON DELETE CASCADE;
 ALTER TABLE ONLY public.moment_mints
