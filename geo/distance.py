@@ -30,6 +30,10 @@ def geodesic_m(a: LatLon, b: LatLon) -> float:
 # twice that, the margin kept wherever a verdict rests on the bound.
 EARTH_MEAN_RADIUS_M = 6_371_008.8
 SPHERE_ERROR = 0.012
+# What floating point loses near zero: two latitudes an ulp apart can convert to the same radian
+# value, so the haversine says 0 m where the geodesic measures a fraction of a nanometre. A
+# micrometre is thousands of times that and changes nothing anyone could stand on.
+ROUNDING_M = 1e-6
 
 
 def great_circle_m(a: LatLon, b: LatLon) -> float:
@@ -40,6 +44,12 @@ def great_circle_m(a: LatLon, b: LatLon) -> float:
     dlambda = math.radians(b.lon - a.lon)
     h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_MEAN_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def geodesic_at_most_m(a: LatLon, b: LatLon) -> float:
+    """An upper bound on `geodesic_m(a, b)` at the great circle's cost: what a verdict that
+    only needs "no farther than" may rest on, measuring the geodesic only when it could not."""
+    return great_circle_m(a, b) * (1 + SPHERE_ERROR) + ROUNDING_M
 
 
 def geodesic_with_azimuth(a: LatLon, b: LatLon) -> tuple[float, float]:

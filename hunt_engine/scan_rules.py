@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.coords import LatLon
-from geo.distance import SPHERE_ERROR, geodesic_m, great_circle_m
+from geo.distance import geodesic_at_most_m, geodesic_m
 from geo.fences import within_fence
 from hunt_engine.codes import (
     ScannedCode,
@@ -120,7 +120,7 @@ def check_travel(prior: PriorFind | None, fix: Fix, now: datetime, rules: HuntRu
     hours = max((now - prior.found_at).total_seconds(), 0.0) / 3600
     # Most scans pass on a bound: the exact geodesic (~30 µs, a tenth of a scan's own CPU)
     # is measured only when the verdict could depend on it.
-    at_most = great_circle_m(prior.point, fix.point) * (1 + SPHERE_ERROR)
+    at_most = geodesic_at_most_m(prior.point, fix.point)
     if at_most <= rules.travel_floor_m or (
         hours > 0 and at_most / 1000 / hours <= rules.max_speed_kmh
     ):

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from geo.azimuthal import AzimuthalFrame
 from geo.coords import LatLon
-from geo.distance import SPHERE_ERROR, geodesic_m, geodesic_with_azimuth, great_circle_m
+from geo.distance import (
+    SPHERE_ERROR,
+    geodesic_at_most_m,
+    geodesic_m,
+    geodesic_with_azimuth,
+    great_circle_m,
+)
 from tests.support.geo import destination, lon_strategy, point_strategy
 
 SOME = settings(max_examples=60, deadline=None)
@@ -44,6 +50,38 @@ def test_the_great_circle_is_within_half_the_kept_margin_of_the_geodesic(
     b = destination(a, azimuth, distance)
     exact = geodesic_m(a, b)
     assert abs(great_circle_m(a, b) - exact) <= exact * SPHERE_ERROR / 2 + 1e-6
+
+
+@settings(max_examples=400, deadline=None)
+@given(point_strategy(), st.floats(0.0, 360.0), distances)
+def test_the_bound_is_never_below_the_geodesic(a: LatLon, azimuth: float, distance: float) -> None:
+    b = destination(a, azimuth, distance)
+    assert geodesic_at_most_m(a, b) >= geodesic_m(a, b)
+
+
+def ulps_away(x: float, steps: int) -> float:
+    for _ in range(abs(steps)):
+        x = math.nextafter(x, math.inf if steps > 0 else -math.inf)
+    return x
+
+
+@settings(max_examples=400, deadline=None)
+@given(point_strategy(), st.integers(-4, 4), st.integers(-4, 4))
+def test_the_bound_holds_between_points_a_few_ulps_apart(
+    a: LatLon, lat_steps: int, lon_steps: int
+) -> None:
+    # Where the haversine rounds to 0 m and the geodesic does not (hypothesis found it through
+    # the travel rule: latitude 61.2325604016519 and the float just below it).
+    b = LatLon(
+        max(-90.0, min(90.0, ulps_away(a.lat, lat_steps))),
+        max(-180.0, min(180.0, ulps_away(a.lon, lon_steps))),
+    )
+    assert geodesic_at_most_m(a, b) >= geodesic_m(a, b)
+
+
+def test_two_latitudes_an_ulp_apart_are_apart_by_the_bound() -> None:
+    a, b = LatLon(61.2325604016519, 0.0), LatLon(61.232560401651895, 0.0)
+    assert great_circle_m(a, b) == 0.0 < geodesic_m(a, b) <= geodesic_at_most_m(a, b)
 
 
 def test_a_degree_of_latitude_at_the_equator() -> None:

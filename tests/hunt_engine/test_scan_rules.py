@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geo.coords import LatLon
@@ -136,6 +136,16 @@ def exact_travel_verdict(prior: PriorFind, fix: Fix, now: datetime, rules: HuntR
     bearing=st.floats(0, 360),
     floor_m=st.floats(0, 10_000),
     max_kmh=st.floats(1, 5_000),
+)
+# Found by hypothesis: an ulp apart in latitude, the two points convert to the same radians and
+# the great circle says 0 m; the geodesic says 0.35 nm, which at once is impossible travel.
+@example(
+    start=LatLon(61.2325604016519, 0.0),
+    distance_m=0.0,
+    seconds=0.0,
+    bearing=0.0,
+    floor_m=0.0,
+    max_kmh=1.0,
 )
 def test_the_quick_bound_never_changes_a_travel_verdict(
     start: LatLon,
