@@ -138,7 +138,7 @@ def exact_travel_verdict(prior: PriorFind, fix: Fix, now: datetime, rules: HuntR
     max_kmh=st.floats(1, 5_000),
 )
 # Found by hypothesis: an ulp apart in latitude, the two points convert to the same radians and
-# the great circle says 0 m; the geodesic says 0.35 nm, which at once is impossible travel.
+# the great circle says 0 m; the geodesic 0.35 nanometres, which at once is impossible travel.
 @example(
     start=LatLon(61.2325604016519, 0.0),
     distance_m=0.0,
