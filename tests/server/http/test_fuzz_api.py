@@ -269,9 +269,11 @@ class Excused:
 
 
 ACCEPTANCE = frozenset({"positive_data_acceptance"})
+# Every 422 of POST /v1/scans in the contract's table. code_revoked: the world's clues are
+# reissued by the organiser's cases, and the hunter's cases may then send a code from before.
 SCAN_VERDICTS = (
-    "invalid_code|clock_skew|hunt_not_active|clue_not_active|code_expired|location_required"
-    "|low_accuracy|outside_geofence|impossible_travel"
+    "invalid_code|code_revoked|clock_skew|hunt_not_active|clue_not_active|code_expired"
+    "|location_required|low_accuracy|outside_geofence|impossible_travel"
 )
 BETWEEN = "an order between two fields, or between a field and the stored resource"
 GEOMETRY = "a polygon's ring closes and does not cross itself; an ar clue stands in its fence"
