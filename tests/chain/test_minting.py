@@ -17,6 +17,7 @@ from server.cli import main as cli
 from server.http.auth import Role
 from tests.support.api import Api, bearer
 from tests.support.builders import make_hunt
+from tests.support.database import fetchval
 from tests.support.identity import siwe
 from tests.support.minting import (
     all_minted,
@@ -280,14 +281,11 @@ async def test_a_block_that_comes_just_after_the_broadcast_is_settled_without_th
 
 async def _stored_txs(db: str, *, at_least: int = 1, sent: bool = False) -> bool:
     """Whether the worker stored `at_least` minting transactions (marked sent, with `sent`)."""
-    conn = await asyncpg.connect(db)
-    try:
-        stored = await conn.fetchval(
-            "SELECT count(*) FROM mint_txs WHERE $1::boolean IS FALSE OR sent_at IS NOT NULL", sent
-        )
-    finally:
-        await conn.close()
-    return int(stored) >= at_least
+    stored = await fetchval(
+        db, "SELECT count(*) FROM mint_txs WHERE $1::boolean IS FALSE OR sent_at IS NOT NULL", sent
+    )
+    assert isinstance(stored, int)
+    return stored >= at_least
 
 
 async def _settle_time() -> None:

@@ -24,14 +24,13 @@ from server.app import create_app
 from server.common.leaderboard import Leaderboard
 from tests.support.api import Api, unique
 from tests.support.builders import Hunt, make_hunt
-from tests.support.database import migrated_database
+from tests.support.database import fetchval, migrated_database
 from tests.support.fan_tokens import find
 from tests.support.minting import wait_until
 from tests.support.postgres import PostgresCluster
 from tests.support.replication import (
     BOUND_S,
     Pair,
-    fetchval,
     pause_replay,
     replayed,
     resume_replay,

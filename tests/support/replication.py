@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
+from tests.support.database import fetchval
 from tests.support.minting import wait_until
 from tests.support.postgres import PostgresCluster
 
@@ -27,14 +26,6 @@ class Pair:
     @property
     def replica_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.replica.port}/{self.database}"
-
-
-async def fetchval(url: str, statement: str, *args: object) -> object:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetchval(statement, *args)
-    finally:
-        await conn.close()
 
 
 async def streaming(pair: Pair) -> None:

@@ -15,6 +15,7 @@ from web3 import AsyncWeb3
 
 from tests.support.api import Api
 from tests.support.browser import Phone, Tab, screenshot, signed_in
+from tests.support.database import fetchval
 from tests.support.swaps import call
 from tests.support.swaps_browser import UI_TIMEOUT_MS, next_look, two_fans_with_tokens
 
@@ -24,13 +25,11 @@ NO_RAW_JSON = "delete JSON.rawJSON;"
 
 
 async def _hunt_of(database_url: str, find_id: int) -> str:
-    conn = await asyncpg.connect(database_url)
-    try:
-        slug = await conn.fetchval(
-            "SELECT h.slug FROM finds f JOIN hunts h ON h.id = f.hunt_id WHERE f.id = $1", find_id
-        )
-    finally:
-        await conn.close()
+    slug = await fetchval(
+        database_url,
+        "SELECT h.slug FROM finds f JOIN hunts h ON h.id = f.hunt_id WHERE f.id = $1",
+        find_id,
+    )
     return str(slug)
 
 
