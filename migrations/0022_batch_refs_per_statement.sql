@@ -61,8 +61,9 @@ CREATE TRIGGER mint_jobs_batch_ref AFTER INSERT ON mint_jobs
     FOR EACH ROW WHEN (NEW.batch_id IS NOT NULL) EXECUTE FUNCTION batch_ref_exists();
 CREATE TRIGGER moment_mints_batch_ref AFTER INSERT ON moment_mints
     FOR EACH ROW WHEN (NEW.batch_id IS NOT NULL) EXECUTE FUNCTION batch_ref_exists();
--- mint_jobs_minted already keeps each UPDATE's new rows (a transition table is made once per
--- statement for all the triggers that read it), so this check adds one query per statement.
+-- On mint_jobs, mint_jobs_minted already keeps each UPDATE's new rows (a transition table is
+-- made once per statement for all the triggers that read it), so this check adds a query or two
+-- per statement, not per row; on moment_mints (a few approved moments) the table is new.
 CREATE TRIGGER mint_jobs_batch_refs AFTER UPDATE ON mint_jobs
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION batch_refs_exist();
