@@ -112,8 +112,10 @@ async def _serve_demo(
     settings: Settings, chain: DemoChain | None, host: str, port: int, out: Path, serve: bool
 ) -> None:
     from hunt_engine.codes import static_code
+    from infra.heap import freeze_startup_heap
     from server.app import create_app
     from server.http.auth import Role, TokenIssuer
+    from server.http.metrics import HEAP_FROZEN
     from server.http.server import make_runner
     from server.http.site import GreedySite
 
@@ -148,6 +150,9 @@ async def _serve_demo(
         )
         click.echo(minted)
         if serve:
+            # As `geohunt serve` does once it listens: the start-up heap (and the seeding's
+            # leftovers, collected first) out of every later collection.
+            HEAP_FROZEN.set(freeze_startup_heap())
             click.echo(f"Serving on {api_url}; Ctrl-C stops.")
             await _until_stopped()
     finally:
