@@ -28,6 +28,8 @@ import asyncio
 import errno
 import json
 import resource
+import socket
+import struct
 import sys
 import time
 from collections import Counter
@@ -40,17 +42,45 @@ from bench.seed import pair
 OPEN_BATCH = 50  # warm connections opened at a time, within the server's listen backlog
 
 
-class Conn(asyncio.Protocol):
-    """One keep-alive connection: one request at a time, its answer as (status, body, close)."""
+# The kernel's receive timestamp of what a read returns (struct timespec, CLOCK_REALTIME): when
+# an answer reached this machine's socket, however late this busy process reads it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+TIMESPEC = struct.Struct("qq")
+ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
 
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+
+class Conn:
+    """One keep-alive connection: one request at a time, its answer as (status, body, close),
+    and `arrived`, the kernel's wall-clock time of the read that completed the answer. A bare
+    non-blocking socket read by `recvmsg` for that timestamp (a transport's reads drop it)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.loop = asyncio.get_running_loop()
         self.buf = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self.lost = False
+        self.sent_at = 0.0  # time.time() as the request was handed to the kernel
+        self.arrived = 0.0
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.loop.add_reader(sock.fileno(), self._readable)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's derive from no asyncio class
+    def _readable(self) -> None:
+        try:
+            data, ancillary, _, _ = self.sock.recvmsg(65536, ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            self._lost(err)
+            return
+        if not data:
+            self._lost(None)
+            return
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                seconds, nanos = TIMESPEC.unpack(payload)
+                self.arrived = seconds + nanos / 1e9
+        self.data_received(data)
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -73,20 +103,38 @@ class Conn(asyncio.Protocol):
         del self.buf[: end + 4 + length]
         waiter.set_result((int(head[9:12]), body, b"\r\nconnection: close" in head))
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def _lost(self, err: Exception | None) -> None:
         self.lost = True
+        self.close()
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(ConnectionError("connection closed"))
+            self.waiter.set_exception(err or ConnectionError("connection closed"))
 
     def ask(self, data: bytes) -> asyncio.Future[tuple[int, bytes, bool]]:
-        assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(data)
+        self.waiter = self.loop.create_future()
+        self.sent_at = time.time()
+        try:
+            sent = self.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as err:
+            self._lost(err)
+            return self.waiter
+        if sent < len(data):  # a full send buffer: rare for a request of a few hundred bytes
+            rest = asyncio.ensure_future(self.loop.sock_sendall(self.sock, data[sent:]))
+            rest.add_done_callback(self._sent)
         return self.waiter
 
+    def _sent(self, done: asyncio.Future[None]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            self._lost(cast(Exception, done.exception()))
+
+    def closing(self) -> bool:
+        return self.lost or self.sock.fileno() < 0
+
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
 
 class Generator:
@@ -98,6 +146,9 @@ class Generator:
         self.bodies: list[bytes] = [b.encode() for b in plan["bodies"]]
         self.statuses: Counter[int] = Counter()
         self.latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
+        # From the request's handing to the kernel to its answer's arrival (the kernel's receive
+        # timestamp): the latency without this process's own lags in sending and reading.
+        self.wire: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
@@ -125,25 +176,33 @@ class Generator:
         that carried no request within its header timeout of opening)."""
         while self.idle:
             conn = self.idle.pop()
-            if not conn.lost and conn.transport is not None and not conn.transport.is_closing():
+            if not conn.closing():
                 return conn
         return None
 
     async def connect(self) -> Conn:
         loop = asyncio.get_running_loop()
         self.opened += 1
-        _, conn = await loop.create_connection(Conn, "127.0.0.1", self.port)
-        return conn
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            await loop.sock_connect(sock, ("127.0.0.1", self.port))
+        except BaseException:
+            sock.close()
+            raise
+        return Conn(sock)
 
     async def warm(self, count: int) -> None:
         while len(self.idle) < count:
             batch = min(OPEN_BATCH, count - len(self.idle))
             self.idle += await asyncio.gather(*(self.connect() for _ in range(batch)))
 
-    def answered(self, n: int, status: int, body: bytes, latency_ms: float) -> None:
+    def answered(self, n: int, status: int, body: bytes, latency_ms: float, wire_ms: float) -> None:
         self.statuses[status] += 1
         kind = str(status) if status in (200, 201, 503) else "other"
         self.latencies[kind].append(round(latency_ms, 3))
+        self.wire[kind].append(round(wire_ms, 3))
         if status == 201:
             self.find_ids.append(int(json.loads(body)["find"]["id"]))
 
@@ -170,7 +229,8 @@ class Generator:
             if conn is not None:
                 conn.close()
             return
-        self.answered(n, status, body, (loop.time() - due) * 1000)
+        wire_ms = (conn.arrived - conn.sent_at) * 1000
+        self.answered(n, status, body, (loop.time() - due) * 1000, wire_ms)
         if close or conn.lost:
             conn.close()
         else:
@@ -239,6 +299,7 @@ class Generator:
             "sent": self.sent,
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "latencies_ms": self.latencies,
+            "wire_ms": self.wire,
             "find_ids": self.find_ids,
             "abandoned": self.abandoned,
             "errors": self.errors,

@@ -126,11 +126,14 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
 def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
+    wire: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
     for part in parts:
         for code, n in part["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n
         for kind, values in part["latencies_ms"].items():
             latencies[kind] += values
+        for kind, values in part["wire_ms"].items():
+            wire[kind] += values
     duration = max(p["duration_s"] for p in parts)
     sent = sum(p["sent"] for p in parts)
     if load.mode == "open":
@@ -150,6 +153,8 @@ def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
         "accepted_per_s": round(accepted / duration, 1) if duration else 0.0,
         "answered_per_s": round(sum(statuses.values()) / duration, 1) if duration else 0.0,
         "latency_ms": {kind: percentiles(values) for kind, values in latencies.items()},
+        # From sending to the answer's arrival at the client's socket (the kernel's timestamp).
+        "wire_ms": {kind: percentiles(values) for kind, values in wire.items()},
         "find_ids": [i for p in parts for i in p["find_ids"]],
         "abandoned": [i for p in parts for i in p["abandoned"]],
         "errors": [i for p in parts for i in p["errors"]],

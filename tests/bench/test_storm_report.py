@@ -6,7 +6,7 @@ import errno
 from typing import Any
 
 from bench.storm.generator import error_kind
-from bench.storm.report import phase_rows
+from bench.storm.report import phase_rows, wire_rows
 
 
 def phase(**overrides: Any) -> dict[str, Any]:
@@ -43,3 +43,14 @@ def test_an_error_kind_is_its_class_and_errno_name() -> None:
         "ConnectionRefusedError ECONNREFUSED"
     )
     assert error_kind(ConnectionError("connection closed")) == "ConnectionError"
+
+
+def test_each_phase_shows_its_p99s_from_the_due_time_and_on_the_wire() -> None:
+    timed = phase(
+        latency_ms={"201": {"p99": 400.0}, "503": {"p99": 100.0}},
+        wire_ms={"201": {"p99": 250.0}, "503": {"p99": 12.5}},
+        send_lag_ms={"p99": 30.0},
+    )
+    rows = wire_rows({"phases": [phase(label="1x", latency_ms={"201": {}, "503": {}}), timed]})
+    assert rows[-1] == "| 5x | 400.0 / 250.0 | 100.0 / 12.5 | 30.0 |"
+    assert rows[-2] == "| 1x | - / - | - / - | 1.0 |"  # no answers of a kind: no figure
