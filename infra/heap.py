@@ -12,7 +12,7 @@ The youngest generation is collected whenever 700 more container objects are ali
 last collection (CPython's default). A server passes that in the middle of nearly every group of
 scans, whose objects are alive together for a moment and then freed by their reference counts:
 in a storm, each process ran some 500 young collections a minute, about a millisecond each
-(up to 15), and 1.2-1.4 s of collections in all. At 10,000 it ran 7 or 8 (30-70 ms in all),
+(up to 15), and 1.2-2.0 s of collections in all. At 10,000 it ran 7 or 8 (30-70 ms in all),
 with the same memory (BENCHMARKS.md, "Scan storms: where a 503 waits").
 """
 
