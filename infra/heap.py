@@ -11,9 +11,10 @@ collected as before.
 The youngest generation is collected whenever 700 more container objects are alive than at its
 last collection (CPython's default). A server passes that in the middle of nearly every group of
 scans, whose objects are alive together for a moment and then freed by their reference counts:
-in a storm, each process ran some 500 young collections a minute, about a millisecond each
-(up to 15), and 1.2-2.0 s of collections in all. At 10,000 it ran 7 or 8 (30-70 ms in all),
-with the same memory (BENCHMARKS.md, "Scan storms: where a 503 waits").
+in a storm run of about a minute, each process ran some 500 young collections of about a
+millisecond each (up to 15), and 1.2-2.0 s of collections of all generations. At 10,000 it ran
+7 or 8 young ones and no others (30-70 ms in all), with the same memory (BENCHMARKS.md, "Scan
+storms: where a 503 waits").
 """
 
 from __future__ import annotations

@@ -16,10 +16,11 @@ pair `base + n` of the plan (`bench.seed.pair`, spread order), so no
 two requests share a (hunter, collectible) pair. The results (statuses, latencies by kind, the
 find id of every 201, the abandoned requests, the process's own CPU) go to a JSON file.
 
-A bare asyncio.Protocol client: prebuilt request bytes, only the status line, Content-Length
-and Connection read back, a 201's body parsed for its find id. It costs a fraction of what a
-stream-based client does, but on two cores it still competes with the server: its CPU is
-measured and reported.
+A bare client on non-blocking sockets: prebuilt request bytes, only the status line,
+Content-Length and Connection read back, a 201's body parsed for its find id. It costs a
+fraction of what a stream-based client does, but on two cores it still competes with the
+server: its CPU is measured and reported, and each answer is also timed on the wire (from the
+send to the kernel's receive timestamp of the answer), which leaves its own lags out.
 """
 
 from __future__ import annotations
