@@ -45,7 +45,7 @@ async def test_the_demo_seeds_serves_the_fan_app_and_stops_on_ctrl_c(
     with (tmp_path / "demo.log").open("ab") as log:
         proc = await asyncio.create_subprocess_exec(
             GEOHUNT, "demo", "--port", str(port), "--out", str(out),
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=log,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=log, start_new_session=True,
         )  # fmt: skip
     seen: list[str] = []
     try:
@@ -76,5 +76,6 @@ async def test_the_demo_seeds_serves_the_fan_app_and_stops_on_ctrl_c(
         assert "geohunt demo: stopped" in rest.decode()
     finally:
         if proc.returncode is None:
-            proc.kill()
+            # The demo's own anvil is its child: a failed test takes the whole group down.
+            os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
