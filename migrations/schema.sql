@@ -279,27 +279,15 @@ CREATE FUNCTION public.live_find_events() RETURNS trigger
     AS $$
 BEGIN
     WITH events AS (
-        SELECT f.hunt_id, f.id,
+        SELECT f.hunt_id, hu.slug, f.id,
             -- the hunt's hundreds: each group of a hundred finds is one row
             (row_number() OVER (PARTITION BY f.hunt_id ORDER BY f.id) - 1) / 100 AS part,
-            jsonb_build_object(
-                'type', 'find',
-                'hunt', hu.slug,
-                'find', jsonb_build_object(
-                    'id', f.id,
-                    'clue_id', f.clue_id,
-                    'collectible', jsonb_build_object(
-                        'key', c.key, 'name', c.name, 'episode', c.episode),
-                    'found_at', live_time(f.found_at)),
-                'hunter', jsonb_build_object(
-                    'hunter_id', h.id,
-                    'name', live_name(h.handle, h.wallet, h.id),
-                    'score', s.score,
-                    'last_find_at', live_time(s.reached_at)),
-                'clue', jsonb_build_object('kind', cl.kind, 'city', cl.city),
-                'collectible', jsonb_build_object(
-                    'key', c.key, 'name', c.name, 'episode', c.episode, 'found', c.found,
-                    'supply', c.supply)) AS event
+            -- entries.FIND_FIELDS
+            jsonb_build_array(
+                f.id, f.clue_id, live_time(f.found_at),
+                c.key, c.name, c.episode, c.found, c.supply,
+                h.id, live_name(h.handle, h.wallet, h.id), s.score, live_time(s.reached_at),
+                cl.kind, cl.city) AS event
         FROM new_finds f
         JOIN hunts hu ON hu.id = f.hunt_id
         JOIN hunters h ON h.id = f.hunter_id
@@ -309,9 +297,9 @@ BEGIN
     )
     INSERT INTO live_events (hunt_id, kind, payload)
     SELECT hunt_id, 'finds', jsonb_build_object(
-        'type', 'finds', 'events', jsonb_agg(event ORDER BY id))
+        'type', 'finds', 'hunt', slug, 'events', jsonb_agg(event ORDER BY id))
     FROM events
-    GROUP BY hunt_id, part
+    GROUP BY hunt_id, slug, part
     ORDER BY min(id);
     IF FOUND THEN
         PERFORM live_wake();
@@ -415,22 +403,15 @@ BEGIN
         SELECT collectible_id, count(*) FROM minted GROUP BY 1 ORDER BY 1
         ON CONFLICT (collectible_id) DO UPDATE SET minted = cc.minted + EXCLUDED.minted
     ), events AS (
-        SELECT m.hunt_id, m.find_id,
+        SELECT m.hunt_id, hu.slug, m.find_id,
             -- the hunt's hundreds: each group of a hundred tokens is one row
             (row_number() OVER (PARTITION BY m.hunt_id ORDER BY m.find_id) - 1) / 100 AS part,
-            jsonb_build_object(
-                'type', 'mint',
-                'hunt', hu.slug,
-                'find_id', m.find_id,
-                'token_id', m.find_id,
-                'hunter', jsonb_build_object(
-                    'hunter_id', h.id, 'name', live_name(h.handle, h.wallet, h.id)),
-                'collectible', jsonb_build_object(
-                    'key', c.key, 'name', c.name, 'episode', c.episode),
-                'tx_hash', COALESCE(m.tx_hash, b.mined_hash),
-                'contract', COALESCE(m.contract, b.contract),
-                'chain_id', COALESCE(m.chain_id, b.chain_id),
-                'minted_at', live_time(m.minted_at)) AS event
+            -- entries.MINT_FIELDS
+            jsonb_build_array(
+                m.find_id, h.id, live_name(h.handle, h.wallet, h.id),
+                c.key, c.name, c.episode,
+                COALESCE(m.tx_hash, b.mined_hash), COALESCE(m.contract, b.contract),
+                COALESCE(m.chain_id, b.chain_id), live_time(m.minted_at)) AS event
         FROM minted m
         JOIN hunts hu ON hu.id = m.hunt_id
         JOIN hunters h ON h.id = m.hunter_id
@@ -439,9 +420,9 @@ BEGIN
     )
     INSERT INTO live_events (hunt_id, kind, payload)
     SELECT hunt_id, 'mints', jsonb_build_object(
-        'type', 'mints', 'events', jsonb_agg(event ORDER BY find_id))
+        'type', 'mints', 'hunt', slug, 'events', jsonb_agg(event ORDER BY find_id))
     FROM events
-    GROUP BY hunt_id, part
+    GROUP BY hunt_id, slug, part
     ORDER BY min(find_id);
     IF FOUND THEN
         PERFORM live_wake();

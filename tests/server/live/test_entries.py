@@ -30,6 +30,44 @@ def test_an_event_row_is_one_entry_and_a_batch_row_one_per_event() -> None:
     ]
 
 
+def test_a_batch_row_of_arrays_becomes_the_messages_an_object_row_held() -> None:
+    """Migration 0023's rows (each event the array of its fields, the hunt said once) and the
+    rows before it (each event the message itself) give the same messages."""
+    find = [7, 11, "2026-12-06T20:05:07Z", "k1", "Scene", "Jibaro", 1, 3, 3, "Ana", 2,
+            "2026-12-06T20:05:07Z", "billboard", "Paris"]  # fmt: skip
+    [(_, message)] = stream_events(5, "finds", {"type": "finds", "hunt": "h", "events": [find]})
+    assert message == {
+        "type": "find",
+        "hunt": "h",
+        "find": {
+            "id": 7,
+            "clue_id": 11,
+            "collectible": {"key": "k1", "name": "Scene", "episode": "Jibaro"},
+            "found_at": "2026-12-06T20:05:07Z",
+        },
+        "hunter": {"hunter_id": 3, "name": "Ana", "score": 2, "last_find_at": find[11]},
+        "clue": {"kind": "billboard", "city": "Paris"},
+        "collectible": {"key": "k1", "name": "Scene", "episode": "Jibaro", "found": 1,
+                        "supply": 3},
+    }  # fmt: skip
+    assert stream_events(5, "finds", {"type": "finds", "events": [message]}) == [("5-0", message)]
+    mint = [7, 3, "Ana", "k1", "Scene", "Jibaro", "0x01", "0xc0", 31337, "2026-12-06T20:05:08Z"]
+    [(_, minted)] = stream_events(6, "mints", {"type": "mints", "hunt": "h", "events": [mint]})
+    assert minted == {
+        "type": "mint",
+        "hunt": "h",
+        "find_id": 7,
+        "token_id": 7,
+        "hunter": {"hunter_id": 3, "name": "Ana"},
+        "collectible": {"key": "k1", "name": "Scene", "episode": "Jibaro"},
+        "tx_hash": "0x01",
+        "contract": "0xc0",
+        "chain_id": 31337,
+        "minted_at": "2026-12-06T20:05:08Z",
+    }
+    assert score_entry(message) == ("3", sort_key(2, datetime.fromisoformat(find[11])))
+
+
 def test_a_find_message_carries_its_leaderboard_entry_and_others_none() -> None:
     reached = datetime.fromisoformat("2026-12-06T20:05:07Z")
     assert score_entry(FIND) == ("3", sort_key(2, reached))

@@ -5,6 +5,7 @@ stream as one message each, and refills from PostgreSQL the same way."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import asyncpg
 import pytest
@@ -12,11 +13,19 @@ from redis.asyncio import Redis
 
 from bench.mint.finds import CLAIM_MANY
 from server.live import relay as relay_module
+from server.live.entries import stream_events
 from server.live.relay import stream_key
 from server.scans.queries import CLAIMS_SQL
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt
 from tests.support.live import delivered_rows, relay_on
+
+
+def shape(message: Any) -> Any:
+    """A message's keys, nested, without the values."""
+    if isinstance(message, dict):
+        return {key: shape(value) for key, value in message.items()}
+    return None
 
 
 async def test_a_claim_batch_writes_one_finds_row_whose_finds_each_reach_stream_and_board(
@@ -49,9 +58,14 @@ async def test_a_claim_batch_writes_one_finds_row_whose_finds_each_reach_stream_
     )
     records = await delivered_rows(db, sql, hunt_id, 1)
     assert len(records) == 1  # the one statement's row
-    events = records[0]["payload"]["events"]
+    row = records[0]
+    # The hunt said once, each find as the array of its fields (migration 0023).
+    assert row["payload"]["hunt"] == hunt.slug
+    assert all(isinstance(e, list) for e in row["payload"]["events"])
+    events = [message for _, message in stream_events(row["seq"], row["kind"], row["payload"])]
     assert [e["find"]["id"] for e in events] == [c["find_id"] for c in claims]
     assert [e["hunter"]["hunter_id"] for e in events] == hunters
+    assert all(e["type"] == "find" and e["hunt"] == hunt.slug for e in events)
 
     relay = relay_on(pool, redis, prefix)
     await redis.set(relay.marker(hunt_id), 0)
@@ -104,8 +118,11 @@ async def test_a_settled_statement_writes_one_mints_row_and_an_inserted_job_its_
     )
     assert [r["kind"] for r in rows] == ["mints", "mint"]
     batch, alone = (json.loads(r["payload"]) for r in rows)
-    assert batch["type"] == "mints"
-    payloads = [*batch["events"], alone]
+    assert batch["type"] == "mints" and all(isinstance(e, list) for e in batch["events"])
+    payloads = [message for _, message in stream_events(1, "mints", batch)] + [alone]
+    # The message built from a batch row's array has the fields of the one a lone job's row
+    # holds as an object: the two triggers say the same.
+    assert all(shape(p) == shape(alone) for p in payloads)
     assert [p["type"] for p in payloads] == ["mint"] * 3
     assert [p["find_id"] for p in payloads] == finds
     assert [p["tx_hash"] for p in payloads] == ["0x01", "0x01", "0x02"]

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from infra.settings import Settings
 from server.common.leaderboard import sort_key
+from server.live.entries import stream_events
 from server.live.relay import stream_key
 from tests.support.api import Api
 from tests.support.builders import TIMES_SQUARE, at, make_hunt
@@ -29,13 +30,12 @@ async def test_a_find_writes_its_event_with_the_committed_score(
         "POST", "/v1/scans", 201, headers=me, json={"code": hunt.code(clue), **at(TIMES_SQUARE)}
     )
     row = await db.fetchrow(
-        "SELECT kind, payload FROM live_events WHERE (payload->'events'->0->'find'->>'id')::bigint"
-        " = $1",
+        "SELECT seq, kind, payload FROM live_events WHERE (payload->'events'->0->>0)::bigint = $1",
         answer["find"]["id"],
     )
     batch = json.loads(row["payload"])
     assert row["kind"] == "finds" and batch["type"] == "finds" and len(batch["events"]) == 1
-    [payload] = batch["events"]
+    [(_, payload)] = stream_events(row["seq"] or 0, row["kind"], batch)
     assert payload["type"] == "find" and payload["hunt"] == hunt.slug
     assert payload["hunter"]["hunter_id"] == hunter_id and payload["hunter"]["score"] == 1
     assert payload["collectible"] == {
@@ -111,10 +111,9 @@ async def test_relay_delivers_each_event_once_in_order_and_a_repeat_adds_nothing
     entries = await redis.xrange(stream_key(prefix, hunt_id))
     # Each scan was a claim batch of its own: a `finds` row of one find each.
     assert [e[0].decode() for e in entries] == [f"{r['seq']}-0" for r in records]
-    assert [json.loads(e[1][b"data"])["find"]["id"] for e in entries] == [
-        r["payload"]["events"][0]["find"]["id"] for r in records
-    ]
-    last = records[-1]["payload"]["events"][0]["hunter"]
+    messages = [stream_events(r["seq"], r["kind"], r["payload"])[0][1] for r in records]
+    assert [json.loads(e[1][b"data"]) for e in entries] == messages
+    last = messages[-1]["hunter"]
     expected = sort_key(3, datetime.fromisoformat(last["last_find_at"]))
     assert await redis.zscore(relay._leaderboard.key(hunt_id), str(hunter_id)) == expected
     assert int(await redis.get(relay.marker(hunt_id))) == records[-1]["seq"]
