@@ -436,15 +436,6 @@ BEGIN
     PERFORM pg_notify('geohunt_mint', 'queued');
     RETURN NULL;
 END $$;
-CREATE FUNCTION public.mint_jobs_queued_notify() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM new_rows WHERE status = 'queued') THEN
-        PERFORM pg_notify('geohunt_mint', 'queued');
-    END IF;
-    RETURN NULL;
-END $$;
 CREATE FUNCTION public.moments_on_wallet() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1193,8 +1184,6 @@ ALTER TABLE ONLY public.chain_deployments
 ALTER TABLE ONLY public.clue_history
     ADD CONSTRAINT clue_history_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.clues
-    ADD CONSTRAINT clues_find_ref_key UNIQUE (id, collectible_id, hunt_id);
-ALTER TABLE ONLY public.clues
     ADD CONSTRAINT clues_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY public.collectible_art
     ADD CONSTRAINT collectible_art_pkey PRIMARY KEY (sha256);
@@ -1348,8 +1337,7 @@ CREATE TRIGGER mint_jobs_batch_ref AFTER INSERT ON public.mint_jobs FOR EACH ROW
 CREATE TRIGGER mint_jobs_batch_refs AFTER UPDATE ON public.mint_jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.batch_refs_exist();
 CREATE CONSTRAINT TRIGGER mint_jobs_live_insert AFTER INSERT ON public.mint_jobs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'minted'::text)) EXECUTE FUNCTION public.live_mint_event();
 CREATE TRIGGER mint_jobs_minted AFTER UPDATE ON public.mint_jobs REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION public.mint_jobs_minted();
-CREATE TRIGGER mint_jobs_queued AFTER INSERT ON public.mint_jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.mint_jobs_queued_notify();
-CREATE TRIGGER mint_jobs_requeued AFTER UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
+CREATE TRIGGER mint_jobs_queued AFTER INSERT OR UPDATE OF status ON public.mint_jobs FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
 CREATE TRIGGER moment_mints_batch_ref AFTER INSERT ON public.moment_mints FOR EACH ROW WHEN ((new.batch_id IS NOT NULL)) EXECUTE FUNCTION public.batch_ref_exists();
 CREATE TRIGGER moment_mints_batch_refs AFTER UPDATE ON public.moment_mints REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.batch_refs_exist();
 CREATE TRIGGER moment_mints_queued AFTER INSERT OR UPDATE OF status ON public.moment_mints FOR EACH ROW WHEN ((new.status = 'queued'::text)) EXECUTE FUNCTION public.mint_jobs_notify();
@@ -1372,7 +1360,11 @@ ALTER TABLE ONLY public.engravings
 ALTER TABLE ONLY public.engravings
     ADD CONSTRAINT engravings_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
 ALTER TABLE ONLY public.finds
-    ADD CONSTRAINT finds_clue_ref_fkey FOREIGN KEY (clue_id, collectible_id, hunt_id) REFERENCES public.clues(id, collectible_id, hunt_id);
+    ADD CONSTRAINT finds_clue_id_fkey FOREIGN KEY (clue_id) REFERENCES public.clues(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_collectible_id_fkey FOREIGN KEY (collectible_id) REFERENCES public.collectibles(id);
+ALTER TABLE ONLY public.finds
+    ADD CONSTRAINT finds_hunt_id_fkey FOREIGN KEY (hunt_id) REFERENCES public.hunts(id);
 ALTER TABLE ONLY public.finds
     ADD CONSTRAINT finds_hunter_id_fkey FOREIGN KEY (hunter_id) REFERENCES public.hunters(id);
 ALTER TABLE ONLY public.hunt_scores
