@@ -41,6 +41,12 @@ from bench.report import percentiles
 from bench.seed import pair
 
 OPEN_BATCH = 50  # warm connections opened at a time, within the server's listen backlog
+KINDS = ("200", "201", "503", "other")  # the answers whose latencies are kept apart
+
+
+def by_kind() -> dict[str, list[float]]:
+    """Empty latency lists, one per answer kind (KINDS)."""
+    return {kind: [] for kind in KINDS}
 
 
 # The kernel's receive timestamp of what a read returns (struct timespec, CLOCK_REALTIME): when
@@ -146,10 +152,10 @@ class Generator:
         self.tokens: list[str] = plan["tokens"]
         self.bodies: list[bytes] = [b.encode() for b in plan["bodies"]]
         self.statuses: Counter[int] = Counter()
-        self.latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
+        self.latencies = by_kind()
         # From the request's handing to the kernel to its answer's arrival (the kernel's receive
         # timestamp): the latency without this process's own lags in sending and reading.
-        self.wire: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
+        self.wire = by_kind()
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
@@ -201,7 +207,7 @@ class Generator:
 
     def answered(self, n: int, status: int, body: bytes, latency_ms: float, wire_ms: float) -> None:
         self.statuses[status] += 1
-        kind = str(status) if status in (200, 201, 503) else "other"
+        kind = str(status) if str(status) in KINDS else "other"
         self.latencies[kind].append(round(latency_ms, 3))
         self.wire[kind].append(round(wire_ms, 3))
         if status == 201:

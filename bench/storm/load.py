@@ -17,6 +17,7 @@ import asyncpg
 
 from bench.report import percentiles
 from bench.scratch import REPOSITORY
+from bench.storm.generator import by_kind
 from bench.storm.watch import OUR_POSTGRES_SQL, CpuMark, Watch, cpu_shares, listen_overflows
 
 READY_TIMEOUT_S = 120.0
@@ -125,15 +126,13 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
 
 def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
-    latencies: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
-    wire: dict[str, list[float]] = {"200": [], "201": [], "503": [], "other": []}
+    latencies, wire = by_kind(), by_kind()
     for part in parts:
         for code, n in part["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n
-        for kind, values in part["latencies_ms"].items():
-            latencies[kind] += values
-        for kind, values in part["wire_ms"].items():
-            wire[kind] += values
+        for key, into in (("latencies_ms", latencies), ("wire_ms", wire)):
+            for kind, values in part[key].items():
+                into[kind] += values
     duration = max(p["duration_s"] for p in parts)
     sent = sum(p["sent"] for p in parts)
     if load.mode == "open":
