@@ -156,6 +156,10 @@ class Generator:
         # From the request's handing to the kernel to its answer's arrival (the kernel's receive
         # timestamp): the latency without this process's own lags in sending and reading.
         self.wire = by_kind()
+        # The 201s' wire latencies again, by the second of the phase they were due in: whether
+        # a high p99 is a standing queue (every second) or a few stalls (some seconds).
+        self.wire_201_by_second: dict[int, list[float]] = {}
+        self.start = 0.0  # the phase's start (loop time)
         self.find_ids: list[int] = []
         self.abandoned: list[int] = []  # pair indices whose client gave up
         self.errors: list[int] = []  # pair indices whose connection failed
@@ -238,6 +242,9 @@ class Generator:
             return
         wire_ms = (conn.arrived - conn.sent_at) * 1000
         self.answered(n, status, body, (loop.time() - due) * 1000, wire_ms)
+        if status == 201:
+            second = max(0, int(due - self.start))
+            self.wire_201_by_second.setdefault(second, []).append(round(wire_ms, 3))
         if close or conn.lost:
             conn.close()
         else:
@@ -292,7 +299,7 @@ class Generator:
         print("ready", flush=True)
         line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         loop = asyncio.get_running_loop()
-        start = loop.time() + (float(line) - time.time())
+        start = self.start = loop.time() + (float(line) - time.time())
         cpu0 = _cpu()
         if spec["mode"] == "open":
             covered = await self.open_loop(start)
@@ -307,6 +314,7 @@ class Generator:
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "latencies_ms": self.latencies,
             "wire_ms": self.wire,
+            "wire_201_by_second": self.wire_201_by_second,
             "find_ids": self.find_ids,
             "abandoned": self.abandoned,
             "errors": self.errors,

@@ -127,12 +127,15 @@ async def run_phase(target: Target, load: Load, base: int) -> dict[str, Any]:
 def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     latencies, wire = by_kind(), by_kind()
+    by_second: dict[int, list[float]] = {}
     for part in parts:
         for code, n in part["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n
         for key, into in (("latencies_ms", latencies), ("wire_ms", wire)):
             for kind, values in part[key].items():
                 into[kind] += values
+        for second, values in part.get("wire_201_by_second", {}).items():
+            by_second.setdefault(int(second), []).extend(values)
     duration = max(p["duration_s"] for p in parts)
     sent = sum(p["sent"] for p in parts)
     if load.mode == "open":
@@ -154,6 +157,9 @@ def merge(load: Load, parts: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_ms": {kind: percentiles(values) for kind, values in latencies.items()},
         # From sending to the answer's arrival at the client's socket (the kernel's timestamp).
         "wire_ms": {kind: percentiles(values) for kind, values in wire.items()},
+        # The 201s' p99 on the wire in each second of the phase, in order (seconds with none
+        # left out).
+        "wire_201_p99_by_second": [percentiles(by_second[s])["p99"] for s in sorted(by_second)],
         "find_ids": [i for p in parts for i in p["find_ids"]],
         "abandoned": [i for p in parts for i in p["abandoned"]],
         "errors": [i for p in parts for i in p["errors"]],

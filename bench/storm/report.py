@@ -131,18 +131,25 @@ def phase_rows(results: dict[str, Any]) -> list[str]:
 
 def wire_rows(results: dict[str, Any]) -> list[str]:
     """The same answers' p99 timed twice: from the due time (the table above) and on the wire,
-    from the request's handing to the kernel to its answer's arrival at the client's socket."""
+    from the request's handing to the kernel to its answer's arrival at the client's socket;
+    and the 201s' p99 on the wire taken second by second (the median second and the worst):
+    close together, the latency is a standing queue; far apart, a few stalls."""
     rows = [
         "| phase | 201 p99 ms: from due time / on the wire | 503 p99 ms: from due time / on the"
-        " wire | client lag p99 ms |",
-        "|---|---:|---:|---:|",
+        " wire | 201 p99 ms on the wire, second by second: median / worst second |"
+        " client lag p99 ms |",
+        "|---|---:|---:|---:|---:|",
     ]
     for p in results["phases"]:
         wire = p.get("wire_ms", {})
         a, s = p["latency_ms"]["201"], p["latency_ms"]["503"]
+        seconds = sorted(p.get("wire_201_p99_by_second", []))
+        by_second = "-"
+        if seconds:
+            by_second = f"{_ms(seconds[(len(seconds) - 1) // 2])} / {_ms(seconds[-1])}"
         rows.append(
             f"| {p['label']} | {_ms(_p(a, 'p99'))} / {_ms(_p(wire.get('201', {}), 'p99'))} |"
-            f" {_ms(_p(s, 'p99'))} / {_ms(_p(wire.get('503', {}), 'p99'))} |"
+            f" {_ms(_p(s, 'p99'))} / {_ms(_p(wire.get('503', {}), 'p99'))} | {by_second} |"
             f" {_ms(p['send_lag_ms'].get('p99'))} |"
         )
     return rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from bench.storm.generator import error_kind
+from bench.storm.generator import KINDS, error_kind
+from bench.storm.load import Load, merge
 from bench.storm.report import phase_rows, wire_rows
 
 
@@ -50,7 +51,33 @@ def test_each_phase_shows_its_p99s_from_the_due_time_and_on_the_wire() -> None:
         latency_ms={"201": {"p99": 400.0}, "503": {"p99": 100.0}},
         wire_ms={"201": {"p99": 250.0}, "503": {"p99": 12.5}},
         send_lag_ms={"p99": 30.0},
+        # seconds in phase order; the median second is 90, the worst 260
+        wire_201_p99_by_second=[80.0, 260.0, 95.0, 90.0, 85.0, 120.0],
     )
     rows = wire_rows({"phases": [phase(label="1x", latency_ms={"201": {}, "503": {}}), timed]})
-    assert rows[-1] == "| 5x | 400.0 / 250.0 | 100.0 / 12.5 | 30.0 |"
-    assert rows[-2] == "| 1x | - / - | - / - | 1.0 |"  # no answers of a kind: no figure
+    assert rows[-1] == "| 5x | 400.0 / 250.0 | 100.0 / 12.5 | 90.0 / 260.0 | 30.0 |"
+    # no answers of a kind: no figure
+    assert rows[-2] == "| 1x | - / - | - / - | - | 1.0 |"
+
+
+def generator_part(by_second: dict[str, list[float]], sent: int) -> dict[str, Any]:
+    """One generator process's results as it writes them (JSON: the seconds are strings)."""
+    latencies = {kind: [] for kind in KINDS} | {"201": [v for vs in by_second.values() for v in vs]}
+    return {
+        "duration_s": 3.0, "sent": sent, "statuses": {"201": len(latencies["201"])},
+        "latencies_ms": latencies, "wire_ms": latencies, "wire_201_by_second": by_second,
+        "find_ids": [], "abandoned": [], "errors": [], "error_kinds": {},
+        "send_lag_ms": {"p50": 1.0, "p99": 2.0, "max": 3.0}, "connections_opened": 1,
+        "abandoned_unsent": 0, "cpu_s": 0.5,
+    }  # fmt: skip
+
+
+def test_the_201s_p99_is_taken_in_each_second_over_all_generator_processes() -> None:
+    parts = [
+        generator_part({"0": [10.0, 12.0], "2": [300.0]}, sent=3),
+        generator_part({"0": [50.0], "1": [20.0, 21.0], "2": [30.0]}, sent=4),
+    ]
+    merged = merge(Load("5x", "open", 3.0, rate=10.0), parts)
+    # second 0: 10, 12, 50; second 1: 20, 21; second 2: 30, 300 (nearest-rank p99: the max)
+    assert merged["wire_201_p99_by_second"] == [50.0, 21.0, 300.0]
+    assert merged["wire_ms"]["201"]["max"] == 300.0
