@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import machine_line, measured_line, met
+from bench.report import machine_line, measured_line, met, percentiles
 
 BEGIN = "<!-- bench:storm:begin -->"
 END = "<!-- bench:storm:end -->"
@@ -143,10 +143,8 @@ def wire_rows(results: dict[str, Any]) -> list[str]:
     for p in results["phases"]:
         wire = p.get("wire_ms", {})
         a, s = p["latency_ms"]["201"], p["latency_ms"]["503"]
-        seconds = sorted(p.get("wire_201_p99_by_second", []))
-        by_second = "-"
-        if seconds:
-            by_second = f"{_ms(seconds[(len(seconds) - 1) // 2])} / {_ms(seconds[-1])}"
+        seconds = percentiles(p.get("wire_201_p99_by_second", []))
+        by_second = f"{_ms(seconds['p50'])} / {_ms(seconds['max'])}" if seconds else "-"
         rows.append(
             f"| {p['label']} | {_ms(_p(a, 'p99'))} / {_ms(_p(wire.get('201', {}), 'p99'))} |"
             f" {_ms(_p(s, 'p99'))} / {_ms(_p(wire.get('503', {}), 'p99'))} | {by_second} |"
