@@ -93,6 +93,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=d.quiet_wait,
         help=f"before each phase, wait at most this long for quiet [{d.quiet_wait:g}]",
     )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offer multiples of this many scans/s, not of the measured capacity (to compare"
+        " two versions at one load) [the capacity]",
+    )
     p.add_argument("--keep-db", action="store_true", help="keep the database and server log")
     return parsed(p, argv, QUICK)
 
@@ -113,6 +120,7 @@ def options(args: argparse.Namespace) -> Options:
         warm=args.warm,
         quiet_wait=args.quiet_wait,
         keep_db=args.keep_db,
+        rate=args.rate,
     )
 
 

@@ -185,6 +185,12 @@ def target_rows(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def offered_base(options: dict[str, Any]) -> str:
+    """What the open loop's phases offer multiples of."""
+    rate = options.get("rate")
+    return "it" if not rate else f"{rate:,.0f} scans/s (fixed by `--rate`, not the capacity)"
+
+
 def section(results: dict[str, Any], command: str) -> str:
     o, adm, svc = results["options"], results["admission"], results["services"]
     return "\n".join(
@@ -211,9 +217,9 @@ def section(results: dict[str, Any], command: str) -> str:
             f"- Capacity: accepted scans/s of a closed loop ({o['connections']} connections,"
             f" {o['capacity_duration']:g} s, after a {o['warmup']:g} s warm-up). Then an open"
             f" loop from {o['generators']} generator processes on one timetable offers each"
-            f" multiple of it for {o['duration']:g} s: request n is sent at its due time"
-            " whatever came before (a new connection when none is idle), its latency counted"
-            f" from that due time, and its client gives up {o['timeout']:g} s after it and"
+            f" multiple of {offered_base(o)} for {o['duration']:g} s: request n is sent at its"
+            " due time whatever came before (a new connection when none is idle), its latency"
+            f" counted from that due time, and its client gives up {o['timeout']:g} s after it and"
             " closes the connection. `/healthz` is probed"
             f" {o['probe_rate']:g} times a second, each probe on a new connection; the"
             " server's RSS (all its processes) is sampled once a second. Before each phase:"

@@ -42,6 +42,9 @@ class Options:
     warm: int = 100  # warm connections of each generator process
     quiet_wait: float = 60.0
     keep_db: bool = False
+    # Offer multiples of this many scans/s instead of the measured capacity: two versions of
+    # the server then meet the same load (the capacity measured alone moves from run to run).
+    rate: float | None = None
 
 
 class Storm:
@@ -162,7 +165,7 @@ async def run(opts: Options) -> dict[str, Any]:
         plan = await seed.seed_hunt(stack.db, s, opts.collectibles)
         log_stderr(f"seeding {opts.collectibles} clues and their hunters")
         # Hunters enough, from the start, for every scan at a rate this machine never reaches.
-        pairs = RATE_CEILING * (
+        pairs = max(RATE_CEILING, opts.rate or 0) * (
             opts.warmup + opts.capacity_duration + sum(opts.multipliers) * opts.duration
         )
         hunters = max(opts.hunters, math.ceil(pairs / opts.collectibles))
@@ -176,13 +179,13 @@ async def run(opts: Options) -> dict[str, Any]:
         results["capacity"] = await storm.phase(
             Load("capacity", "closed", opts.capacity_duration, connections=conns)
         )
-        capacity = max(1.0, results["capacity"]["accepted_per_s"])
-        storm.check_pairs(math.ceil(capacity * sum(opts.multipliers) * opts.duration) + 1)
+        base = opts.rate or max(1.0, results["capacity"]["accepted_per_s"])
+        storm.check_pairs(math.ceil(base * sum(opts.multipliers) * opts.duration) + 1)
         results["phases"] = []
         for m in opts.multipliers:
             label = f"{m:g}x"
-            log_stderr(f"open loop at {label} the capacity: {capacity * m:,.0f} scans/s")
-            load = Load(label, "open", opts.duration, rate=capacity * m)
+            log_stderr(f"open loop at {label} the capacity: {base * m:,.0f} scans/s")
+            load = Load(label, "open", opts.duration, rate=base * m)
             results["phases"].append({"multiplier": m, **await storm.phase(load)})
         results["hunters"] = len(plan.tokens)
         results["pairs_used"] = plan.next_index

@@ -5,9 +5,10 @@ from __future__ import annotations
 import errno
 from typing import Any
 
+from bench.storm.__main__ import options, parse
 from bench.storm.generator import KINDS, error_kind
 from bench.storm.load import Load, merge
-from bench.storm.report import phase_rows, wire_rows
+from bench.storm.report import offered_base, phase_rows, wire_rows
 
 
 def phase(**overrides: Any) -> dict[str, Any]:
@@ -81,3 +82,10 @@ def test_the_201s_p99_is_taken_in_each_second_over_all_generator_processes() -> 
     # second 0: 10, 12, 50; second 1: 20, 21; second 2: 30, 300 (nearest-rank p99: the max)
     assert merged["wire_201_p99_by_second"] == [50.0, 21.0, 300.0]
     assert merged["wire_ms"]["201"]["max"] == 300.0
+
+
+def test_a_fixed_rate_replaces_the_capacity_as_what_the_phases_offer_multiples_of() -> None:
+    args = parse(["--rate", "2000", "--multipliers", "5"])
+    assert options(args).rate == 2000.0 and options(parse([])).rate is None
+    assert offered_base({"rate": 2000.0}) == "2,000 scans/s (fixed by `--rate`, not the capacity)"
+    assert offered_base({"rate": None}) == "it"
