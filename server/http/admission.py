@@ -96,6 +96,9 @@ class Admission:
         self.streams = frozenset(streams)
         self.inflight = 0
         self.waiting = 0
+        # Requests the connection let in at the door (server/http/refusal.py) that have not
+        # reached the queue yet: they count as ahead of the next one at the door.
+        self.reserved = 0
         # How long a request holds a slot (a moving average): the wait ahead of one queued.
         self.service_s = 0.005
         self.overloaded_since: float | None = None
@@ -167,13 +170,30 @@ class Admission:
             raise
 
     def refuses_now(self, now: float) -> bool:
-        """Whether a request arriving now would be refused at once (counted as refused)."""
-        return self.inflight >= self.max_inflight and self._hopeless(now, 0.0)
+        """Whether a request arriving now would be refused at once (counted as refused).
 
-    def _hopeless(self, now: float, waited: float) -> bool:
-        """No slot is free: the wait ahead, from the requests queued before it and how long a
-        slot is held. One that would wait too long is refused now rather than later."""
-        expected = waited + (self.waiting + 1) * self.service_s / self.max_inflight
+        The requests let in at the door but not at the queue yet (`reserved`) are ahead of it:
+        a turn of the event loop reads many requests before any of them reaches the queue, and
+        without them every one would see the slots the first few take."""
+        busy = self.inflight + self.reserved
+        if busy < self.max_inflight:
+            return False
+        return self._hopeless(now, 0.0, self.waiting + busy - self.max_inflight)
+
+    def reserve(self) -> None:
+        """A request was let in at the door; `unreserve` once it reaches the queue (or never
+        will: its connection is gone)."""
+        self.reserved += 1
+
+    def unreserve(self) -> None:
+        self.reserved -= 1
+
+    def _hopeless(self, now: float, waited: float, ahead: int | None = None) -> bool:
+        """No slot is free: the wait ahead, from the requests queued before it (`ahead`, by
+        default those waiting) and how long a slot is held. One that would wait too long is
+        refused now rather than later."""
+        ahead = self.waiting if ahead is None else ahead
+        expected = waited + (ahead + 1) * self.service_s / self.max_inflight
         limit = self.allowed_s()
         if self.overloaded_since is not None:
             limit *= OVERLOADED_QUEUE_SHARE
@@ -252,7 +272,13 @@ ARRIVED: web.RequestKey[float] = web.RequestKey("arrived", float)
 
 
 def arrival(request: web.Request) -> float:
-    stamped = getattr(request.protocol, "parsed_at", None)
+    """When the request's headers were parsed. A place its connection reserved for it at the
+    door is given back here: from now on it counts in the queue itself."""
+    protocol = request.protocol
+    unreserve = getattr(protocol, "unreserve", None)
+    if unreserve is not None:
+        unreserve()
+    stamped = getattr(protocol, "parsed_at", None)
     return stamped if isinstance(stamped, float) else time.monotonic()
 
 

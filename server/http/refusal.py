@@ -13,6 +13,13 @@ fixed path that is not exempt from shedding and not a stream. Everything else ta
 way, where the middleware decides. The answer is the middleware's, byte for byte in its body
 and headers; it is counted in `geohunt_shed_total` under its route, and is not in
 `geohunt_request_seconds` (it never reached the app).
+
+A request let in holds a place in admission until it reaches the queue (`Admission.reserved`):
+the requests of one turn of the event loop are all parsed before the first reaches the queue,
+and the door must not let in more than the slots and a short queue can take. Without it, a turn
+that followed a group commit let in every request it read against the slots that group freed,
+and the middleware refused most of them a turn later, at the app's cost ("Scan storms",
+BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -40,15 +47,18 @@ class EarlyRefusal:
         self._date_at = -1
         self._date = b""
 
-    def refusal(self, path: str, should_close: bool) -> bytes | None:
-        """The whole answer to a request for `path` (no query) that arrived just now, if it is
-        to be refused here; None: let the app handle it."""
+    def at_door(self, path: str, should_close: bool) -> bytes | bool:
+        """For a request for `path` (no query) that arrived just now: the whole answer, if it
+        is refused here; True, let in, with a place reserved for it in admission (the caller
+        gives it back with `Admission.unreserve` when the request reaches the queue, or when
+        its connection is lost before); False, not one this door decides on."""
         counter = self._counters.get(path)
         if counter is None:
-            return None
+            return False
         now = time.monotonic()
         if not self.admission.refuses_now(now):
-            return None
+            self.admission.reserve()
+            return True
         counter.inc()
         return self._answer(self.admission.retry_after_s(now), should_close)
 

@@ -151,6 +151,8 @@ class HardenedRequestHandler(web.RequestHandler):
         # When the latest request's headers were parsed: its queue delay starts there (admission).
         self.parsed_at: float | None = None
         self.refusals = refusals
+        # The latest request was let in at the door with a place reserved in admission.
+        self._reserved = False
 
     # -- deadlines -------------------------------------------------------------------------
 
@@ -160,6 +162,7 @@ class HardenedRequestHandler(web.RequestHandler):
         self._arm_head()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        self.unreserve()  # a request let in that will never reach the queue
         self._cancel_head()
         self._cancel_body()
         self._body = None
@@ -222,8 +225,10 @@ class HardenedRequestHandler(web.RequestHandler):
             return False  # its answer has no body: the app's way
         body_left = not payload.is_eof()
         close = body_left or message.should_close
-        answer = self.refusals.refusal(message.path.partition("?")[0], close)
-        if answer is None:
+        self.unreserve()  # (the previous request's, had it never reached the queue)
+        answer = self.refusals.at_door(message.path.partition("?")[0], close)
+        if not isinstance(answer, bytes):
+            self._reserved = answer
             return False
         self._messages.popleft()
         if self._parser is not None:
@@ -241,6 +246,14 @@ class HardenedRequestHandler(web.RequestHandler):
                     self._next_keepalive_close_time, self._process_keepalive
                 )
         return True
+
+    def unreserve(self) -> None:
+        """Give back the place the latest request was reserved at the door, if it holds one:
+        it has reached admission's queue (server/http/admission.py `arrival`), or never will."""
+        if self._reserved:
+            self._reserved = False
+            assert self.refusals is not None
+            self.refusals.admission.unreserve()
 
     def _arm_head(self) -> None:
         if self._head_timer is None:

@@ -120,6 +120,21 @@ async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
     assert admission.inflight == 0 and admission.queued == 0
 
 
+def test_requests_let_in_at_the_door_count_as_ahead_of_the_next() -> None:
+    admission = Admission(target_s=2, interval_s=10, max_inflight=2)
+    admission.service_s = 30  # one queued would wait 15 s, past the interval
+    assert not admission.refuses_now(time.monotonic())
+    admission.reserve()  # parsed and let in, not at the queue yet
+    assert not admission.refuses_now(time.monotonic())  # a slot is still free for the next
+    admission.reserve()
+    assert admission.refuses_now(time.monotonic())  # both slots are spoken for
+    admission.unreserve()
+    assert not admission.refuses_now(time.monotonic())
+    admission.service_s = 0.01  # a short queue: one more may wait for a slot
+    admission.reserve()
+    assert not admission.refuses_now(time.monotonic())
+
+
 async def test_while_overloaded_only_a_short_wait_is_queued() -> None:
     admission = Admission(target_s=0.4, interval_s=1, max_inflight=1)
     assert await admission.enter(time.monotonic())

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.admission_app import BOUND_S, Served, metric_value
+from tests.support.admission_app import BOUND_S, Served, metric_value, until_true
 from tests.support.builders import TIMES_SQUARE, Hunt, at
 
 OVERLOADED = {"route": "/v1/scans", "reason": "overloaded"}
@@ -140,3 +140,36 @@ async def test_a_connection_refused_here_is_closed_when_idle_past_the_keepalive(
         assert await counts(s) == (shed + 1, through_app)
         assert await asyncio.wait_for(reader.read(), BOUND_S) == b""  # closed when idle
         writer.close()
+
+
+async def test_a_burst_read_in_one_turn_is_let_in_no_further_than_the_free_slots(
+    serve_with: Callable[..., Any],
+) -> None:
+    """Requests read in one turn of the event loop are all parsed before the first reaches the
+    queue: each one let in holds a place, so the door refuses what the free slots (and a queue
+    short enough) cannot take, where the app would have refused it a turn later."""
+    async with serve_with(max_inflight=1, queue_target_s=0.001, queue_interval_s=0.05) as s:
+        s.admission.service_s = 10.0  # any wait in the queue is too long: one slot, one request
+        shed, through_app = await counts(s)
+        assert s.runner.server is not None
+        before = len(s.runner.server.connections)
+        pairs = [await asyncio.open_connection("127.0.0.1", s.port) for _ in range(3)]
+        await until_true(lambda: len(s.runner.server.connections) == before + 3, "accepted")  # type: ignore[union-attr]
+        for _, writer in pairs:
+            # Written at once, with no await between: the three arrive before the server's
+            # next turn, which reads them all.
+            writer.write(scan_request(b"{}"))
+        statuses = sorted([(await read_answer(reader))[0] for reader, _ in pairs])
+        assert statuses[0] != 503 and statuses[1:] == [503, 503]  # one let in, two refused
+        assert await counts(s) == (shed + 2, through_app)  # both by the connection
+        assert s.admission.reserved == 0  # the place of the one let in was given back
+
+        # A request let in whose client leaves in the same turn: its place is given back (by
+        # the app, or by the connection's end had it never reached the app).
+        s.admission.service_s = 0.001
+        reader, writer = pairs[0]
+        writer.write(scan_request(b"{}"))
+        writer.close()  # in the same turn as its request
+        await until_true(lambda: s.admission.reserved == 0, "place given back")
+        for _, writer in pairs[1:]:
+            writer.close()
