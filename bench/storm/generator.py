@@ -5,9 +5,10 @@ opens its warm connections, prints `ready` and waits for the start time (a `time
 standard input), so that all of them share one timetable. Process p of P sends the requests
 n = p, p + P, p + 2P, ... of the phase:
 
-- open: request n is due at start + n / rate whatever happened before it (a connection is
-  opened whenever none is idle), and its latency runs from that due time; a client gives up
-  `timeout` seconds after its request was due, and closes its connection (abandoned);
+- open: request n is due at start + n / rate whatever happened before it, and goes on the
+  connection idle the longest (one is opened whenever none is idle); its latency runs from that
+  due time; a client gives up `timeout` seconds after its request was due, and closes its
+  connection (abandoned);
 - closed: `connections` connections each send their next request as soon as the last one is
   answered, until the duration is up.
 
@@ -33,7 +34,7 @@ import socket
 import struct
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any, cast
 
@@ -168,7 +169,7 @@ class Generator:
         self.lags: list[float] = []  # ms from a request's due time to its sending
         self.sent = 0
         self.opened = 0
-        self.idle: list[Conn] = []
+        self.idle: deque[Conn] = deque()
 
     def request(self, n: int) -> bytes:
         if self.spec.get("request") == "trivial":
@@ -183,10 +184,13 @@ class Generator:
         ).encode() + body
 
     def idle_connection(self) -> Conn | None:
-        """The most recently used idle connection the server has not closed (it closes one
-        that carried no request within its header timeout of opening)."""
+        """The idle connection that waited longest, if the server has not closed it (it closes
+        one that carried no request within its header timeout of opening). Taking the one used
+        last instead would send most requests through the server process that answers fastest
+        (the one refusing most), where a storm's many phones spread their connections, and so
+        their requests, over all the processes that share the port."""
         while self.idle:
-            conn = self.idle.pop()
+            conn = self.idle.popleft()
             if not conn.closing():
                 return conn
         return None
@@ -207,7 +211,7 @@ class Generator:
     async def warm(self, count: int) -> None:
         while len(self.idle) < count:
             batch = min(OPEN_BATCH, count - len(self.idle))
-            self.idle += await asyncio.gather(*(self.connect() for _ in range(batch)))
+            self.idle.extend(await asyncio.gather(*(self.connect() for _ in range(batch))))
 
     def answered(self, n: int, status: int, body: bytes, latency_ms: float, wire_ms: float) -> None:
         self.statuses[status] += 1

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import json
+import socket
+from pathlib import Path
 from typing import Any
 
 from bench.storm.__main__ import options, parse
-from bench.storm.generator import KINDS, error_kind
+from bench.storm.generator import KINDS, Conn, Generator, error_kind
 from bench.storm.load import Load, merge
 from bench.storm.report import offered_base, phase_rows, wire_rows
 
@@ -89,3 +92,27 @@ def test_a_fixed_rate_replaces_the_capacity_as_what_the_phases_offer_multiples_o
     assert options(args).rate == 2000.0 and options(parse([])).rate is None
     assert offered_base({"rate": 2000.0}) == "2,000 scans/s (fixed by `--rate`, not the capacity)"
     assert offered_base({"rate": None}) == "it"
+
+
+async def test_a_request_goes_on_the_connection_idle_the_longest(tmp_path: Path) -> None:
+    """As many phones' connections would, the generator's requests go round all its idle
+    connections (and so over all the server's processes), not mostly through the last one
+    answered (the process that answers fastest)."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"tokens": [], "bodies": []}))
+    gen = Generator({"port": 1, "plan": str(plan)})
+    pairs = [socket.socketpair() for _ in range(3)]
+    conns = [Conn(ours) for ours, _ in pairs]
+    try:
+        gen.idle.extend(conns)
+        first = gen.idle_connection()
+        gen.idle.append(first)  # answered, idle again: behind the others
+        assert [first, gen.idle_connection(), gen.idle_connection()] == conns
+        assert gen.idle_connection() is first
+        conns[1].close()
+        gen.idle.extend([conns[1], conns[2]])
+        assert gen.idle_connection() is conns[2]  # a closed one is passed over
+    finally:
+        for conn, (_, theirs) in zip(conns, pairs, strict=True):
+            conn.close()
+            theirs.close()
