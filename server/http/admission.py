@@ -13,7 +13,9 @@ The queue is kept short at its door. A request that finds no slot free is queued
 wait ahead of it (the requests queued before it, times the average time a slot is held, over the
 slots) is within what it may wait, a quarter of that while overloaded; otherwise it is shed at
 once. At the connection's door (server/http/refusal.py) the requests it let in that have not
-reached the queue yet count as taking slots, and then as queued ahead. One that was queued is served when its turn comes: refusing it then would throw away the
+reached the queue yet count as taking slots, and then as queued ahead.
+
+A request that was queued is served when its turn comes: refusing it then would throw away the
 wait it has spent and answer it late, while the door already keeps the queue short (offered
 five times the capacity, two processes accepted 0.88-0.98 of the scans a second they accepted
 at one times, against 0.75-0.79 when a queued request was shed at its deadline: "Scan storms",
