@@ -147,7 +147,9 @@ async def test_a_burst_read_in_one_turn_is_let_in_no_further_than_the_free_slots
 ) -> None:
     """Requests read in one turn of the event loop are all parsed before the first reaches the
     queue: each one let in holds a place, so the door refuses what the free slots (and a queue
-    short enough) cannot take, where the app would have refused it a turn later."""
+    short enough) cannot take. Without the places, all three were let in against the one free
+    slot, to be refused by the app a turn later or (here, where each is answered at once and
+    frees the slot for the next) answered by it."""
     async with serve_with(max_inflight=1, queue_target_s=0.001, queue_interval_s=0.05) as s:
         s.admission.service_s = 10.0  # any wait in the queue is too long: one slot, one request
         shed, through_app = await counts(s)
