@@ -447,3 +447,19 @@ async def test_siwe_linking_race_gives_the_wallet_to_one_hunter(api: Api) -> Non
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200, 409, 409], answers
     assert all(body["code"] == "wallet_taken" for status, body in answers if status == 409)
+
+
+async def test_siwe_a_long_message_is_read_and_a_malformed_one_refused(api: Api) -> None:
+    """The longest messages allowed: a malformed one is refused as such, and a signed one with
+    a long statement signs in (siwe's ABNF parser took seconds over either, blocking the
+    server; the regular-expression parser reads them at once)."""
+    status, body = await api.call(
+        "POST", "/v1/auth/siwe", json={"message": "0" * 4096, "signature": "0x00"}
+    )
+    assert (status, body["code"]) == (400, "invalid_request"), body
+    account = Account.create()
+    message = siwe_message(api, account.address, await nonce(api)).replace(
+        "Sign in to geohunt.", "Sign in to geohunt. " + "x" * 3000
+    )
+    payload = {"message": message, "signature": sign(message, account.key)}
+    await api.call("POST", "/v1/auth/siwe", 200, json=payload)
