@@ -184,11 +184,9 @@ class Generator:
         ).encode() + body
 
     def idle_connection(self) -> Conn | None:
-        """The idle connection that waited longest, if the server has not closed it (it closes
-        one that carried no request within its header timeout of opening). Taking the one used
-        last instead would send most requests through the server process that answers fastest
-        (the one refusing most), where a storm's many phones spread their connections, and so
-        their requests, over all the processes that share the port."""
+        """The idle connection that waited longest and is still open (the server closes one
+        idle past its header timeout). The one used last would send most requests to the
+        process answering fastest; a storm's phones spread over all of them."""
         while self.idle:
             conn = self.idle.popleft()
             if not conn.closing():
